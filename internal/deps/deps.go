@@ -15,4 +15,8 @@ import (
  _ "gopkg.in/yaml.v3"
  _ "github.com/google/go-cmp/cmp"
  _ "github.com/chromedp/chromedp"
+	_ "gonum.org/v1/plot"
+	_ "gonum.org/v1/plot/plotter"
+	_ "gonum.org/v1/plot/vg"
+	_ "gonum.org/v1/plot/vg/vgimg"
 )
