@@ -50,4 +50,6 @@ type Tx interface {
 	// (for example the remaining escalation steps after an acknowledgement)
 	// and returns how many there were.
 	Cancel(id ID, kind string) (int, error)
+	// Complete deletes a performed effect from the outbox.
+	Complete(effectID uint64) error
 }

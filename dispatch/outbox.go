@@ -1,0 +1,68 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tocsin-dev/tocsin/incident"
+)
+
+// Effect kinds. The Data keys each uses are listed beside it. Executors are
+// registered by kind prefix ("slack.", "ssm.").
+const (
+	EffSlackChannel   = "slack.channel"   // create the incident channel; Data: invite (comma-separated ids)
+	EffSlackTopic     = "slack.topic"     // set the channel topic from the incident
+	EffSlackInvite    = "slack.invite"    // Data: users (comma-separated user or group ids)
+	EffSlackHeader    = "slack.header"    // post and pin the header message
+	EffSlackUpdate    = "slack.update"    // refresh header and topic (coalesced per incident)
+	EffSlackAnnounce  = "slack.announce"  // announce in the announcements channel; Data: text
+	EffSlackPost      = "slack.post"      // Data: text, thread (header|ts), mention
+	EffSlackChecklist = "slack.checklist" // post the playbook checklist; Data: items (JSON list)
+	EffSlackApproval  = "slack.approval"  // post an approval request; Data: run
+	EffSlackRunStatus = "slack.runstatus" // post or update a runbook's progress message; Data: run, text
+	EffSlackFile      = "slack.file"      // upload a file; Data: name, title, content (or graph=1)
+	EffSlackArchive   = "slack.archive"   // archive the channel (after the quiet period)
+	EffSlackUnarchive = "slack.unarchive" //
+	EffSSMStart       = "ssm.start"       // start a run; Data: run
+	EffSSMPoll        = "ssm.poll"        // poll a run; Data: run, attempt
+	EffEscalate       = "escalate"        // Data: step (index)
+	EffApprovalExpiry = "approval.expiry" // Data: run
+)
+
+// Outcome is what performing an effect produced: events to append to the
+// incident (channel id, message ts, command id) and follow-up effects, all
+// committed together with the removal of the effect from the outbox, so a
+// retry never repeats an effect whose result was recorded.
+type Outcome struct {
+	Events []incident.Event
+	Then   []incident.Effect
+}
+
+// Executor performs one kind of effect. inc is the incident's state when the
+// effect runs, so a coalesced update renders everything that changed.
+type Executor interface {
+	Execute(ctx context.Context, eff incident.Effect, inc incident.Incident) (Outcome, error)
+}
+
+// ErrPermanent marks a failure that retrying cannot fix (a validation error,
+// access denied). The effect is dropped and the failure recorded on the
+// incident's timeline.
+var ErrPermanent = errors.New("permanent failure")
+
+// RetryError asks the worker to try the effect again after a delay (a rate
+// limit's Retry-After, a channel that does not exist yet).
+type RetryError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RetryError) Error() string {
+	return fmt.Sprintf("retry after %s: %v", e.After, e.Err)
+}
+
+func (e *RetryError) Unwrap() error { return e.Err }
+
+// Retry wraps err in a RetryError.
+func Retry(after time.Duration, err error) error { return &RetryError{After: after, Err: err} }

@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/tocsin-dev/tocsin/incident"
+)
+
+// Incident returns one incident's current state.
+func (db *DB) Incident(ctx context.Context, id incident.ID) (incident.Incident, error) {
+	var inc incident.Incident
+	err := db.View(func(tx incident.Tx) error {
+		var err error
+		inc, err = tx.Incident(id)
+		return err
+	})
+	return inc, err
+}
+
+// Timeline returns one incident with its events.
+func (db *DB) Timeline(ctx context.Context, id incident.ID) (incident.Incident, []incident.Event, error) {
+	var inc incident.Incident
+	var evs []incident.Event
+	err := db.View(func(tx incident.Tx) error {
+		var err error
+		if inc, err = tx.Incident(id); err != nil {
+			return err
+		}
+		evs, err = tx.Events(id)
+		return err
+	})
+	return inc, evs, err
+}
+
+// Incidents returns every incident, newest first, optionally only the open
+// ones. Decoding 100,000 incidents takes a few hundred milliseconds; the
+// metrics benchmark measures it.
+func (db *DB) Incidents(ctx context.Context, openOnly bool) ([]incident.Incident, error) {
+	var out []incident.Incident
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketIncidents).Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			var inc incident.Incident
+			if err := json.Unmarshal(v, &inc); err != nil {
+				return fmt.Errorf("decode incident %d: %w", btoi(k), err)
+			}
+			if openOnly && !inc.Open() {
+				continue
+			}
+			out = append(out, inc)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ByChannel finds the incident that owns a Slack channel.
+func (db *DB) ByChannel(ctx context.Context, channelID string) (incident.ID, bool, error) {
+	var id incident.ID
+	var ok bool
+	err := db.View(func(tx incident.Tx) error {
+		var err error
+		id, ok, err = tx.(*Tx).ByChannel(channelID)
+		return err
+	})
+	return id, ok, err
+}
+
+// OpenAlarmARNs lists the alarms linked to open incidents (for the
+// reconciler).
+func (db *DB) OpenAlarmARNs(ctx context.Context) ([]string, error) {
+	var out []string
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketOpenAlarms).ForEach(func(k, _ []byte) error {
+			out = append(out, string(k))
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Get reads a value from the key-value area; ok is false when absent.
+func (db *DB) Get(key string) (value []byte, ok bool, err error) {
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketKV).Get([]byte(key)); v != nil {
+			value, ok = append([]byte(nil), v...), true
+		}
+		return nil
+	})
+	return value, ok, err
+}
+
+// Put writes a value to the key-value area, durably.
+func (db *DB) Put(ctx context.Context, key string, value []byte) error {
+	return db.Update(ctx, func(tx incident.Tx) error {
+		return tx.(*Tx).tx.Bucket(bucketKV).Put([]byte(key), value)
+	})
+}
+
+// GetCert and PutCert cache SNS signing certificates by URL.
+func (db *DB) GetCert(url string) ([]byte, bool, error) { return db.Get("certs/" + url) }
+
+// PutCert stores a verified certificate under its URL.
+func (db *DB) PutCert(url string, pem []byte) error {
+	return db.Put(context.Background(), "certs/"+url, pem)
+}
+
+// Forget deletes idempotency keys recorded before cutoff and returns how
+// many. SNS stops retrying after an hour, so keys older than a few days can
+// go.
+func (db *DB) Forget(ctx context.Context, cutoff time.Time) (int, error) {
+	n := 0
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSeen)
+		var doomed [][]byte
+		b.ForEach(func(k, v []byte) error {
+			if int64(btoi(v)) < cutoff.UnixNano() {
+				doomed = append(doomed, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		for _, k := range doomed {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		n = len(doomed)
+		return nil
+	})
+	return n, err
+}
+
+// CountSeen returns the number of idempotency keys (for the benchmark's
+// correctness check).
+func (db *DB) CountSeen() int {
+	n := 0
+	db.bolt.View(func(tx *bolt.Tx) error { n = tx.Bucket(bucketSeen).Stats().KeyN; return nil })
+	return n
+}

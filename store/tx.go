@@ -1,0 +1,188 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/tocsin-dev/tocsin/incident"
+)
+
+// Tx is a store transaction; it implements incident.Tx.
+type Tx struct {
+	tx  *bolt.Tx
+	now func() time.Time
+}
+
+// Now is the store's clock, for callers that stamp records in a transaction.
+func (t *Tx) Now() time.Time { return t.now() }
+
+// Incident returns an incident's current state.
+func (t *Tx) Incident(id incident.ID) (incident.Incident, error) {
+	var inc incident.Incident
+	v := t.tx.Bucket(bucketIncidents).Get(itob(uint64(id)))
+	if v == nil {
+		return inc, fmt.Errorf("incident %s: %w", id, incident.ErrNotFound)
+	}
+	if err := json.Unmarshal(v, &inc); err != nil {
+		return inc, fmt.Errorf("decode incident %s: %w", id, err)
+	}
+	return inc, nil
+}
+
+// Events returns an incident's timeline in order.
+func (t *Tx) Events(id incident.ID) ([]incident.Event, error) {
+	var out []incident.Event
+	c := t.tx.Bucket(bucketEvents).Cursor()
+	prefix := itob(uint64(id))
+	for k, v := c.Seek(prefix); k != nil && string(k[:8]) == string(prefix); k, v = c.Next() {
+		var e incident.Event
+		if err := json.Unmarshal(v, &e); err != nil {
+			return nil, fmt.Errorf("decode event %d of %s: %w", btoi(k[8:]), id, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// Open creates an incident from its first event and assigns its id.
+func (t *Tx) Open(first incident.Event) (incident.Incident, error) {
+	if first.Type != incident.EventOpened {
+		return incident.Incident{}, fmt.Errorf("%w: an incident must start with an %q event, not %q", incident.ErrInvalid, incident.EventOpened, first.Type)
+	}
+	seq, err := t.tx.Bucket(bucketIncidents).NextSequence()
+	if err != nil {
+		return incident.Incident{}, fmt.Errorf("allocate incident id: %w", err)
+	}
+	var inc incident.Incident
+	return t.apply(&inc, incident.ID(seq), []incident.Event{first})
+}
+
+// Append chains and applies events to an existing incident.
+func (t *Tx) Append(id incident.ID, events ...incident.Event) (incident.Incident, error) {
+	inc, err := t.Incident(id)
+	if err != nil {
+		return inc, err
+	}
+	if len(events) == 0 {
+		return inc, nil
+	}
+	return t.apply(&inc, id, events)
+}
+
+func (t *Tx) apply(inc *incident.Incident, id incident.ID, events []incident.Event) (incident.Incident, error) {
+	b := t.tx.Bucket(bucketEvents)
+	b.FillPercent = 1.0 // append-only keys: pack pages full
+	for _, e := range events {
+		if e.At.IsZero() {
+			e.At = t.now()
+		}
+		e.Chain(id, inc.Events, inc.LastHash)
+		if err := inc.Apply(e); err != nil {
+			return *inc, fmt.Errorf("append event to %s: %w", id, err)
+		}
+		v, err := json.Marshal(e)
+		if err != nil {
+			return *inc, fmt.Errorf("encode event of %s: %w", id, err)
+		}
+		if err := b.Put(eventKey(uint64(id), uint64(e.Seq)), v); err != nil {
+			return *inc, fmt.Errorf("append event to %s: %w", id, err)
+		}
+	}
+	if err := t.putIncident(*inc); err != nil {
+		return *inc, err
+	}
+	return *inc, t.reindex(*inc)
+}
+
+func (t *Tx) putIncident(inc incident.Incident) error {
+	v, err := json.Marshal(inc)
+	if err != nil {
+		return fmt.Errorf("encode incident %s: %w", inc.ID, err)
+	}
+	if err := t.tx.Bucket(bucketIncidents).Put(itob(uint64(inc.ID)), v); err != nil {
+		return fmt.Errorf("write incident %s: %w", inc.ID, err)
+	}
+	return nil
+}
+
+// reindex keeps open_keys, open_alarms and channels in step with the
+// incident: an open incident claims its group key and alarms (unless another
+// open incident already holds them); a resolved or closed one lets them go.
+func (t *Tx) reindex(inc incident.Incident) error {
+	id := itob(uint64(inc.ID))
+	if inc.Channel.ID != "" {
+		if err := t.tx.Bucket(bucketChannels).Put([]byte(inc.Channel.ID), id); err != nil {
+			return err
+		}
+	}
+	keys, alarms := t.tx.Bucket(bucketOpenKeys), t.tx.Bucket(bucketOpenAlarms)
+	index := []struct {
+		b *bolt.Bucket
+		k string
+	}{{keys, inc.GroupKey}}
+	for _, a := range inc.Alarms {
+		index = append(index, struct {
+			b *bolt.Bucket
+			k string
+		}{alarms, a.ARN})
+	}
+	for _, ix := range index {
+		if ix.k == "" {
+			continue
+		}
+		cur := ix.b.Get([]byte(ix.k))
+		var err error
+		switch {
+		case inc.Open() && cur == nil:
+			err = ix.b.Put([]byte(ix.k), id)
+		case !inc.Open() && btoi(cur) == uint64(inc.ID):
+			err = ix.b.Delete([]byte(ix.k))
+		}
+		if err != nil {
+			return fmt.Errorf("index %s: %w", inc.ID, err)
+		}
+	}
+	return nil
+}
+
+// OpenByKey finds the open incident with a group key.
+func (t *Tx) OpenByKey(groupKey string) (incident.ID, bool, error) {
+	return t.lookup(bucketOpenKeys, groupKey)
+}
+
+// OpenByAlarm finds the open incident an alarm is linked to.
+func (t *Tx) OpenByAlarm(arn string) (incident.ID, bool, error) {
+	return t.lookup(bucketOpenAlarms, arn)
+}
+
+// ByChannel finds the incident that owns a Slack channel.
+func (t *Tx) ByChannel(channelID string) (incident.ID, bool, error) {
+	return t.lookup(bucketChannels, channelID)
+}
+
+func (t *Tx) lookup(bucket []byte, key string) (incident.ID, bool, error) {
+	if key == "" {
+		return 0, false, nil
+	}
+	v := t.tx.Bucket(bucket).Get([]byte(key))
+	if v == nil {
+		return 0, false, nil
+	}
+	return incident.ID(btoi(v)), true, nil
+}
+
+// Seen reports whether an idempotency key was recorded.
+func (t *Tx) Seen(key string) (bool, error) {
+	return t.tx.Bucket(bucketSeen).Get([]byte(key)) != nil, nil
+}
+
+// Remember records an idempotency key.
+func (t *Tx) Remember(key string, at time.Time) error {
+	if key == "" {
+		return fmt.Errorf("%w: empty idempotency key", incident.ErrInvalid)
+	}
+	return t.tx.Bucket(bucketSeen).Put([]byte(key), itob(uint64(at.UnixNano())))
+}
