@@ -27,6 +27,7 @@ const (
 	EffSlackUnarchive = "slack.unarchive" //
 	EffSSMStart       = "ssm.start"       // start a run; Data: run
 	EffSSMPoll        = "ssm.poll"        // poll a run; Data: run, attempt
+	EffSSMCancel      = "ssm.cancel"      // cancel a running run; Data: run
 	EffEscalate       = "escalate"        // Data: step (index)
 	EffApprovalExpiry = "approval.expiry" // Data: run
 )

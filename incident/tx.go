@@ -38,6 +38,8 @@ type Tx interface {
 	OpenByKey(groupKey string) (ID, bool, error)
 	// OpenByAlarm finds the open incident an alarm ARN is linked to.
 	OpenByAlarm(arn string) (ID, bool, error)
+	// ByChannel finds the incident that owns a Slack channel.
+	ByChannel(channelID string) (ID, bool, error)
 	// Seen and Remember keep idempotency keys (an SNS MessageId, a Slack
 	// trigger id) so that a redelivery changes nothing.
 	Seen(key string) (bool, error)

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tocsin-dev/tocsin/dispatch"
+	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/playbooks"
+	"github.com/tocsin-dev/tocsin/report"
+	"github.com/tocsin-dev/tocsin/runbooks"
+	"github.com/tocsin-dev/tocsin/store"
+	"github.com/tocsin-dev/tocsin/web"
+)
+
+// The adapters satisfy the interfaces their consumers declare.
+var (
+	_ incident.Tx     = (*store.Tx)(nil)
+	_ dispatch.Store  = (*store.DB)(nil)
+	_ dispatch.Lister = (*store.DB)(nil)
+	_ dispatch.Outbox = (*store.DB)(nil)
+	_ web.Source      = (*store.DB)(nil)
+	_ web.Backuper    = (*store.DB)(nil)
+)
+
+// deps are what a caller (serve, demo, tests) may inject.
+type deps struct {
+	logger *slog.Logger
+	now    func() time.Time
+	http   *http.Client            // for SNS certificate and subscription fetches
+	extra  map[string]http.Handler // extra routes (the demo's Slack view)
+}
+
+// background is a long-lived part run by serve.
+type background struct {
+	name string
+	run  func(ctx context.Context) error
+}
+
+// app is tocsin assembled from its configuration.
+type app struct {
+	cfg        Config
+	log        *slog.Logger
+	now        func() time.Time
+	store      *store.DB
+	engine     *dispatch.Engine
+	worker     *dispatch.Worker
+	playbooks  atomic.Pointer[playbooks.Set]
+	runbooks   atomic.Pointer[runbooks.Set]
+	registry   *prometheus.Registry
+	mux        *http.ServeMux
+	background []background
+}
+
+func newApp(ctx context.Context, cfg Config, d deps) (*app, error) {
+	if d.now == nil {
+		d.now = time.Now
+	}
+	a := &app{cfg: cfg, log: d.logger, now: d.now, mux: http.NewServeMux(), registry: prometheus.NewRegistry()}
+	if err := a.loadDefinitions(); err != nil {
+		return nil, err
+	}
+	db, err := openStore(cfg.DB, d.now)
+	if err != nil {
+		return nil, err
+	}
+	a.store = db
+	a.engine = dispatch.New(dispatch.Config{
+		Store: db, Lister: db, Now: d.now, Logger: d.logger,
+		Playbooks: a.playbooks.Load, Runbooks: a.runbooks.Load,
+		Announce: cfg.Announce, DefaultResponders: cfg.Responders, AutoMitigate: cfg.AutoMitigate,
+		ArchiveAfter: cfg.ArchiveAfter, MaxPending: cfg.MaxPending, Pending: db.Pending,
+		Review:  report.Review,
+		Metrics: a.metricsText,
+	})
+	a.worker = &dispatch.Worker{Engine: a.engine, Outbox: db, Executors: map[string]dispatch.Executor{
+		dispatch.EffEscalate: &dispatch.Escalator{Engine: a.engine},
+	}}
+	a.background = append(a.background, background{"outbox", a.worker.Run})
+	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.registry.MustRegister(report.NewCollector(a.allIncidents, d.now))
+	if err := a.wire(ctx, d); err != nil {
+		db.Close()
+		return nil, err
+	}
+	web.Routes(a.mux, web.Config{Token: cfg.APIToken, Source: db, Backup: db, Now: d.now, Logger: d.logger, Extra: d.extra})
+	return a, nil
+}
+
+// openStore opens the bbolt file with one clear error for each way it fails.
+func openStore(path string, now func() time.Time) (*store.DB, error) {
+	db, err := store.Open(path, store.Options{Now: now})
+	switch {
+	case errors.Is(err, store.ErrLocked):
+		return nil, fmt.Errorf("TOCSIN_DB %s is in use by another process (is another tocsin running?)", path)
+	case errors.Is(err, fs.ErrPermission):
+		return nil, fmt.Errorf("TOCSIN_DB %s cannot be opened: permission denied", path)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("TOCSIN_DB %s cannot be created: its directory does not exist", path)
+	case err != nil:
+		return nil, fmt.Errorf("TOCSIN_DB %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// loadDefinitions (re)loads playbooks and runbooks. A bad set on reload keeps
+// the old one and returns the error.
+func (a *app) loadDefinitions() error {
+	rb, err := runbooks.Load(a.cfg.Runbooks)
+	if err != nil {
+		return fmt.Errorf("TOCSIN_RUNBOOKS: %w", err)
+	}
+	pb, err := playbooks.Load(a.cfg.Playbooks)
+	if err != nil {
+		return fmt.Errorf("TOCSIN_PLAYBOOKS: %w", err)
+	}
+	a.runbooks.Store(rb)
+	a.playbooks.Store(pb)
+	return nil
+}
+
+func (a *app) allIncidents() []incident.Incident {
+	incs, err := a.store.Incidents(context.Background(), false)
+	if err != nil {
+		a.log.Error("list incidents for metrics", "err", err)
+	}
+	return incs
+}
+
+func (a *app) metricsText(ctx context.Context, window time.Duration) (string, error) {
+	if window == 0 {
+		window = 30 * 24 * time.Hour
+	}
+	incs, err := a.store.Incidents(ctx, false)
+	if err != nil {
+		return "", err
+	}
+	now := a.now()
+	return "```\n" + report.Summarize(incs, now.Add(-window), now, "").Table() + "```", nil
+}
+
+// routes is the one place every HTTP route is registered.
+func (a *app) routes() http.Handler {
+	a.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	a.mux.HandleFunc("GET /readyz", a.ready)
+	a.mux.Handle("GET /metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
+	return a.mux
+}
+
+// ready answers 200 when the store takes writes and the outbox is under its
+// bound, 503 with the reason otherwise.
+func (a *app) ready(w http.ResponseWriter, r *http.Request) {
+	if err := a.store.Writable(r.Context()); err != nil {
+		a.log.Error("store not writable", "err", err)
+		http.Error(w, "not ready: the store is not writable", http.StatusServiceUnavailable)
+		return
+	}
+	if n := a.store.Pending(); a.cfg.MaxPending > 0 && n >= a.cfg.MaxPending {
+		http.Error(w, fmt.Sprintf("not ready: overloaded, %d effects pending (bound %d)", n, a.cfg.MaxPending), http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+

@@ -1,0 +1,173 @@
+package bot
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/tocsin-dev/tocsin/incident"
+)
+
+// RunView is what an approval request or a run's progress message shows:
+// exactly what will run, where, with which values.
+type RunView struct {
+	ID          string
+	Incident    incident.ID
+	Runbook     string
+	Document    string
+	Targets     []string
+	Params      map[string]string
+	RequestedBy string
+	Expires     time.Time
+	Status      string
+}
+
+// RunViewFromData reads a run from an effect's Data: run, runbook,
+// document, targets (comma-separated), params (a JSON object of strings),
+// requested_by, expires (RFC 3339) and status.
+func RunViewFromData(id incident.ID, d map[string]string) (RunView, error) {
+	rv := RunView{
+		ID: d["run"], Incident: id, Runbook: d["runbook"], Document: d["document"],
+		RequestedBy: d["requested_by"], Status: d["status"],
+	}
+	if rv.ID == "" {
+		return RunView{}, errors.New("the effect names no run")
+	}
+	for t := range strings.SplitSeq(d["targets"], ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			rv.Targets = append(rv.Targets, t)
+		}
+	}
+	if p := d["params"]; p != "" {
+		if err := json.Unmarshal([]byte(p), &rv.Params); err != nil {
+			return RunView{}, fmt.Errorf("read parameters of run %s: %w", rv.ID, err)
+		}
+	}
+	if e := d["expires"]; e != "" {
+		t, err := time.Parse(time.RFC3339Nano, e)
+		if err != nil {
+			return RunView{}, fmt.Errorf("read expiry of run %s: %w", rv.ID, err)
+		}
+		rv.Expires = t
+	}
+	return rv, nil
+}
+
+// ApprovalBlocks ask for approval of a run. They list exactly the document,
+// every target and every parameter value, as plain text (never formatted, so
+// what the approver reads is what will run), and Approve / Deny buttons whose
+// value is the run id.
+func ApprovalBlocks(run RunView) []slack.Block {
+	intro := fmt.Sprintf(":raised_hand: *Approval needed* to run *%s* for %s, requested by %s.",
+		Escape(run.Runbook), run.Incident, mention(run.RequestedBy))
+	if !run.Expires.IsZero() {
+		intro += "\nThe request expires at " + stamp(run.Expires) + "."
+	}
+	blocks := []slack.Block{
+		slack.NewSectionBlock(mrkdwn(intro), nil, nil),
+		slack.NewSectionBlock(nil, []*slack.TextBlockObject{
+			plain("Document: " + orDash(run.Document)),
+			plain("Run: " + run.ID),
+		}, nil),
+	}
+	blocks = append(blocks, plainList("Targets", run.Targets)...)
+	blocks = append(blocks, plainList("Parameters", paramLines(run.Params))...)
+	approve := button(ActionApprove, run.ID, "Approve", slack.StylePrimary)
+	approve.Confirm = slack.NewConfirmationBlockObject(plain("Approve this run?"),
+		plain(truncate("Run "+run.Runbook+" ("+run.ID+") on "+strconv.Itoa(len(run.Targets))+" target(s).", 300)),
+		plain("Approve"), plain("Cancel"))
+	deny := button(ActionDeny, run.ID, "Deny", slack.StyleDanger)
+	return append(blocks, slack.NewActionBlock(blockID(run.Incident, "run"), approve, deny))
+}
+
+// paramLines renders parameters as "key = value", sorted by key.
+func paramLines(params map[string]string) []string {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = k + " = " + params[k]
+	}
+	return out
+}
+
+// plainList renders a titled list of plain-text lines, ten fields per
+// section as Slack allows, and "none" when it is empty.
+func plainList(title string, lines []string) []slack.Block {
+	if len(lines) == 0 {
+		return []slack.Block{slack.NewSectionBlock(plain(title+": none"), nil, nil)}
+	}
+	out := []slack.Block{slack.NewSectionBlock(plain(fmt.Sprintf("%s (%d):", title, len(lines))), nil, nil)}
+	for chunk := range slices.Chunk(lines, 10) {
+		fields := make([]*slack.TextBlockObject, len(chunk))
+		for i, l := range chunk {
+			fields[i] = plain(truncate(l, 2000))
+		}
+		out = append(out, slack.NewSectionBlock(nil, fields, nil))
+	}
+	return out
+}
+
+// RunStatusBlocks show a run's progress; text is the latest step from dispatch.
+func RunStatusBlocks(run RunView, text string) []slack.Block {
+	head := fmt.Sprintf(":gear: Runbook *%s* (run %s) for %s: *%s*",
+		Escape(run.Runbook), Escape(run.ID), run.Incident, orDash(Escape(run.Status)))
+	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(head), nil, nil)}
+	if text != "" {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(Escape(text)), nil, nil))
+	}
+	return blocks
+}
+
+// ChecklistItem is one item of a playbook's checklist.
+type ChecklistItem struct {
+	Text string `json:"text"`
+	Done bool   `json:"done,omitempty"`
+}
+
+// ParseChecklist reads a checklist effect's items: a JSON list of strings or
+// of {"text", "done"} objects.
+func ParseChecklist(s string) ([]ChecklistItem, error) {
+	var names []string
+	if err := json.Unmarshal([]byte(s), &names); err == nil {
+		items := make([]ChecklistItem, len(names))
+		for i, n := range names {
+			items[i] = ChecklistItem{Text: n}
+		}
+		return items, nil
+	}
+	var items []ChecklistItem
+	if err := json.Unmarshal([]byte(s), &items); err != nil {
+		return nil, fmt.Errorf("read checklist items: %w", err)
+	}
+	return items, nil
+}
+
+// ChecklistBlocks render a checklist with one checkbox per item (at most 45,
+// inside Slack's 50 blocks). Each item's block id is inc:42:item:<index>.
+func ChecklistBlocks(id incident.ID, items []ChecklistItem) []slack.Block {
+	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(fmt.Sprintf(":ballot_box_with_check: *Checklist for %s*", id)), nil, nil)}
+	for i, it := range items {
+		if i == 45 {
+			break
+		}
+		idx := strconv.Itoa(i)
+		opt := slack.NewOptionBlockObject(idx, mrkdwn("done"), nil)
+		box := slack.NewCheckboxGroupsBlockElement(ActionCheck, opt)
+		if it.Done {
+			box.InitialOptions = []*slack.OptionBlockObject{opt}
+		}
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(Escape(it.Text)), nil, slack.NewAccessory(box),
+			slack.SectionBlockOptionBlockID(blockID(id, "item:"+idx))))
+	}
+	return blocks
+}

@@ -1,0 +1,13 @@
+// Package bot owns everything Slack in tocsin: request signatures, the
+// /incident command parser, the HTTP and Socket Mode handlers for slash
+// commands, buttons, modals and events, Block Kit rendering, channel names,
+// and the Executor that performs the outbox's slack.* effects with
+// per-method pacing below Slack's rate limits.
+//
+// bot turns what people do in Slack into dispatch.Command values and hands
+// them to a Doer; it never decides what a command may do or who may do it —
+// that is dispatch's job, from the verified Slack user id bot supplies.
+//
+// bot imports incident, dispatch, slack-go and the standard library. It must
+// not import store, intake, web or report.
+package bot

@@ -1,0 +1,91 @@
+package bot
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// escaper turns the three characters Slack treats as markup into entities.
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// unescaper undoes the escaping Slack applies to the text it sends us.
+var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+
+// Escape makes a user- or alarm-supplied string safe inside mrkdwn: '&', '<'
+// and '>' become entities, so "<!channel>", "<!here>" or "<@U123>" in an
+// alarm description show as text and never notify anyone.
+func Escape(s string) string { return escaper.Replace(s) }
+
+// PlainText turns text as Slack sends it (entities and <...> markup) into
+// plain text: <@U1|bob> becomes @bob, <#C1|ops> #ops, <!here> @here,
+// <https://x|label> "label (https://x)", and &lt; &gt; &amp; their
+// characters. What tocsin stores is plain text; it is escaped again on output.
+func PlainText(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '<')
+		if i < 0 {
+			b.WriteString(unescaper.Replace(s))
+			break
+		}
+		j := strings.IndexByte(s[i:], '>')
+		if j < 0 {
+			b.WriteString(unescaper.Replace(s))
+			break
+		}
+		b.WriteString(unescaper.Replace(s[:i]))
+		b.WriteString(unescaper.Replace(markupText(s[i+1 : i+j])))
+		s = s[i+j+1:]
+	}
+	return strings.ToValidUTF8(b.String(), "\uFFFD")
+}
+
+// markupText renders the inside of one <...> segment as plain text.
+func markupText(m string) string {
+	target, label, hasLabel := strings.Cut(m, "|")
+	switch {
+	case strings.HasPrefix(target, "@"):
+		if hasLabel {
+			return "@" + strings.TrimPrefix(label, "@")
+		}
+		return target
+	case strings.HasPrefix(target, "#"):
+		if hasLabel {
+			return "#" + label
+		}
+		return target
+	case strings.HasPrefix(target, "!subteam^"), strings.HasPrefix(target, "!date^"):
+		if hasLabel {
+			return label
+		}
+		return "@" + strings.TrimPrefix(target, "!")
+	case strings.HasPrefix(target, "!"):
+		return "@" + strings.TrimPrefix(target, "!")
+	case hasLabel && label != target:
+		return label + " (" + target + ")"
+	}
+	return target
+}
+
+// truncate shortens s to at most n runes, ending with "…" when cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// mention renders a verified Slack id as a mention, and anything else as
+// escaped text, so a stored value can never inject markup.
+func mention(id string) string {
+	switch {
+	case id == "":
+		return "—"
+	case userIDPattern.MatchString(id):
+		return "<@" + id + ">"
+	case groupIDPattern.MatchString(id):
+		return "<!subteam^" + id + ">"
+	}
+	return Escape(id)
+}

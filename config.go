@@ -1,0 +1,253 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tocsin-dev/tocsin/incident"
+)
+
+// Config is every setting tocsin reads, from the environment and an
+// optional YAML file (TOCSIN_CONFIG) whose keys are the variable names; the
+// environment wins.
+type Config struct {
+	Addr            string
+	DB              string
+	APIToken        string
+	Runbooks        string
+	Playbooks       string
+	SNSTopics       []string
+	SNSCertDir      string
+	SQSQueueURL     string
+	SlackBotToken   string
+	SlackSigning    string
+	SlackAppToken   string
+	SlackAPIURL     string
+	Announce        string
+	DigestChannel   string
+	DigestSchedule  string
+	Timezone        string
+	DefaultSeverity incident.Severity
+	Responders      []string
+	AutoMitigate    bool
+	ArchiveAfter    time.Duration
+	Reconcile       time.Duration
+	MaxPending      int
+	PageWebhook     string
+	MetricsNS       string
+	LogLevel        slog.Level
+}
+
+// settings lists each variable with its default; the order is the
+// configuration reference in the README.
+var settings = []struct{ name, def string }{
+	{"TOCSIN_ADDR", ":8080"}, {"TOCSIN_DB", "tocsin.db"}, {"TOCSIN_API_TOKEN", ""},
+	{"TOCSIN_RUNBOOKS", ""}, {"TOCSIN_PLAYBOOKS", ""}, {"TOCSIN_SNS_TOPIC_ARNS", ""},
+	{"TOCSIN_SNS_CERT_DIR", ""}, {"TOCSIN_SQS_QUEUE_URL", ""},
+	{"SLACK_BOT_TOKEN", ""}, {"SLACK_SIGNING_SECRET", ""}, {"SLACK_APP_TOKEN", ""},
+	{"SLACK_API_URL", "https://slack.com/api/"}, {"TOCSIN_ANNOUNCE_CHANNEL", ""},
+	{"TOCSIN_DIGEST_CHANNEL", ""}, {"TOCSIN_DIGEST_SCHEDULE", "0 9 * * MON"}, {"TOCSIN_TIMEZONE", "UTC"},
+	{"TOCSIN_DEFAULT_SEVERITY", "sev3"}, {"TOCSIN_RESPONDERS", ""}, {"TOCSIN_AUTO_MITIGATE", "false"},
+	{"TOCSIN_ARCHIVE_AFTER", "24h"}, {"TOCSIN_RECONCILE_EVERY", "5m"}, {"TOCSIN_MAX_PENDING", "50000"},
+	{"TOCSIN_PAGE_WEBHOOK", ""}, {"TOCSIN_CLOUDWATCH_NAMESPACE", ""}, {"TOCSIN_LOG_LEVEL", "info"},
+}
+
+// LoadConfig reads the settings and reports every problem at once, each
+// naming its variable.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	file, err := readConfigFile(getenv("TOCSIN_CONFIG"))
+	if err != nil {
+		return Config{}, err
+	}
+	get := func(name string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		if v, ok := file[name]; ok {
+			return v
+		}
+		for _, s := range settings {
+			if s.name == name {
+				return s.def
+			}
+		}
+		return ""
+	}
+	var p problems
+	c := Config{
+		Addr: get("TOCSIN_ADDR"), DB: get("TOCSIN_DB"), APIToken: get("TOCSIN_API_TOKEN"),
+		Runbooks: get("TOCSIN_RUNBOOKS"), Playbooks: get("TOCSIN_PLAYBOOKS"),
+		SNSTopics: list(get("TOCSIN_SNS_TOPIC_ARNS")), SNSCertDir: get("TOCSIN_SNS_CERT_DIR"),
+		SQSQueueURL: get("TOCSIN_SQS_QUEUE_URL"), SlackBotToken: get("SLACK_BOT_TOKEN"),
+		SlackSigning: get("SLACK_SIGNING_SECRET"), SlackAppToken: get("SLACK_APP_TOKEN"),
+		SlackAPIURL: get("SLACK_API_URL"), Announce: get("TOCSIN_ANNOUNCE_CHANNEL"),
+		DigestChannel: get("TOCSIN_DIGEST_CHANNEL"), DigestSchedule: get("TOCSIN_DIGEST_SCHEDULE"),
+		Timezone: get("TOCSIN_TIMEZONE"), Responders: list(get("TOCSIN_RESPONDERS")),
+		PageWebhook: get("TOCSIN_PAGE_WEBHOOK"), MetricsNS: get("TOCSIN_CLOUDWATCH_NAMESPACE"),
+	}
+	c.DefaultSeverity = p.severity("TOCSIN_DEFAULT_SEVERITY", get("TOCSIN_DEFAULT_SEVERITY"))
+	c.AutoMitigate = p.boolean("TOCSIN_AUTO_MITIGATE", get("TOCSIN_AUTO_MITIGATE"))
+	c.ArchiveAfter = p.duration("TOCSIN_ARCHIVE_AFTER", get("TOCSIN_ARCHIVE_AFTER"))
+	c.Reconcile = p.duration("TOCSIN_RECONCILE_EVERY", get("TOCSIN_RECONCILE_EVERY"))
+	c.MaxPending = p.integer("TOCSIN_MAX_PENDING", get("TOCSIN_MAX_PENDING"))
+	c.LogLevel = p.level("TOCSIN_LOG_LEVEL", get("TOCSIN_LOG_LEVEL"))
+	p.add(c.validate())
+	return c, p.err()
+}
+
+// validate checks relations between settings.
+func (c Config) validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("TOCSIN_ADDR %q is not a host:port address", c.Addr))
+	}
+	if c.DB == "" {
+		errs = append(errs, errors.New("TOCSIN_DB must name the store file"))
+	}
+	if _, err := time.LoadLocation(c.Timezone); err != nil {
+		errs = append(errs, fmt.Errorf("TOCSIN_TIMEZONE %q is not an IANA time zone", c.Timezone))
+	}
+	if c.SlackBotToken != "" && c.SlackSigning == "" && c.SlackAppToken == "" {
+		errs = append(errs, errors.New("SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)"))
+	}
+	if c.SlackAppToken != "" && !strings.HasPrefix(c.SlackAppToken, "xapp-") {
+		errs = append(errs, errors.New("SLACK_APP_TOKEN must be an app-level token starting with xapp-"))
+	}
+	if !strings.HasSuffix(c.SlackAPIURL, "/") {
+		errs = append(errs, fmt.Errorf("SLACK_API_URL %q must end with /", c.SlackAPIURL))
+	}
+	for _, t := range c.SNSTopics {
+		if !strings.HasPrefix(t, "arn:aws") || strings.Count(t, ":") != 5 {
+			errs = append(errs, fmt.Errorf("TOCSIN_SNS_TOPIC_ARNS: %q is not an SNS topic ARN", t))
+		}
+	}
+	if strings.HasPrefix(c.MetricsNS, "AWS/") {
+		errs = append(errs, errors.New("TOCSIN_CLOUDWATCH_NAMESPACE must not start with AWS/"))
+	}
+	return errors.Join(errs...)
+}
+
+// LogValue keeps secrets out of logs: only whether each is set is shown.
+func (c Config) LogValue() slog.Value {
+	set := func(s string) string {
+		if s == "" {
+			return "unset"
+		}
+		return "set"
+	}
+	return slog.GroupValue(
+		slog.String("addr", c.Addr), slog.String("db", c.DB),
+		slog.String("api_token", set(c.APIToken)), slog.String("slack_bot_token", set(c.SlackBotToken)),
+		slog.String("slack_signing_secret", set(c.SlackSigning)), slog.String("slack_app_token", set(c.SlackAppToken)),
+		slog.String("slack_api_url", c.SlackAPIURL), slog.Int("sns_topics", len(c.SNSTopics)),
+		slog.String("page_webhook", set(c.PageWebhook)),
+	)
+}
+
+func readConfigFile(path string) (map[string]string, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("TOCSIN_CONFIG: %w", err)
+	}
+	var raw map[string]any
+	if err := yaml.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("TOCSIN_CONFIG %s: %w", path, err)
+	}
+	out := map[string]string{}
+	for k, v := range raw {
+		if !known(k) {
+			return nil, fmt.Errorf("TOCSIN_CONFIG %s: unknown setting %q", path, k)
+		}
+		if l, ok := v.([]any); ok {
+			parts := make([]string, len(l))
+			for i, x := range l {
+				parts[i] = fmt.Sprint(x)
+			}
+			out[k] = strings.Join(parts, ",")
+			continue
+		}
+		out[k] = fmt.Sprint(v)
+	}
+	return out, nil
+}
+
+func known(name string) bool {
+	for _, s := range settings {
+		if s.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func list(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// problems collects every malformed value so they are reported at once.
+type problems struct{ errs []error }
+
+func (p *problems) add(err error) {
+	if err != nil {
+		p.errs = append(p.errs, err)
+	}
+}
+
+func (p *problems) err() error { return errors.Join(p.errs...) }
+
+func (p *problems) duration(name, v string) time.Duration {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		p.add(fmt.Errorf("%s %q is not a duration like 90s, 5m or 24h", name, v))
+	}
+	return d
+}
+
+func (p *problems) integer(name, v string) int {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		p.add(fmt.Errorf("%s %q is not a non-negative whole number", name, v))
+	}
+	return n
+}
+
+func (p *problems) boolean(name, v string) bool {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		p.add(fmt.Errorf("%s %q is not true or false", name, v))
+	}
+	return b
+}
+
+func (p *problems) severity(name, v string) incident.Severity {
+	s, err := incident.ParseSeverity(v)
+	if err != nil {
+		p.add(fmt.Errorf("%s %q is not one of sev1, sev2, sev3, sev4", name, v))
+	}
+	return s
+}
+
+func (p *problems) level(name, v string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		p.add(fmt.Errorf("%s %q is not one of debug, info, warn, error", name, v))
+	}
+	return l
+}

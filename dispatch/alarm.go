@@ -1,0 +1,195 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/playbooks"
+)
+
+// Notice is a notification that is not a CloudWatch alarm.
+type Notice struct {
+	MessageID, TopicARN, Subject, Text string
+}
+
+// Alarm applies one alarm state change, in one durable transaction that also
+// records its MessageId: a redelivery changes nothing, and the effects it
+// decides (channel, escalation timers, header refresh) are in the outbox
+// before Alarm returns nil.
+func (e *Engine) Alarm(ctx context.Context, a incident.Alarm) error {
+	if e.cfg.MaxPending > 0 && e.cfg.Pending != nil && e.cfg.Pending() >= e.cfg.MaxPending {
+		return ErrOverloaded
+	}
+	pb := e.cfg.Playbooks().Match(&a)
+	key, service := pb.GroupKey(&a), pb.Service(&a)
+	return e.update(ctx, func(tx incident.Tx) error {
+		if a.MessageID != "" {
+			if seen, err := tx.Seen("msg:" + a.MessageID); err != nil || seen {
+				return err
+			}
+			if err := tx.Remember("msg:"+a.MessageID, e.cfg.Now()); err != nil {
+				return err
+			}
+		}
+		id, ok, err := tx.OpenByAlarm(a.ARN)
+		if err == nil && !ok {
+			id, ok, err = tx.OpenByKey(key)
+		}
+		switch {
+		case err != nil:
+			return err
+		case ok:
+			return e.joinAlarm(tx, id, pb, a)
+		case a.State != incident.StateAlarm:
+			return nil // an OK or INSUFFICIENT_DATA with no open incident: recorded as seen, nothing to do
+		}
+		return e.openFromAlarm(tx, pb, key, service, a)
+	})
+}
+
+func alarmData(a incident.Alarm) map[string]string {
+	d := map[string]string{
+		"alarm_name": a.Name, "alarm_arn": a.ARN, "state": string(a.State),
+		"old_state": string(a.OldState), "changed_at": incident.FormatTime(a.ChangedAt),
+		"reason": a.Reason, "found_by": a.FoundBy, "message_id": a.MessageID,
+	}
+	if dims := a.Metric.Dimensions; len(dims) > 0 {
+		b, _ := json.Marshal(dims)
+		d["dimensions"] = string(b)
+	}
+	for k, v := range d {
+		if v == "" {
+			delete(d, k)
+		}
+	}
+	return d
+}
+
+func (e *Engine) openFromAlarm(tx incident.Tx, pb *playbooks.Playbook, key, service string, a incident.Alarm) error {
+	d := alarmData(a)
+	d["title"] = a.Title()
+	d["severity"] = pb.Severity(1).String()
+	d["service"] = service
+	d["group_key"] = key
+	d["source"] = "alarm"
+	d["playbook"] = pb.Name
+	d["detected_at"] = incident.FormatTime(a.ChangedAt)
+	start, method := a.BreachStart, a.StartMethod
+	if start.IsZero() {
+		start, method = a.ChangedAt, "state change time"
+	}
+	d["started_at"], d["start_method"] = incident.FormatTime(start), method
+	inc, err := tx.Open(incident.Event{Type: incident.EventOpened, At: e.cfg.Now(), Actor: "alarm:" + a.Name, Data: d})
+	if err != nil {
+		return fmt.Errorf("open incident for alarm %s: %w", a.Name, err)
+	}
+	if err := e.enqueueOpen(tx, inc, pb); err != nil {
+		return err
+	}
+	for _, s := range pb.Due(inc.DetectedAt) {
+		err := tx.Enqueue(incident.Effect{Kind: EffEscalate, Incident: inc.ID, NotBefore: s.At,
+			Data: map[string]string{"step": fmt.Sprint(s.Index), "playbook": pb.Name}})
+		if err != nil {
+			return err
+		}
+	}
+	return e.autoRun(tx, inc, a)
+}
+
+// enqueueOpen asks for the channel (which in turn asks for topic, invites,
+// header and announcement) and the playbook's checklist and graph.
+func (e *Engine) enqueueOpen(tx incident.Tx, inc incident.Incident, pb *playbooks.Playbook) error {
+	invite := append([]string(nil), pb.Responders...)
+	if pb.Owner != "" {
+		invite = append([]string{pb.Owner}, invite...)
+	}
+	if len(invite) == 0 {
+		invite = e.cfg.DefaultResponders
+	}
+	data := map[string]string{"invite": strings.Join(invite, ","), "runbooks": strings.Join(pb.Runbooks, ",")}
+	if e.cfg.Announce != "" {
+		data["announce"] = e.cfg.Announce
+	}
+	if err := tx.Enqueue(incident.Effect{Kind: EffSlackChannel, Incident: inc.ID, Data: data}); err != nil {
+		return err
+	}
+	if len(pb.Checklist) > 0 {
+		err := tx.Enqueue(incident.Effect{Kind: EffSlackChecklist, Incident: inc.ID,
+			Data: map[string]string{"items": strings.Join(pb.Checklist, "\n"), "playbook": pb.Name}})
+		if err != nil {
+			return err
+		}
+	}
+	if inc.Source == "alarm" {
+		return tx.Enqueue(incident.Effect{Kind: EffSlackFile, Incident: inc.ID, Data: map[string]string{"graph": "1"}})
+	}
+	return nil
+}
+
+// joinAlarm appends an alarm state change to its open incident, raises the
+// severity when the playbook's rules say so, and records recovery.
+func (e *Engine) joinAlarm(tx incident.Tx, id incident.ID, pb *playbooks.Playbook, a incident.Alarm) error {
+	before, err := tx.Incident(id)
+	if err != nil {
+		return err
+	}
+	inc, err := tx.Append(id, incident.Event{Type: incident.EventAlarm, At: e.cfg.Now(), Actor: "alarm:" + a.Name, Data: alarmData(a)})
+	if err != nil {
+		return err
+	}
+	if sev := pb.Severity(len(inc.Firing())); sev.Valid() && sev < inc.Severity && inc.Open() {
+		inc, err = tx.Append(id, incident.Event{Type: incident.EventSeverity, At: e.cfg.Now(), Actor: "playbook:" + pb.Name,
+			Data: map[string]string{"severity": sev.String(), "previous": inc.Severity.String(),
+				"reason": fmt.Sprintf("%d alarms firing", len(inc.Firing()))}})
+		if err != nil {
+			return err
+		}
+	}
+	if len(inc.Firing()) == 0 && !inc.Recovered && inc.Open() {
+		if err := e.recovered(tx, inc); err != nil {
+			return err
+		}
+	}
+	if err := refresh(tx, id); err != nil {
+		return err
+	}
+	if _, linked := before.Alarm(a.ARN); a.State == incident.StateAlarm && !linked {
+		return e.autoRun(tx, inc, a)
+	}
+	return nil
+}
+
+// recovered records that every alarm is OK. It never resolves: people may be
+// working on it. It marks the incident mitigated if so configured, else
+// suggests it.
+func (e *Engine) recovered(tx incident.Tx, inc incident.Incident) error {
+	now := e.cfg.Now()
+	evs := []incident.Event{{Type: incident.EventRecovered, At: now, Actor: "tocsin", Text: "all alarms recovered"}}
+	text := ":large_green_circle: All alarms of " + inc.ID.String() + " are OK again. If the impact is over, `/incident mitigated`, then `/incident resolve` when you are sure."
+	if e.cfg.AutoMitigate && incident.CanTransition(inc.Status, incident.StatusMitigated) == nil && inc.MitigatedAt.IsZero() {
+		evs = append(evs, incident.Event{Type: incident.EventMitigated, At: now, Actor: "tocsin", Text: "all alarms recovered"})
+		text = ":large_green_circle: All alarms of " + inc.ID.String() + " are OK again; marked mitigated. `/incident resolve` when you are sure."
+	}
+	if _, err := tx.Append(inc.ID, evs...); err != nil {
+		return err
+	}
+	return post(tx, inc.ID, text)
+}
+
+// Notice records a notification that is not an alarm: as a note on the open
+// incident of the same topic if it names one, otherwise only in the log.
+func (e *Engine) Notice(ctx context.Context, n Notice) error {
+	e.log.Info("non-alarm notification", "message_id", n.MessageID, "topic", n.TopicARN, "subject", n.Subject)
+	return e.update(ctx, func(tx incident.Tx) error {
+		if n.MessageID == "" {
+			return nil
+		}
+		if seen, err := tx.Seen("msg:" + n.MessageID); err != nil || seen {
+			return err
+		}
+		return tx.Remember("msg:"+n.MessageID, e.cfg.Now())
+	})
+}

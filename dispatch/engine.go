@@ -1,0 +1,106 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/playbooks"
+	"github.com/tocsin-dev/tocsin/runbooks"
+)
+
+// Store is the durable state the engine needs: transactions that are on
+// disk when they return, and read-only views.
+type Store interface {
+	Update(ctx context.Context, fn func(incident.Tx) error) error
+	View(fn func(incident.Tx) error) error
+}
+
+// Lister lists incidents (for /incident list).
+type Lister interface {
+	Incidents(ctx context.Context, openOnly bool) ([]incident.Incident, error)
+}
+
+// ErrOverloaded means the outbox is past its bound: the caller should ask
+// for a retry (SNS: 503) instead of queueing more work in memory.
+var ErrOverloaded = errors.New("tocsin is overloaded")
+
+// Config holds the engine's dependencies and policy.
+type Config struct {
+	Store     Store
+	Lister    Lister
+	Playbooks func() *playbooks.Set // current set (reloadable)
+	Runbooks  func() *runbooks.Set
+	Now       func() time.Time
+	Logger    *slog.Logger
+
+	// Announce is the announcements channel id ("" = no announcements).
+	Announce string
+	// DefaultResponders are invited when a playbook names none.
+	DefaultResponders []string
+	// AutoMitigate: when every alarm of an incident is OK again, mark it
+	// mitigated (true) or only record the recovery and suggest it (false).
+	AutoMitigate bool
+	// ArchiveAfter is the quiet period after close before the channel is
+	// archived (0: one day).
+	ArchiveAfter time.Duration
+	// MaxPending bounds the outbox; past it new alarms get ErrOverloaded.
+	MaxPending int
+	// Pending reports the outbox size (for MaxPending).
+	Pending func() int
+	// Groups resolves a Slack user group to its members (approvals).
+	Groups func(ctx context.Context, group string) ([]string, error)
+	// Review renders the post-incident review draft.
+	Review func(inc incident.Incident, events []incident.Event, now time.Time) string
+	// Metrics renders the metrics summary for a window.
+	Metrics func(ctx context.Context, window time.Duration) (string, error)
+}
+
+// Engine applies alarms and commands to incidents.
+type Engine struct {
+	cfg  Config
+	log  *slog.Logger
+	wake chan struct{}
+}
+
+// New returns an engine. Run its Worker to perform the effects it enqueues.
+func New(cfg Config) *Engine {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ArchiveAfter == 0 {
+		cfg.ArchiveAfter = 24 * time.Hour
+	}
+	return &Engine{cfg: cfg, log: cfg.Logger.With("component", "dispatch"), wake: make(chan struct{}, 1)}
+}
+
+// update runs fn in a durable transaction and wakes the outbox worker.
+func (e *Engine) update(ctx context.Context, fn func(incident.Tx) error) error {
+	if err := e.cfg.Store.Update(ctx, fn); err != nil {
+		return err
+	}
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// Wake returns the channel the worker listens on for new work.
+func (e *Engine) Wake() <-chan struct{} { return e.wake }
+
+// refresh enqueues the coalesced header and topic refresh of an incident.
+func refresh(tx incident.Tx, id incident.ID) error {
+	return tx.Enqueue(incident.Effect{Kind: EffSlackUpdate, Incident: id, Key: fmt.Sprintf("update:%d", id)})
+}
+
+// post enqueues a message into the incident channel.
+func post(tx incident.Tx, id incident.ID, text string) error {
+	return tx.Enqueue(incident.Effect{Kind: EffSlackPost, Incident: id, Data: map[string]string{"text": text}})
+}

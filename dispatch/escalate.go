@@ -1,0 +1,75 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/tocsin-dev/tocsin/incident"
+)
+
+// Pager sends a page for an escalation step (a configured webhook).
+type Pager interface {
+	Page(ctx context.Context, inc incident.Incident, step int) error
+}
+
+// Escalator performs escalation steps. It is an Executor for EffEscalate:
+// the step's timer is the effect's NotBefore, so it survives restarts, and
+// acknowledging cancels the pending steps.
+type Escalator struct {
+	Engine *Engine
+	Pager  Pager // nil: steps with page: true only say so on the timeline
+}
+
+// Execute fires one escalation step: a timeline event, a mention in the
+// channel, invitations, and a page.
+func (x *Escalator) Execute(ctx context.Context, eff incident.Effect, inc incident.Incident) (Outcome, error) {
+	if inc.Status != incident.StatusDetected && inc.Status != incident.StatusDeclared {
+		return Outcome{}, nil // acknowledged meanwhile: nothing to do
+	}
+	pb := x.Engine.playbookFor(inc)
+	if name := eff.Data["playbook"]; name != "" {
+		if p, ok := x.Engine.cfg.Playbooks().Get(name); ok {
+			pb = p
+		}
+	}
+	i, err := strconv.Atoi(eff.Data["step"])
+	if err != nil || i < 0 || i >= len(pb.Escalation) {
+		return Outcome{}, fmt.Errorf("%w: escalation step %q is not in playbook %s (was it edited?)", ErrPermanent, eff.Data["step"], pb.Name)
+	}
+	step := pb.Escalation[i]
+	paged := "no"
+	if step.Page && x.Pager != nil {
+		if err := x.Pager.Page(ctx, inc, i); err != nil {
+			return Outcome{}, fmt.Errorf("page for %s step %d: %w", inc.ID, i+1, err)
+		}
+		paged = "yes"
+	}
+	targets := append(append([]string(nil), step.Notify...), step.Invite...)
+	ev := incident.Event{Type: incident.EventEscalated, At: x.Engine.cfg.Now(), Actor: "tocsin",
+		Text: fmt.Sprintf("not acknowledged after %s: escalation step %d", step.After, i+1),
+		Data: map[string]string{"step": strconv.Itoa(i + 1), "targets": strings.Join(targets, ","), "paged": paged}}
+	text := fmt.Sprintf(":rotating_light: %s is still not acknowledged after %s. %s please take a look.", inc.ID, step.After, mentions(targets))
+	then := []incident.Effect{{Kind: EffSlackPost, Data: map[string]string{"text": text}}}
+	if len(step.Invite) > 0 {
+		then = append(then, incident.Effect{Kind: EffSlackInvite, Data: map[string]string{"users": strings.Join(step.Invite, ",")}})
+	}
+	return Outcome{Events: []incident.Event{ev}, Then: then}, nil
+}
+
+// mentions renders Slack mentions for user (U…, W…) and group (S…) ids.
+func mentions(ids []string) string {
+	var parts []string
+	for _, id := range ids {
+		if strings.HasPrefix(id, "S") {
+			parts = append(parts, "<!subteam^"+id+">")
+		} else {
+			parts = append(parts, "<@"+id+">")
+		}
+	}
+	if len(parts) == 0 {
+		return "Someone"
+	}
+	return strings.Join(parts, " ")
+}

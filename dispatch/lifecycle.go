@@ -1,0 +1,123 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/playbooks"
+)
+
+func (e *Engine) declare(ctx context.Context, cmd Command) (Result, error) {
+	title := strings.TrimSpace(cmd.Text)
+	if title == "" {
+		return Result{}, fmt.Errorf("%w: a declared incident needs a title", incident.ErrInvalid)
+	}
+	sev := cmd.Severity
+	if !sev.Valid() {
+		sev = incident.SEV3
+	}
+	var res Result
+	err := e.update(ctx, func(tx incident.Tx) error {
+		if cmd.Key != "" {
+			if seen, err := tx.Seen("cmd:" + cmd.Key); err != nil || seen {
+				res = Result{Message: "Already declared."}
+				return err
+			}
+			if err := tx.Remember("cmd:"+cmd.Key, e.cfg.Now()); err != nil {
+				return err
+			}
+		}
+		now := e.cfg.Now()
+		inc, err := tx.Open(incident.Event{Type: incident.EventOpened, At: now, Actor: cmd.Actor, Data: map[string]string{
+			"title": title, "severity": sev.String(), "service": cmd.Service, "source": "declared",
+			"commander": cmd.Actor, "started_at": incident.FormatTime(now), "detected_at": incident.FormatTime(now),
+			"start_method": "declared by " + cmd.Actor}})
+		if err != nil {
+			return err
+		}
+		pb := e.playbookFor(inc)
+		res = Result{Incident: inc, Public: true,
+			Message: fmt.Sprintf("Declared %s (%s): %s. A channel is being created.", inc.ID, inc.Severity, title)}
+		return e.enqueueOpen(tx, inc, pb)
+	})
+	return res, err
+}
+
+// playbookFor returns the playbook an incident was opened under, or the
+// default one.
+func (e *Engine) playbookFor(inc incident.Incident) *playbooks.Playbook {
+	set := e.cfg.Playbooks()
+	if pb, ok := set.Get(inc.Playbook); ok {
+		return pb
+	}
+	pb, _ := set.Get(playbooks.DefaultName)
+	return pb
+}
+
+func (e *Engine) ack(ctx context.Context, tx incident.Tx, inc incident.Incident, cmd Command) (Result, error) {
+	if inc.Status == incident.StatusAcknowledged {
+		return Result{Incident: inc, Message: fmt.Sprintf("%s is already acknowledged.", inc.ID)}, nil
+	}
+	ev, err := inc.Transition(incident.StatusAcknowledged, cmd.Actor, e.cfg.Now(), "")
+	if err != nil {
+		return Result{}, err
+	}
+	evs := []incident.Event{ev}
+	if inc.RoleHolder(incident.RoleCommander) == "" {
+		evs = append(evs, e.event(incident.EventRole, cmd, "", map[string]string{"role": string(incident.RoleCommander), "user": cmd.Actor}))
+	}
+	if _, err := tx.Cancel(inc.ID, EffEscalate); err != nil {
+		return Result{}, err
+	}
+	inc, err = e.record(tx, inc.ID, evs...)
+	if err != nil {
+		return Result{}, err
+	}
+	err = post(tx, inc.ID, fmt.Sprintf("<@%s> acknowledged %s. Escalation stopped.", cmd.Actor, inc.ID))
+	return Result{Incident: inc, Message: fmt.Sprintf("You acknowledged %s.", inc.ID)}, err
+}
+
+// transition returns the handler of a plain lifecycle move.
+func transition(to incident.Status, verb string) handler {
+	return func(e *Engine, ctx context.Context, tx incident.Tx, inc incident.Incident, cmd Command) (Result, error) {
+		ev, err := inc.Transition(to, cmd.Actor, e.cfg.Now(), strings.TrimSpace(cmd.Text))
+		if err != nil {
+			return Result{}, err
+		}
+		wasOpen := inc.Open()
+		if inc, err = e.record(tx, inc.ID, ev); err != nil {
+			return Result{}, err
+		}
+		if err := e.afterTransition(tx, inc, wasOpen); err != nil {
+			return Result{}, err
+		}
+		msg := fmt.Sprintf("<@%s> marked %s %s.", cmd.Actor, inc.ID, verb)
+		if ev.Text != "" {
+			msg += " " + ev.Text
+		}
+		return Result{Incident: inc, Message: msg, Public: true}, post(tx, inc.ID, msg)
+	}
+}
+
+// afterTransition stops escalation once an incident is no longer open,
+// archives the channel after a quiet period once closed, and brings the
+// channel back on reopen.
+func (e *Engine) afterTransition(tx incident.Tx, inc incident.Incident, wasOpen bool) error {
+	if !inc.Open() {
+		if _, err := tx.Cancel(inc.ID, EffEscalate); err != nil {
+			return err
+		}
+	}
+	switch {
+	case inc.Status == incident.StatusClosed:
+		return tx.Enqueue(incident.Effect{Kind: EffSlackArchive, Incident: inc.ID, NotBefore: e.cfg.Now().Add(e.cfg.ArchiveAfter)})
+	case inc.Open() && !wasOpen:
+		if _, err := tx.Cancel(inc.ID, EffSlackArchive); err != nil {
+			return err
+		}
+		return tx.Enqueue(incident.Effect{Kind: EffSlackUnarchive, Incident: inc.ID})
+	}
+	return nil
+}

@@ -1,0 +1,223 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tocsin-dev/tocsin/incident"
+)
+
+// Outbox is the store's side of the outbox worker.
+type Outbox interface {
+	Due(now time.Time, limit int) ([]incident.Effect, error)
+	Retry(ctx context.Context, effectID uint64, notBefore time.Time, errText string) error
+}
+
+// Worker performs due effects with their executors, at most Parallel at a
+// time, and records each result in the same transaction that removes the
+// effect from the outbox.
+type Worker struct {
+	Engine    *Engine
+	Outbox    Outbox
+	Executors map[string]Executor // by kind prefix: "slack.", "ssm.", "escalate"
+	Parallel  int                 // default 8
+	Poll      time.Duration       // fallback poll interval, default 250 ms
+	// MaxAttempts before a transiently failing effect is given up and the
+	// failure written on the timeline (default 60: hours of backoff).
+	MaxAttempts int
+
+	mu       sync.Mutex
+	inflight map[uint64]bool
+}
+
+// Run performs effects until ctx ends, then waits for the ones in flight.
+func (w *Worker) Run(ctx context.Context) error {
+	w.defaults()
+	sem := make(chan struct{}, w.Parallel)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		case <-w.Engine.Wake():
+		}
+		due, err := w.Outbox.Due(w.Engine.cfg.Now(), 256)
+		if err != nil {
+			w.Engine.log.Error("read outbox", "err", err)
+		}
+		for _, eff := range due {
+			if !w.claim(eff.ID) {
+				continue
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				w.release(eff.ID)
+				return nil
+			}
+			wg.Add(1)
+			go func(eff incident.Effect) {
+				defer func() { <-sem; w.release(eff.ID); wg.Done() }()
+				w.Perform(ctx, eff)
+			}(eff)
+		}
+		t.Reset(w.Poll)
+	}
+}
+
+func (w *Worker) defaults() {
+	if w.Parallel <= 0 {
+		w.Parallel = 8
+	}
+	if w.Poll <= 0 {
+		w.Poll = 250 * time.Millisecond
+	}
+	if w.MaxAttempts <= 0 {
+		w.MaxAttempts = 60
+	}
+	w.mu.Lock()
+	if w.inflight == nil {
+		w.inflight = map[uint64]bool{}
+	}
+	w.mu.Unlock()
+}
+
+func (w *Worker) claim(id uint64) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.inflight[id] {
+		return false
+	}
+	w.inflight[id] = true
+	return true
+}
+
+func (w *Worker) release(id uint64) {
+	w.mu.Lock()
+	delete(w.inflight, id)
+	w.mu.Unlock()
+}
+
+func (w *Worker) executor(kind string) Executor {
+	for prefix, ex := range w.Executors {
+		if strings.HasPrefix(kind, prefix) {
+			return ex
+		}
+	}
+	return nil
+}
+
+// Perform runs one effect and records its outcome. Exported for tests and
+// the crash matrix, which drive effects one at a time.
+func (w *Worker) Perform(ctx context.Context, eff incident.Effect) {
+	w.defaults()
+	e := w.Engine
+	ex := w.executor(eff.Kind)
+	if ex == nil {
+		w.giveUp(ctx, eff, fmt.Errorf("%w: no executor for %s", ErrPermanent, eff.Kind))
+		return
+	}
+	var inc incident.Incident
+	if eff.Incident != 0 {
+		err := e.cfg.Store.View(func(tx incident.Tx) error {
+			var err error
+			inc, err = tx.Incident(eff.Incident)
+			return err
+		})
+		if err != nil {
+			w.retry(ctx, eff, err)
+			return
+		}
+	}
+	out, err := ex.Execute(ctx, eff, inc)
+	if err != nil {
+		w.fail(ctx, eff, err)
+		return
+	}
+	err = e.update(ctx, func(tx incident.Tx) error {
+		if len(out.Events) > 0 {
+			if _, err := tx.Append(eff.Incident, out.Events...); err != nil {
+				return err
+			}
+		}
+		for _, next := range out.Then {
+			if next.Incident == 0 {
+				next.Incident = eff.Incident
+			}
+			if err := tx.Enqueue(next); err != nil {
+				return err
+			}
+		}
+		return tx.Complete(eff.ID)
+	})
+	if err != nil {
+		e.log.Error("record effect result", "kind", eff.Kind, "incident", eff.Incident, "err", err)
+	}
+}
+
+func (w *Worker) fail(ctx context.Context, eff incident.Effect, err error) {
+	var re *RetryError
+	switch {
+	case errors.Is(err, ErrPermanent):
+		w.giveUp(ctx, eff, err)
+	case errors.As(err, &re):
+		w.Engine.log.Info("effect deferred", "kind", eff.Kind, "incident", eff.Incident, "after", re.After, "reason", re.Err)
+		w.Outbox.Retry(ctx, eff.ID, w.Engine.cfg.Now().Add(re.After), re.Error())
+	case eff.Attempts+1 >= w.MaxAttempts:
+		w.giveUp(ctx, eff, err)
+	default:
+		w.retry(ctx, eff, err)
+	}
+}
+
+// retry schedules another attempt with exponential backoff (1 s … 5 min).
+func (w *Worker) retry(ctx context.Context, eff incident.Effect, err error) {
+	backoff := time.Second << min(eff.Attempts, 9)
+	backoff = min(backoff, 5*time.Minute)
+	w.Engine.log.Warn("effect failed; will retry", "kind", eff.Kind, "incident", eff.Incident, "attempt", eff.Attempts+1, "in", backoff, "err", err)
+	if rerr := w.Outbox.Retry(ctx, eff.ID, w.Engine.cfg.Now().Add(backoff), err.Error()); rerr != nil {
+		w.Engine.log.Error("record retry", "kind", eff.Kind, "err", rerr)
+	}
+}
+
+// giveUp drops an effect that cannot succeed and says so on the timeline,
+// where the responders will see it.
+func (w *Worker) giveUp(ctx context.Context, eff incident.Effect, err error) {
+	e := w.Engine
+	e.log.Error("effect failed permanently", "kind", eff.Kind, "incident", eff.Incident, "err", err)
+	uerr := e.update(ctx, func(tx incident.Tx) error {
+		if eff.Incident != 0 {
+			_, aerr := tx.Append(eff.Incident, incident.Event{Type: incident.EventInfo, At: e.cfg.Now(), Actor: "tocsin",
+				Text: fmt.Sprintf("tocsin could not %s: %v", describe(eff.Kind), err), Data: map[string]string{"effect": eff.Kind}})
+			if aerr != nil {
+				return aerr
+			}
+		}
+		return tx.Complete(eff.ID)
+	})
+	if uerr != nil {
+		e.log.Error("record permanent failure", "kind", eff.Kind, "err", uerr)
+	}
+}
+
+func describe(kind string) string {
+	switch kind {
+	case EffSlackChannel:
+		return "create the incident channel"
+	case EffSlackHeader, EffSlackUpdate:
+		return "post the incident header"
+	case EffSSMStart:
+		return "start the runbook"
+	case EffSSMPoll:
+		return "follow the runbook's progress"
+	}
+	return "perform " + kind
+}

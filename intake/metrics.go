@@ -1,0 +1,47 @@
+package intake
+
+import (
+	"errors"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// messageCounter registers tocsin_sns_messages_total with reg, or returns
+// nil when there is no registry. A second handler on the same registry
+// shares the first one's counter.
+func messageCounter(reg prometheus.Registerer, log *slog.Logger) *prometheus.CounterVec {
+	if reg == nil {
+		return nil
+	}
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tocsin_sns_messages_total",
+		Help: "SNS messages received on POST /sns, by message type and outcome.",
+	}, []string{"type", "outcome"})
+	err := reg.Register(c)
+	var dup prometheus.AlreadyRegisteredError
+	switch {
+	case err == nil:
+		return c
+	case errors.As(err, &dup):
+		if existing, ok := dup.ExistingCollector.(*prometheus.CounterVec); ok {
+			return existing
+		}
+	}
+	log.Error("sns message counter not registered", "err", err)
+	return nil
+}
+
+// count adds one to the counter; the type label is one of the three SNS
+// types or "unknown", so a sender cannot grow the label set.
+func (h *handler) count(typ, outcome string) {
+	if h.counter == nil {
+		return
+	}
+	switch typ {
+	case TypeNotification, TypeSubscriptionConfirmation, TypeUnsubscribeConfirmation:
+	default:
+		typ = "unknown"
+	}
+	h.counter.WithLabelValues(typ, outcome).Inc()
+}

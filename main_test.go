@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// env builds a getenv from pairs over a base with a temp store.
+func env(t testing.TB, kv ...string) func(string) string {
+	m := map[string]string{
+		"TOCSIN_ADDR": freeAddr(t), "TOCSIN_DB": filepath.Join(t.TempDir(), "tocsin.db"),
+		"TOCSIN_API_TOKEN": "test-token-0123",
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+// startServer runs the whole program through run and waits for /healthz.
+func startServer(t testing.TB, getenv func(string) string) (base string, logs *syncBuffer, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs = &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"tocsin", "serve"}, getenv, io.Discard, logs) }()
+	base = "http://" + getenv("TOCSIN_ADDR")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("server exited before it was healthy: %v\n%s", err, logs)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not healthy: %v\n%s", err, logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var once sync.Once
+	var stopErr error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case stopErr = <-done:
+			case <-time.After(15 * time.Second):
+				stopErr = fmt.Errorf("server did not shut down")
+			}
+		})
+		return stopErr
+	}
+	t.Cleanup(func() { stop() })
+	return base, logs, stop
+}
+
+func get(t testing.TB, url, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestRun_Serve(t *testing.T) {
+	getenv := env(t)
+	base, logs, stop := startServer(t, getenv)
+	for _, c := range []struct {
+		path, token string
+		code        int
+		contains    string
+	}{
+		{"/healthz", "", 200, "ok"},
+		{"/readyz", "", 200, "ready"},
+		{"/metrics", "", 200, "go_goroutines"},
+		{"/metrics", "", 200, "tocsin_incidents_open"},
+		{"/api/incidents", "", 401, "unauthorized"},
+		{"/api/incidents", "wrong-token", 401, "unauthorized"},
+		{"/api/incidents", "test-token-0123", 200, "[]"},
+		{"/api/incidents/INC-1", "test-token-0123", 404, "no incident INC-1"},
+		{"/api/incidents/nope", "test-token-0123", 400, "not an incident id"},
+		{"/api/metrics", "", 401, ""},
+		{"/api/metrics?since=7d", "test-token-0123", 200, "MTTR"},
+	} {
+		code, body := get(t, base+c.path, c.token)
+		if code != c.code || !strings.Contains(body, c.contains) {
+			t.Errorf("GET %s (token %q) = %d %q; want %d containing %q", c.path, c.token, code, body, c.code, c.contains)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if !strings.Contains(logs.String(), "shutting down") {
+		t.Errorf("no shutdown in the logs:\n%s", logs)
+	}
+	if strings.Contains(logs.String(), "test-token-0123") {
+		t.Errorf("the API token appears in the logs")
+	}
+}
+
+func TestRun_BadInput(t *testing.T) {
+	locked := filepath.Join(t.TempDir(), "held.db")
+	_, _, _ = startServer(t, env(t, "TOCSIN_DB", locked))
+	cases := []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"bad duration", []string{"TOCSIN_ARCHIVE_AFTER", "soon"}, "TOCSIN_ARCHIVE_AFTER"},
+		{"bad severity", []string{"TOCSIN_DEFAULT_SEVERITY", "sev9"}, "TOCSIN_DEFAULT_SEVERITY"},
+		{"bad addr", []string{"TOCSIN_ADDR", "nowhere"}, "TOCSIN_ADDR"},
+		{"bad zone", []string{"TOCSIN_TIMEZONE", "Mars/Olympus"}, "TOCSIN_TIMEZONE"},
+		{"bad topic", []string{"TOCSIN_SNS_TOPIC_ARNS", "my-topic"}, "TOCSIN_SNS_TOPIC_ARNS"},
+		{"slack without secret", []string{"SLACK_BOT_TOKEN", "xoxb-1"}, "SLACK_SIGNING_SECRET"},
+		{"unwritable db", []string{"TOCSIN_DB", "/proc/nope/tocsin.db"}, "TOCSIN_DB"},
+		{"locked db", []string{"TOCSIN_DB", locked}, "in use by another process"},
+		{"unknown command", nil, "unknown command"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := []string{"tocsin", "serve"}
+			if c.name == "unknown command" {
+				args = []string{"tocsin", "serv"}
+			}
+			var stderr bytes.Buffer
+			err := run(context.Background(), args, env(t, c.env...), io.Discard, &stderr)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v; want one naming %s", err, c.want)
+			}
+			if strings.Contains(err.Error(), "goroutine") || strings.Contains(stderr.String(), "panic") {
+				t.Errorf("a stack trace or panic instead of a clear error: %v", err)
+			}
+		})
+	}
+}
+
+func TestRun_Version(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"tocsin", "version"}, env(t), &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "tocsin ") {
+		t.Errorf("version: %q, %v", out.String(), err)
+	}
+}

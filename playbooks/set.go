@@ -1,0 +1,100 @@
+package playbooks
+
+import (
+	"sort"
+
+	"github.com/tocsin-dev/tocsin/incident"
+)
+
+// Set is a loaded, validated collection of playbooks. It is immutable and
+// safe for concurrent use; the playbooks it returns must not be modified.
+type Set struct {
+	list      []*Playbook // by name
+	byName    map[string]*Playbook
+	fallback  *Playbook
+	needsTags bool
+}
+
+// Load reads the built-in playbooks and then those in dir (which may be
+// empty); a directory playbook replaces the built-in of the same name and
+// otherwise adds to them. If any definition is wrong, Load returns Problems
+// listing every problem as file:line: problem. Runbook names are not
+// checked here; Check does that.
+func Load(dir string) (*Set, error) {
+	srcs, err := sources(dir)
+	if err != nil {
+		return nil, err
+	}
+	set, problems := build(srcs, nil)
+	if len(problems) > 0 {
+		return nil, Problems(problems)
+	}
+	return set, nil
+}
+
+func newSet(ps []*parsed) *Set {
+	s := &Set{byName: make(map[string]*Playbook, len(ps))}
+	for _, p := range ps {
+		s.list = append(s.list, p.pb)
+		s.byName[p.pb.Name] = p.pb
+		s.needsTags = s.needsTags || readsTags(p.pb)
+	}
+	sort.Slice(s.list, func(i, j int) bool { return s.list[i].Name < s.list[j].Name })
+	s.fallback = s.byName[DefaultName]
+	if s.fallback == nil { // only when there are problems: the built-in is always there
+		s.fallback = &Playbook{Name: DefaultName, GroupBy: "alarm"}
+	}
+	return s
+}
+
+// readsTags reports whether a playbook needs the alarm's tags, to match or
+// to fill a template.
+func readsTags(p *Playbook) bool {
+	if len(p.Match.Tags) > 0 || usesTags(p.ServiceTemplate) {
+		return true
+	}
+	for _, l := range p.Links {
+		if usesTags(l.Title) || usesTags(l.URL) {
+			return true
+		}
+	}
+	return false
+}
+
+// Match returns the most specific playbook that matches the alarm (see
+// README.md, "Which playbook wins"), or the default playbook. It never
+// returns nil. Equal specificity — which Check refuses where it can see it —
+// is broken by name.
+func (s *Set) Match(a *incident.Alarm) *Playbook {
+	if a == nil {
+		return s.fallback
+	}
+	var best *Playbook
+	var bestScore specificity
+	for _, p := range s.list {
+		sc, ok := p.Match.score(a)
+		if ok && (best == nil || sc.beats(bestScore)) {
+			best, bestScore = p, sc
+		}
+	}
+	if best == nil {
+		return s.fallback
+	}
+	return best
+}
+
+// Get returns the playbook with that name.
+func (s *Set) Get(name string) (*Playbook, bool) {
+	p, ok := s.byName[name]
+	return p, ok
+}
+
+// All returns every playbook, by name.
+func (s *Set) All() []*Playbook {
+	return append([]*Playbook(nil), s.list...)
+}
+
+// NeedsTags reports whether any playbook reads the alarm's own tags (in its
+// match or its templates). When it is false, the caller need not call
+// ListTagsForResource at all.
+func (s *Set) NeedsTags() bool { return s.needsTags }

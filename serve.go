@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"golang.org/x/term"
+)
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	logger := newLogger(stderr, cfg.LogLevel)
+	a, err := newApp(ctx, cfg, deps{logger: logger})
+	if err != nil {
+		return err
+	}
+	return a.serve(ctx, nil)
+}
+
+// newLogger writes JSON when stderr is not a terminal, text when it is.
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// serve listens (on ln if given, else cfg.Addr), runs the background parts,
+// and on ctx's end shuts down in order: stop taking requests and finish
+// those in flight, stop the background work, close the store.
+func (a *app) serve(ctx context.Context, ln net.Listener) error {
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", a.cfg.Addr); err != nil {
+			a.store.Close()
+			return fmt.Errorf("listen on TOCSIN_ADDR %s: %w", a.cfg.Addr, err)
+		}
+	}
+	srv := &http.Server{
+		Handler:           a.routes(),
+		ReadHeaderTimeout: 5 * time.Second, // slow-loris clients are cut off
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       90 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, part := range a.background {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := part.run(bg); err != nil && !errors.Is(err, context.Canceled) {
+				a.log.Error("background part stopped", "part", part.name, "err", err)
+			}
+		}()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.log.Info("listening", "addr", ln.Addr().String(), "config", a.cfg)
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	a.log.Info("shutting down")
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil {
+		a.log.Warn("http shutdown", "err", err)
+	}
+	stopBG()
+	wg.Wait()
+	if err := a.store.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return nil
+}

@@ -1,0 +1,30 @@
+// Package sim holds local stand-ins for the services tocsin talks to, so that tests,
+// `tocsin demo` and the alarm-storm benchmark run without the network. It is a product
+// feature, not test scaffolding.
+//
+// # Slack
+//
+// [Slack] is a local Slack Web API with real in-memory workspace state: the real
+// slack-go client, pointed at [Slack.URL] with slack.OptionAPIURL, gets the answers and
+// error shapes Slack gives ({"ok":false,"error":"..."} with HTTP 200; HTTP 429 with
+// Retry-After when rate limited).
+//
+// It is built on slack-go's slacktest server. Every route, including the ones slacktest
+// registers by default, is replaced by a binder that goes through one pipeline: token
+// check, latency, injected faults ([Slack.FailNext]), rate limits ([SlackTier]) and
+// recording ([Slack.Calls]). slacktest's RTM and websocket routes are overridden to
+// answer unknown_method.
+//
+// Covered: auth.test; conversations.create/info/list/setTopic/setPurpose/invite/join/
+// archive/unarchive/history; chat.postMessage/update/postEphemeral/delete; pins.add/list;
+// bookmarks.add; reactions.add; users.info; usergroups.users.list; views.open; the
+// files.uploadV2 flow (files.getUploadURLExternal, the upload POST, and
+// files.completeUploadExternal); response_url receivers ([Slack.ResponseURL]); and an
+// HTML view of the workspace for the demo ([Slack.ViewHandler], also at /_sim/slack/).
+//
+// Not covered: the Events API, Socket Mode, RTM, direct messages and group DMs, message
+// threads in conversations.replies, scheduled messages, user tokens and scopes (one bot
+// token is all-powerful), trigger_id expiry (only reuse is refused), the response_url
+// limit of five posts in thirty minutes, the workspace-wide chat.postMessage limit, and
+// permalinks. Unknown methods answer {"ok":false,"error":"unknown_method"}.
+package sim

@@ -1,0 +1,104 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/json"
+	"mime"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+func slackAuthTest(*Slack, *slackRequest) slackReply {
+	return slackOK(map[string]any{
+		"url": "https://" + SlackTeamName + ".slack.com/", "team": SlackTeamName,
+		"user": SlackBotName, "team_id": SlackTeamID, "user_id": SlackBotUserID,
+		"bot_id": SlackBotID, "is_enterprise_install": false,
+	})
+}
+
+func slackUsersInfo(s *Slack, q *slackRequest) slackReply {
+	u, ok := s.ws.users[q.params["user"]]
+	if !ok {
+		return slackFail("user_not_found")
+	}
+	return slackOK(map[string]any{"user": slackUserJSON(u)})
+}
+
+func slackUsergroupsUsersList(s *Slack, q *slackRequest) slackReply {
+	members, ok := s.ws.groups[q.params["usergroup"]]
+	if !ok {
+		return slackFail("no_such_subteam")
+	}
+	return slackOK(map[string]any{"users": slices.Clone(members)})
+}
+
+// slackViewsOpen records a modal. A trigger_id can be exchanged only once; the
+// stand-in does not model its 3-second expiry.
+func slackViewsOpen(s *Slack, q *slackRequest) slackReply {
+	trigger := q.params["trigger_id"]
+	var view map[string]any
+	if err := json.Unmarshal([]byte(q.params["view"]), &view); err != nil || trigger == "" {
+		return slackFail("invalid_arguments")
+	}
+	if view["type"] != "modal" {
+		return slackFail("invalid_arguments")
+	}
+	if s.ws.triggers[trigger] {
+		return slackFail("exchanged_trigger_id")
+	}
+	s.ws.triggers[trigger] = true
+	v := SlackView{ID: s.ws.nextID("V"), TriggerID: trigger, View: json.RawMessage(q.params["view"])}
+	s.ws.views = append(s.ws.views, v)
+	view["id"], view["team_id"], view["app_id"], view["bot_id"] = v.ID, SlackTeamID, "A0TOCSIN", SlackBotID
+	view["state"] = map[string]any{"values": map[string]any{}}
+	view["hash"] = v.ID + ".hash"
+	return slackOK(map[string]any{"view": view})
+}
+
+// SlackResponsePost is a JSON message posted to a response_url.
+type SlackResponsePost struct {
+	ID              string // the id given to [Slack.ResponseURL]
+	Body            json.RawMessage
+	Text            string
+	ResponseType    string // "ephemeral" or "in_channel"
+	ReplaceOriginal bool
+	DeleteOriginal  bool
+	At              time.Time
+}
+
+// ResponseURL returns a response_url on this server, to put in simulated slash
+// commands and interactions; what is posted to it is kept for ResponseURLPosts.
+func (s *Slack) ResponseURL(id string) string {
+	return strings.TrimSuffix(s.URL(), "/") + slackResponsePath + url.PathEscape(id)
+}
+
+// ResponseURLPosts returns what was posted to response URLs, oldest first.
+func (s *Slack) ResponseURLPosts() []SlackResponsePost {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := slices.Clone(s.ws.responses)
+	for i := range out {
+		out[i].Body = bytes.Clone(out[i].Body)
+	}
+	return out
+}
+
+func slackResponseURLPost(s *Slack, q *slackRequest) slackReply {
+	var msg struct {
+		Text            string `json:"text"`
+		ResponseType    string `json:"response_type"`
+		ReplaceOriginal bool   `json:"replace_original"`
+		DeleteOriginal  bool   `json:"delete_original"`
+	}
+	mt, _, _ := mime.ParseMediaType(q.contentType)
+	if mt != "application/json" || json.Unmarshal(q.body, &msg) != nil {
+		return slackFail("invalid_payload")
+	}
+	s.ws.responses = append(s.ws.responses, SlackResponsePost{
+		ID: q.pathID, Body: bytes.Clone(q.body), Text: msg.Text, ResponseType: msg.ResponseType,
+		ReplaceOriginal: msg.ReplaceOriginal, DeleteOriginal: msg.DeleteOriginal, At: s.slackNow(),
+	})
+	return slackOK(nil)
+}

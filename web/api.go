@@ -1,0 +1,179 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/report"
+)
+
+// Source is where the web reads incidents from.
+type Source interface {
+	Incidents(ctx context.Context, openOnly bool) ([]incident.Incident, error)
+	Timeline(ctx context.Context, id incident.ID) (incident.Incident, []incident.Event, error)
+}
+
+// Backuper writes a consistent copy of the store.
+type Backuper interface {
+	Backup(w io.Writer) (int64, error)
+}
+
+// Config holds the web's dependencies.
+type Config struct {
+	Token  string
+	Source Source
+	Backup Backuper
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Extra pages mounted under the dashboard (the demo's Slack view).
+	Extra map[string]http.Handler
+}
+
+// Routes registers the API and the dashboard on mux.
+func Routes(mux *http.ServeMux, cfg Config) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	api := func(h http.HandlerFunc) http.Handler { return requireToken(cfg.Token, h) }
+	mux.Handle("GET /api/incidents", api(listIncidents(cfg)))
+	mux.Handle("GET /api/incidents/{id}", api(getIncident(cfg)))
+	mux.Handle("GET /api/incidents/{id}/review.md", api(getReview(cfg)))
+	mux.Handle("GET /api/metrics", api(getMetrics(cfg)))
+	if cfg.Backup != nil {
+		mux.Handle("POST /api/backup", api(postBackup(cfg)))
+	}
+	dashboard(mux, cfg)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func listIncidents(cfg Config) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		incs, err := cfg.Source.Incidents(r.Context(), r.URL.Query().Get("open") == "true")
+		if err != nil {
+			cfg.Logger.Error("list incidents", "err", err)
+			http.Error(w, "could not read incidents", http.StatusInternalServerError)
+			return
+		}
+		if incs == nil {
+			incs = []incident.Incident{}
+		}
+		writeJSON(w, incs)
+	}
+}
+
+// IncidentView is what GET /api/incidents/{id} returns.
+type IncidentView struct {
+	Incident incident.Incident `json:"incident"`
+	Timeline []incident.Event  `json:"timeline"`
+	Verified bool              `json:"timeline_verified"`
+}
+
+func timeline(cfg Config, w http.ResponseWriter, r *http.Request) (incident.Incident, []incident.Event, bool) {
+	id, err := incident.ParseID(r.PathValue("id"))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return incident.Incident{}, nil, false
+	}
+	inc, evs, err := cfg.Source.Timeline(r.Context(), id)
+	if errors.Is(err, incident.ErrNotFound) {
+		http.Error(w, "no incident "+id.String(), http.StatusNotFound)
+		return inc, nil, false
+	}
+	if err != nil {
+		cfg.Logger.Error("read incident", "id", id, "err", err)
+		http.Error(w, "could not read the incident", http.StatusInternalServerError)
+		return inc, nil, false
+	}
+	return inc, evs, true
+}
+
+func getIncident(cfg Config) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		inc, evs, ok := timeline(cfg, w, r)
+		if ok {
+			writeJSON(w, IncidentView{Incident: inc, Timeline: evs, Verified: incident.Verify(evs) == nil})
+		}
+	}
+}
+
+func getReview(cfg Config) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		inc, evs, ok := timeline(cfg, w, r)
+		if ok {
+			w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+			io.WriteString(w, report.Review(inc, evs, cfg.Now()))
+		}
+	}
+}
+
+func getMetrics(cfg Config) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s, ok := summary(cfg, w, r)
+		if ok {
+			writeJSON(w, s)
+		}
+	}
+}
+
+// summary computes the metrics for ?since=&until=&service= (since and until
+// are RFC 3339 times or windows like 30d; the default is the last 30 days).
+func summary(cfg Config, w http.ResponseWriter, r *http.Request) (report.Summary, bool) {
+	now := cfg.Now()
+	q := r.URL.Query()
+	since, err := parseSince(q.Get("since"), now, 30*24*time.Hour)
+	if err != nil {
+		http.Error(w, "since: "+err.Error(), http.StatusBadRequest)
+		return report.Summary{}, false
+	}
+	until, err := parseSince(q.Get("until"), now, 0)
+	if err != nil {
+		http.Error(w, "until: "+err.Error(), http.StatusBadRequest)
+		return report.Summary{}, false
+	}
+	incs, err := cfg.Source.Incidents(r.Context(), false)
+	if err != nil {
+		cfg.Logger.Error("list incidents", "err", err)
+		http.Error(w, "could not read incidents", http.StatusInternalServerError)
+		return report.Summary{}, false
+	}
+	return report.Summarize(incs, since, until, q.Get("service")), true
+}
+
+// parseSince reads an RFC 3339 time or a window back from now.
+func parseSince(v string, now time.Time, def time.Duration) (time.Time, error) {
+	if v == "" {
+		return now.Add(-def), nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	d, err := report.ParseWindow(v)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return now.Add(-d), nil
+}
+
+func postBackup(cfg Config) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		if _, err := cfg.Backup.Backup(w); err != nil {
+			cfg.Logger.Error("backup", "err", err)
+		}
+	}
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"errors"
+
+	"github.com/tocsin-dev/tocsin/dispatch"
+	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/intake"
+)
+
+// wire connects the outside world: SNS intake, Slack, AWS.
+func (a *app) wire(ctx context.Context, d deps) error {
+	v := &intake.Verifier{Client: d.http, Cache: a.store, CertDir: a.cfg.SNSCertDir, Logger: a.log.With("component", "sns")}
+	a.mux.Handle("POST /sns", intake.NewHandler(intake.HandlerConfig{
+		Verifier: v, Topics: a.cfg.SNSTopics, Sink: sink{a.engine}, Client: d.http,
+		Logger: a.log.With("component", "sns"), Registerer: a.registry, Now: a.now,
+	}))
+	if err := a.wireSlack(ctx, d); err != nil {
+		return err
+	}
+	return a.wireAWS(ctx, d)
+}
+
+// sink adapts the engine to intake.Sink, translating overload.
+type sink struct{ e *dispatch.Engine }
+
+var _ intake.Sink = sink{}
+
+func (s sink) Alarm(ctx context.Context, al incident.Alarm) error {
+	return overload(s.e.Alarm(ctx, al))
+}
+
+func (s sink) Notice(ctx context.Context, n intake.Notice) error {
+	return overload(s.e.Notice(ctx, dispatch.Notice{MessageID: n.MessageID, TopicARN: n.TopicARN, Subject: n.Subject, Text: n.Text}))
+}
+
+func overload(err error) error {
+	if errors.Is(err, dispatch.ErrOverloaded) {
+		return errors.Join(err, intake.ErrOverloaded)
+	}
+	return err
+}
+
