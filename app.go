@@ -16,6 +16,7 @@ import (
 
 	"github.com/tocsin-dev/tocsin/dispatch"
 	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/intake"
 	"github.com/tocsin-dev/tocsin/playbooks"
 	"github.com/tocsin-dev/tocsin/report"
 	"github.com/tocsin-dev/tocsin/runbooks"
@@ -36,9 +37,13 @@ var (
 // deps are what a caller (serve, demo, tests) may inject.
 type deps struct {
 	logger *slog.Logger
+	getenv func(string) string // for the AWS SDK's settings
 	now    func() time.Time
 	http   *http.Client            // for SNS certificate and subscription fetches
 	extra  map[string]http.Handler // extra routes (the demo's Slack view)
+	// hostAllowed overrides the SNS URL host check (the demo and tests serve
+	// certificates and SubscribeURLs locally); nil is the AWS check.
+	hostAllowed func(hostport string) bool
 }
 
 // background is a long-lived part run by serve.
@@ -58,6 +63,8 @@ type app struct {
 	playbooks  atomic.Pointer[playbooks.Set]
 	runbooks   atomic.Pointer[runbooks.Set]
 	registry   *prometheus.Registry
+	verifier   *intake.Verifier
+	aws        *awsClients
 	mux        *http.ServeMux
 	background []background
 }
@@ -65,6 +72,9 @@ type app struct {
 func newApp(ctx context.Context, cfg Config, d deps) (*app, error) {
 	if d.now == nil {
 		d.now = time.Now
+	}
+	if d.getenv == nil {
+		d.getenv = func(string) string { return "" }
 	}
 	a := &app{cfg: cfg, log: d.logger, now: d.now, mux: http.NewServeMux(), registry: prometheus.NewRegistry()}
 	if err := a.loadDefinitions(); err != nil {

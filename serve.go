@@ -25,7 +25,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	logger := newLogger(stderr, cfg.LogLevel)
-	a, err := newApp(ctx, cfg, deps{logger: logger})
+	a, err := newApp(ctx, cfg, deps{logger: logger, getenv: getenv})
 	if err != nil {
 		return err
 	}

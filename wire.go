@@ -11,7 +11,8 @@ import (
 
 // wire connects the outside world: SNS intake, Slack, AWS.
 func (a *app) wire(ctx context.Context, d deps) error {
-	v := &intake.Verifier{Client: d.http, Cache: a.store, CertDir: a.cfg.SNSCertDir, Logger: a.log.With("component", "sns")}
+	v := &intake.Verifier{Client: d.http, Cache: a.store, CertDir: a.cfg.SNSCertDir, Logger: a.log.With("component", "sns"), HostAllowed: d.hostAllowed}
+	a.verifier = v
 	a.mux.Handle("POST /sns", intake.NewHandler(intake.HandlerConfig{
 		Verifier: v, Topics: a.cfg.SNSTopics, Sink: sink{a.engine}, Client: d.http,
 		Logger: a.log.With("component", "sns"), Registerer: a.registry, Now: a.now,

@@ -33,8 +33,8 @@ func BreachStart(a incident.Alarm) (time.Time, string) {
 	var earliest time.Time
 	for _, m := range reasonDatapoint.FindAllStringSubmatch(a.Reason, -1) {
 		t, err := time.Parse("02/01/06 15:04:05", m[1])
-		if err != nil || (!a.ChangedAt.IsZero() && t.After(a.ChangedAt)) {
-			continue // not a date, or not before the change it caused
+		if err != nil || !plausible(a, t) {
+			continue
 		}
 		if earliest.IsZero() || t.Before(earliest) {
 			earliest = t
@@ -51,6 +51,18 @@ func BreachStart(a incident.Alarm) (time.Time, string) {
 		return a.ChangedAt.Add(-time.Duration(n) * time.Duration(a.Period) * time.Second), MethodPeriods
 	}
 	return a.ChangedAt, MethodStateChange
+}
+
+// plausible reports whether a datapoint named in the reason can have
+// caused the change: not after it, and within the periods evaluated (plus
+// an hour for late data). Anything else is a misread date.
+func plausible(a incident.Alarm, t time.Time) bool {
+	if a.ChangedAt.IsZero() {
+		return true
+	}
+	periods := max(a.EvaluationPeriods, a.DatapointsToAlarm, 1)
+	window := time.Duration(periods)*time.Duration(a.Period)*time.Second + time.Hour
+	return !t.After(a.ChangedAt) && a.ChangedAt.Sub(t) <= window
 }
 
 // GetMetricDataAPI is the CloudWatch call Refine makes (the SDK method).

@@ -113,8 +113,9 @@ type harness struct {
 	clock func() time.Time
 
 	mu    sync.Mutex
-	sent  []time.Time // due times passed to Send
-	fails int         // Send fails this many more times
+	sent   []time.Time // due times passed to Send
+	sentAt []time.Time // when Send was called
+	fails  int         // Send fails this many more times
 }
 
 func newHarness(t *testing.T, start time.Time, store *memStore) *harness {
@@ -129,6 +130,7 @@ func (h *harness) send(_ context.Context, due time.Time) error {
 		h.t.Errorf("digest for %v sent early, at %v", due, now)
 	}
 	h.sent = append(h.sent, due)
+	h.sentAt = append(h.sentAt, h.clock())
 	if h.fails > 0 {
 		h.fails--
 		return errors.New("slack is down")
@@ -197,11 +199,12 @@ func TestScheduler(t *testing.T) {
 			store := &memStore{last: nov1, failGet: 1}
 			h := newHarness(t, nov8.Add(-time.Hour), store)
 			h.fails = 2
-			start := time.Now()
 			h.run(2 * time.Hour)
 			h.check([]time.Time{nov8, nov8, nov8}, []time.Time{nov8})
-			// The store read failed once (30s), Send twice (30s, then 60s).
-			_ = start
+			want := []time.Time{nov8, nov8.Add(30 * time.Second), nov8.Add(90 * time.Second)}
+			if diff := cmp.Diff(want, h.sentAt); diff != "" {
+				t.Errorf("send attempts (-want +got):\n%s", diff)
+			}
 		})
 	})
 }

@@ -1,0 +1,193 @@
+package bot
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/slack-go/slack"
+
+	"github.com/tocsin-dev/tocsin/incident"
+)
+
+var update = flag.Bool("update", false, "rewrite the testdata/*.golden files")
+
+// injection is what an attacker might put in an alarm description or title.
+const injection = "<!channel> <!here> <@U0EVIL> & <https://evil.example|click>"
+
+// fixedIncident is the incident the header golden file shows.
+func fixedIncident() incident.Incident {
+	at := func(h, m int) time.Time { return time.Date(2024, 5, 1, h, m, 0, 0, time.UTC) }
+	return incident.Incident{
+		ID: 42, Title: "API 5xx " + injection, Severity: incident.SEV2, Status: incident.StatusAcknowledged,
+		Service: "api", Source: "alarm", Playbook: "api-errors",
+		Roles:   map[incident.Role]string{incident.RoleCommander: "U0ALICE", incident.RoleScribe: "<@U0EVIL>"},
+		Channel: incident.Channel{ID: "C0INC42", Name: "inc-42-api-5xx", HeaderTS: "1714571000.000100"},
+		Alarms: []incident.LinkedAlarm{
+			{Name: "api-5xx " + injection, ARN: "arn:aws:cloudwatch:eu-west-1:1:alarm:api-5xx", State: incident.StateAlarm, ChangedAt: at(14, 2), FirstAt: at(14, 2), Alarms: 3, Flaps: 2},
+			{Name: "api-latency", ARN: "arn:aws:cloudwatch:eu-west-1:1:alarm:api-latency", State: incident.StateOK, ChangedAt: at(14, 10), FirstAt: at(14, 3), Alarms: 1},
+		},
+		StartMethod: "alarm StateChangeTime minus evaluation period",
+		Extra:       map[string]string{"runbooks": "restart-api, scale-api,bad name"},
+		Timestamps:  incident.Timestamps{StartedAt: at(13, 58), DetectedAt: at(14, 2), AcknowledgedAt: at(14, 6)},
+		UpdatedAt:   at(14, 10),
+	}
+}
+
+func fixedRun() RunView {
+	return RunView{
+		ID: "run-7", Incident: 42, Runbook: "restart-api", Document: "tocsin-RestartService",
+		Targets:     []string{"i-0abc", "i-0def"},
+		Params:      map[string]string{"service": "api", "reason": injection, "drain": "30s"},
+		RequestedBy: "U0BOB", Expires: time.Date(2024, 5, 1, 14, 40, 0, 0, time.UTC),
+	}
+}
+
+func TestHeaderBlocks_Golden(t *testing.T) {
+	checkGolden(t, "header.golden", HeaderBlocks(fixedIncident()))
+}
+
+func TestApprovalBlocks_Golden(t *testing.T) {
+	checkGolden(t, "approval.golden", ApprovalBlocks(fixedRun()))
+}
+
+// TestBlocks_Escaping renders everything with injected mentions and checks
+// that no mrkdwn text carries them as markup.
+func TestBlocks_Escaping(t *testing.T) {
+	inc := fixedIncident()
+	ev := incident.Event{Type: incident.EventNote, At: inc.UpdatedAt, Actor: "<!channel>", Text: injection}
+	rendered := map[string][]slack.Block{
+		"header":    HeaderBlocks(inc),
+		"announce":  AnnouncementBlocks(inc, injection),
+		"approval":  ApprovalBlocks(fixedRun()),
+		"runstatus": RunStatusBlocks(fixedRun(), injection),
+		"checklist": ChecklistBlocks(42, []ChecklistItem{{Text: injection}, {Text: "page <!here>", Done: true}}),
+		"timeline":  TimelineBlocks(42, []incident.Event{ev}),
+		"list":      ListBlocks([]incident.Incident{inc}),
+	}
+	for name, blocks := range rendered {
+		for _, text := range mrkdwnTexts(t, blocks) {
+			for _, bad := range []string{"<!channel>", "<!here>", "<@U0EVIL>", "<https://evil"} {
+				if strings.Contains(text, bad) {
+					t.Errorf("%s: mrkdwn %q contains %q", name, text, bad)
+				}
+			}
+		}
+	}
+	if topic := Topic(inc); strings.Contains(topic, "<!") || strings.Contains(topic, "<@U0EVIL") {
+		t.Errorf("topic %q carries markup", topic)
+	}
+}
+
+func TestApprovalBlocks_ShowsEveryValue(t *testing.T) {
+	run := fixedRun()
+	var texts []string
+	walkTexts(t, ApprovalBlocks(run), func(typ, text string) { texts = append(texts, text) })
+	all := strings.Join(texts, "\n")
+	want := []string{run.Document, "i-0abc", "i-0def", "service = api", "drain = 30s", "reason = " + injection}
+	for _, w := range want {
+		if !strings.Contains(all, w) {
+			t.Errorf("approval does not show %q", w)
+		}
+	}
+}
+
+func TestRunViewFromData(t *testing.T) {
+	got, err := RunViewFromData(42, map[string]string{
+		"run": "run-7", "runbook": "restart-api", "document": "tocsin-RestartService",
+		"targets": "i-0abc, i-0def", "params": `{"service":"api"}`, "requested_by": "U0BOB",
+		"expires": "2024-05-01T14:40:00Z",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fixedRun()
+	want.Params = map[string]string{"service": "api"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("RunViewFromData mismatch (-want +got):\n%s", diff)
+	}
+	if _, err := RunViewFromData(42, map[string]string{"runbook": "x"}); err == nil {
+		t.Error("a run without an id was accepted")
+	}
+}
+
+func TestParseChecklist(t *testing.T) {
+	for _, in := range []string{`["a","b"]`, `[{"text":"a"},{"text":"b","done":true}]`} {
+		items, err := ParseChecklist(in)
+		if err != nil || len(items) != 2 || items[1].Text != "b" {
+			t.Errorf("ParseChecklist(%s) = %v, %v", in, items, err)
+		}
+	}
+	if _, err := ParseChecklist(`{"a":1}`); err == nil {
+		t.Error("an object was accepted as a checklist")
+	}
+}
+
+func mrkdwnTexts(t *testing.T, blocks []slack.Block) []string {
+	var out []string
+	walkTexts(t, blocks, func(typ, text string) {
+		if typ == slack.MarkdownType {
+			out = append(out, text)
+		}
+	})
+	return out
+}
+
+// walkTexts calls fn with the type and text of every text object.
+func walkTexts(t *testing.T, blocks []slack.Block, fn func(typ, text string)) {
+	t.Helper()
+	raw, err := json.Marshal(slack.Blocks{BlockSet: blocks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if typ, ok := x["type"].(string); ok {
+				if text, ok := x["text"].(string); ok {
+					fn(typ, text)
+				}
+			}
+			for _, c := range x {
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(v)
+}
+
+func checkGolden(t *testing.T, name string, blocks []slack.Block) {
+	t.Helper()
+	got, err := json.MarshalIndent(slack.Blocks{BlockSet: blocks}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
+	}
+}
