@@ -7,7 +7,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
+	"os/signal"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -96,7 +99,7 @@ func newApp(ctx context.Context, cfg Config, d deps) (*app, error) {
 	a.worker = &dispatch.Worker{Engine: a.engine, Outbox: db, Executors: map[string]dispatch.Executor{
 		dispatch.EffEscalate: &dispatch.Escalator{Engine: a.engine},
 	}}
-	a.background = append(a.background, background{"outbox", a.worker.Run})
+	a.background = append(a.background, background{"outbox", a.worker.Run}, background{"reload", a.reloadOnHangup})
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.registry.MustRegister(report.NewCollector(a.allIncidents, d.now))
 	if err := a.wire(ctx, d); err != nil {
@@ -137,6 +140,26 @@ func (a *app) loadDefinitions() error {
 	a.runbooks.Store(rb)
 	a.playbooks.Store(pb)
 	return nil
+}
+
+// reloadOnHangup reloads runbooks and playbooks on SIGHUP. A bad set keeps
+// the old one; open incidents are untouched either way.
+func (a *app) reloadOnHangup(ctx context.Context) error {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-hup:
+			if err := a.loadDefinitions(); err != nil {
+				a.log.Error("reload refused; keeping the previous runbooks and playbooks", "err", err)
+				continue
+			}
+			a.log.Info("reloaded runbooks and playbooks")
+		}
+	}
 }
 
 func (a *app) allIncidents() []incident.Incident {
@@ -181,4 +204,3 @@ func (a *app) ready(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Write([]byte("ready\n"))
 }
-

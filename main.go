@@ -39,16 +39,17 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"serve":     {"serve: run the server (the default)", runServe},
-		"demo":      {"demo [--no-interactive]: run tocsin with local Slack and AWS stand-ins and play an incident", runDemo},
-		"check":     {"check [--reload]: validate runbooks and playbooks", runCheck},
-		"incidents": {"incidents [--json] [--open]: list incidents", runIncidents},
-		"incident":  {"incident INC-42 [--json]: show an incident and its timeline", runIncident},
-		"review":    {"review INC-42: print the post-incident review draft", runReview},
-		"metrics":   {"metrics [--since 30d] [--json]: MTTD, MTTA, MTTM, MTTR", runMetrics},
-		"digest":    {"digest --dry-run: print the weekly digest", runDigest},
-		"backup":    {"backup FILE: write a consistent copy of the store", runBackup},
-		"version":   {"version: print the version", runVersion},
+		"serve":       {"serve: run the server (the default)", runServe},
+		"demo":        {"demo [--no-interactive]: run tocsin with local Slack and AWS stand-ins and play an incident", runDemo},
+		"check":       {"check: validate runbooks and playbooks (a running server reloads them on SIGHUP)", runCheck},
+		"incidents":   {"incidents [--json] [--open]: list incidents", runIncidents},
+		"incident":    {"incident INC-42 [--json]: show an incident and its timeline", runIncident},
+		"review":      {"review INC-42: print the post-incident review draft", runReview},
+		"metrics":     {"metrics [--since 30d] [--json]: MTTD, MTTA, MTTM, MTTR", runMetrics},
+		"digest":      {"digest --dry-run: print the weekly digest", runDigest},
+		"backup":      {"backup FILE: write a consistent copy of the store", runBackup},
+		"version":     {"version: print the version", runVersion},
+		"healthcheck": {"healthcheck: exit 0 if the local server answers /healthz (for container health checks)", runHealthcheck},
 	}
 }
 
@@ -71,7 +72,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 func usage() string {
 	s := "usage: tocsin <command> [flags]\n\ncommands:\n"
-	for _, n := range []string{"serve", "demo", "check", "incidents", "incident", "review", "metrics", "digest", "backup", "version"} {
+	for _, n := range []string{"serve", "demo", "check", "incidents", "incident", "review", "metrics", "digest", "backup", "version", "healthcheck"} {
 		s += "  " + commands[n].usage + "\n"
 	}
 	return s + "\nConfiguration is read from the environment; see README.md.\n"

@@ -212,4 +212,3 @@ func TestSNS_Storm(t *testing.T) {
 		}
 	}
 }
-

@@ -42,4 +42,3 @@ func overload(err error) error {
 	}
 	return err
 }
-

@@ -23,6 +23,7 @@ import (
 
 const (
 	testTopic    = "arn:aws:sns:us-east-2:123456789012:tocsin-alarms"
+	otherTopic   = "arn:aws:sns:us-east-2:123456789012:other"
 	testCertName = "SimpleNotificationService-0123456789abcdef0123456789abcdef.pem"
 	testCertURL  = "https://sns.us-east-2.amazonaws.com/" + testCertName
 )

@@ -90,7 +90,7 @@ func tampers(typ string) []tamper {
 		{"Message", "Message", "{}"},
 		{"MessageId", "MessageId", "00000000-0000-0000-0000-000000000000"},
 		{"Timestamp", "Timestamp", "2024-03-06T10:15:46.120Z"},
-		{"TopicArn", "TopicArn", "arn:aws:sns:us-east-2:123456789012:other"},
+		{"TopicArn", "TopicArn", otherTopic},
 		{"VersionThree", "SignatureVersion", "3"},
 		{"SignatureNotBase64", "Signature", "***"},
 	}

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"math"
 	"strconv"
+	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -19,12 +20,15 @@ import (
 // chartDPI is the resolution charts are drawn at; sizes are in pixels.
 const chartDPI = 96
 
-// Colours of chart lines.
+// Colours of chart lines. The threshold's red is kept out of the palette.
 var (
 	colorSeries    = color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff}
 	colorSecond    = color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff}
 	colorThreshold = color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}
 	colorMarker    = color.RGBA{R: 0x55, G: 0x55, B: 0x55, A: 0xff}
+	palette        = []color.Color{colorSeries, colorSecond,
+		color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff}, color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff},
+		color.RGBA{R: 0x8c, G: 0x56, B: 0x4b, A: 0xff}, color.RGBA{R: 0x17, G: 0xbe, B: 0xcf, A: 0xff}}
 )
 
 // renderPNG draws with fn on a white canvas of exactly size pixels and
@@ -77,6 +81,20 @@ func (intTicks) Ticks(lo, hi float64) []plot.Tick {
 	var ticks []plot.Tick
 	for v := math.Ceil(lo); v <= hi; v += step {
 		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.Itoa(int(v))})
+	}
+	return ticks
+}
+
+// clockTicks labels a time axis (Unix seconds) at whole multiples of step,
+// as UTC clock times.
+type clockTicks struct{ step time.Duration }
+
+// Ticks returns a tick at every multiple of the step between lo and hi.
+func (c clockTicks) Ticks(lo, hi float64) []plot.Tick {
+	step := c.step.Seconds()
+	var ticks []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi; v += step {
+		ticks = append(ticks, plot.Tick{Value: v, Label: time.Unix(int64(v), 0).UTC().Format("15:04")})
 	}
 	return ticks
 }

@@ -112,7 +112,7 @@ type harness struct {
 	store *memStore
 	clock func() time.Time
 
-	mu    sync.Mutex
+	mu     sync.Mutex
 	sent   []time.Time // due times passed to Send
 	sentAt []time.Time // when Send was called
 	fails  int         // Send fails this many more times
