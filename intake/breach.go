@@ -26,9 +26,10 @@ const (
 var reasonDatapoint = regexp.MustCompile(`\((\d{2}/\d{2}/\d{2} \d{2}:\d{2}:\d{2})\)`)
 
 // BreachStart estimates when impact started, from the alarm alone: the
-// earliest datapoint named in the state reason; else the state change less
-// DatapointsToAlarm (or EvaluationPeriods) periods; else the state change.
-// It is meant for transitions into ALARM.
+// earliest datapoint named in the state reason (of those that can have
+// caused the change); else the state change less DatapointsToAlarm (or
+// EvaluationPeriods) periods; else the state change. It is meant for
+// transitions into ALARM.
 func BreachStart(a incident.Alarm) (time.Time, string) {
 	var earliest time.Time
 	for _, m := range reasonDatapoint.FindAllStringSubmatch(a.Reason, -1) {
@@ -47,10 +48,23 @@ func BreachStart(a incident.Alarm) (time.Time, string) {
 	if n <= 0 {
 		n = a.EvaluationPeriods
 	}
-	if n > 0 && a.Period > 0 && !a.ChangedAt.IsZero() {
-		return a.ChangedAt.Add(-time.Duration(n) * time.Duration(a.Period) * time.Second), MethodPeriods
+	if d, ok := span(n, a.Period); ok && !a.ChangedAt.IsZero() {
+		return a.ChangedAt.Add(-d), MethodPeriods
 	}
 	return a.ChangedAt, MethodStateChange
+}
+
+// maxSpan bounds n periods: CloudWatch evaluates at most seven days, so
+// anything past a month is a misread number, not an alarm.
+const maxSpan = 31 * 24 * time.Hour
+
+// span returns n periods of the given seconds, if that is a sane length.
+func span(n, period int) (time.Duration, bool) {
+	limit := int(maxSpan / time.Second)
+	if n <= 0 || period <= 0 || n > limit || period > limit || n*period > limit {
+		return 0, false
+	}
+	return time.Duration(n) * time.Duration(period) * time.Second, true
 }
 
 // plausible reports whether a datapoint named in the reason can have
@@ -60,9 +74,11 @@ func plausible(a incident.Alarm, t time.Time) bool {
 	if a.ChangedAt.IsZero() {
 		return true
 	}
-	periods := max(a.EvaluationPeriods, a.DatapointsToAlarm, 1)
-	window := time.Duration(periods)*time.Duration(a.Period)*time.Second + time.Hour
-	return !t.After(a.ChangedAt) && a.ChangedAt.Sub(t) <= window
+	window, ok := span(max(a.EvaluationPeriods, a.DatapointsToAlarm, 1), a.Period)
+	if !ok {
+		window = 0
+	}
+	return !t.After(a.ChangedAt) && a.ChangedAt.Sub(t) <= window+time.Hour
 }
 
 // GetMetricDataAPI is the CloudWatch call Refine makes (the SDK method).

@@ -61,11 +61,13 @@ func sqsMessage(id, body string) types.Message {
 	return types.Message{MessageId: ptr(id), ReceiptHandle: ptr("rh-" + id), Body: ptr(body)}
 }
 
-// runPoller runs p over the fake until every goroutine waits, then stops it.
-func runPoller(t *testing.T, p *Poller) {
+// runPoller runs p over the fake for d of fake time and until every
+// goroutine waits, then stops it.
+func runPoller(t *testing.T, p *Poller, d time.Duration) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error)
 	go func() { done <- p.Run(ctx) }()
+	time.Sleep(d)
 	synctest.Wait()
 	cancel()
 	if err := <-done; err != nil {
@@ -102,7 +104,7 @@ func TestPoller(t *testing.T) {
 				sink := &fakeSink{err: tc.sinkErr}
 				p := &Poller{SQS: fake, QueueURL: testQueue, Verifier: f.verifier(t), Topics: []string{testTopic},
 					Sink: sink, Logger: log, Now: func() time.Time { return testNow }}
-				runPoller(t, p)
+				runPoller(t, p, 0)
 				if diff := cmp.Diff(tc.wantDeleted, fake.deleted); diff != "" {
 					t.Errorf("deleted (-want +got):\n%s", diff)
 				}
@@ -128,7 +130,7 @@ func TestPoller_backoff(t *testing.T) {
 		fake := &fakeSQS{results: []any{boom, boom, boom, []types.Message{}, boom}}
 		p := &Poller{SQS: fake, QueueURL: testQueue, Sink: &fakeSink{}}
 		start := time.Now()
-		runPoller(t, p)
+		runPoller(t, p, 10*time.Second)
 		var gaps []time.Duration
 		for _, at := range fake.receives {
 			gaps = append(gaps, at.Sub(start))

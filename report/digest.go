@@ -156,35 +156,25 @@ func trend(incs []incident.Incident, end time.Time) []WeekPoint {
 // alarmNoise ranks the alarms that fired during the week: fired most first,
 // and among equals, the one that led to action least.
 func alarmNoise(incs []incident.Incident, events map[incident.ID][]incident.Event, start, end time.Time) []AlarmNoise {
-	byID := make(map[incident.ID]*incident.Incident, len(incs))
+	acked := make(map[incident.ID]bool, len(incs))
 	for i := range incs {
-		byID[incs[i].ID] = &incs[i]
+		acked[incs[i].ID] = !incs[i].AcknowledgedAt.IsZero()
 	}
 	noise := map[string]*AlarmNoise{}
 	for _, id := range sortedIDs(events) {
-		tl := events[id]
-		seen := map[string]bool{}
-		for _, e := range tl {
-			name := e.Data["alarm_name"]
-			fired := (e.Type == incident.EventAlarm || e.Type == incident.EventOpened) && e.Data["state"] == string(incident.StateAlarm)
-			if !fired || name == "" || !inWindow(e.At, start, end) {
-				continue
-			}
+		for name, fired := range firings(events[id], start, end) {
 			n := noise[name]
 			if n == nil {
 				n = &AlarmNoise{Name: name}
 				noise[name] = n
 			}
-			n.Fired++
-			if !seen[name] {
-				seen[name] = true
-				n.Incidents++
-				if inc := byID[id]; inc != nil && !inc.AcknowledgedAt.IsZero() {
-					n.Acknowledged++
-				}
-				if ranRunbook(tl) {
-					n.WithRunbook++
-				}
+			n.Fired += fired
+			n.Incidents++
+			if acked[id] {
+				n.Acknowledged++
+			}
+			if ranRunbook(events[id]) {
+				n.WithRunbook++
 			}
 		}
 	}
@@ -196,6 +186,20 @@ func alarmNoise(incs []incident.Incident, events map[incident.ID][]incident.Even
 		return cmp.Or(cmp.Compare(b.Fired, a.Fired), cmp.Compare(a.Acknowledged+a.WithRunbook, b.Acknowledged+b.WithRunbook), strings.Compare(a.Name, b.Name))
 	})
 	return out[:min(len(out), noisyAlarms)]
+}
+
+// firings counts, by alarm name, the times a timeline recorded an alarm
+// going to ALARM (the opening event included) in [start, end).
+func firings(tl []incident.Event, start, end time.Time) map[string]int {
+	out := map[string]int{}
+	for _, e := range tl {
+		name := e.Data["alarm_name"]
+		fired := (e.Type == incident.EventAlarm || e.Type == incident.EventOpened) && e.Data["state"] == string(incident.StateAlarm)
+		if fired && name != "" && inWindow(e.At, start, end) {
+			out[name]++
+		}
+	}
+	return out
 }
 
 func sortedIDs(events map[incident.ID][]incident.Event) []incident.ID {

@@ -15,30 +15,12 @@ const severityCells = firstService - 1
 // whole seconds needs no further sort. Every Sample of a Summary shares two
 // backing arrays, allocated once.
 func (g *grouping) samples(dst []Sample, metric string, sorted, scratch []sample) []Sample {
-	ncell := len(g.services) * severityCells
-	if len(g.cellN) < ncell+1 {
-		g.cellN = make([]int, ncell+1)
-	}
-	start := g.cellN[:ncell+1]
-	clear(start)
-	cell := func(x sample) int { return int(x.svc-firstService)*severityCells + int(x.sev-1) }
-	for _, x := range sorted {
-		start[cell(x)+1]++
-	}
-	for c := 1; c <= ncell; c++ {
-		start[c] += start[c-1]
-	}
 	if cap(g.vals) == 0 {
 		g.vals = make([]float64, 0, len(incident.MetricNames())*len(g.members))
 		g.cnts = make([]float64, 0, cap(g.vals))
 	}
-	next := append([]int(nil), start[:ncell]...)
-	for _, x := range sorted {
-		c := cell(x)
-		scratch[next[c]] = x
-		next[c]++
-	}
-	for c := range ncell {
+	start := g.byCell(sorted, scratch)
+	for c := range len(start) - 1 {
 		run := scratch[start[c]:start[c+1]]
 		if len(run) == 0 {
 			continue
@@ -55,6 +37,32 @@ func (g *grouping) samples(dst []Sample, metric string, sorted, scratch []sample
 		})
 	}
 	return dst
+}
+
+// byCell copies sorted into scratch grouped by cell (service × severity),
+// keeping each cell in order, and returns where each cell starts (with the
+// end as a last element).
+func (g *grouping) byCell(sorted, scratch []sample) []int {
+	ncell := len(g.services) * severityCells
+	if len(g.cellN) < 2*ncell+1 {
+		g.cellN = make([]int, 2*ncell+1)
+	}
+	start, next := g.cellN[:ncell+1], g.cellN[ncell+1:2*ncell+1]
+	clear(start)
+	cell := func(x sample) int { return int(x.svc-firstService)*severityCells + int(x.sev-1) }
+	for _, x := range sorted {
+		start[cell(x)+1]++
+	}
+	for c := 1; c <= ncell; c++ {
+		start[c] += start[c-1]
+	}
+	copy(next, start)
+	for _, x := range sorted {
+		c := cell(x)
+		scratch[next[c]] = x
+		next[c]++
+	}
+	return start
 }
 
 // rle appends the run's durations, rounded to whole seconds, as distinct

@@ -23,6 +23,8 @@ var (
 	ErrAlreadyApproved = errors.New("you have already approved this run")
 	// ErrNoApprovers: the policy names nobody, so nobody may approve.
 	ErrNoApprovers = errors.New("this runbook names no approvers, so nobody can approve it")
+	// ErrNotAwaiting: the run is not waiting for approval (any more).
+	ErrNotAwaiting = errors.New("this run is not waiting for approval")
 	// ErrPreApproved: the runbook needs no approval.
 	ErrPreApproved = errors.New("this runbook is pre-approved and needs no approval")
 )

@@ -59,6 +59,9 @@ func (c *checker) compile(d *definition) *Runbook {
 	r.Inputs = c.compileInputs(d.Inputs)
 	c.checkParameters(r)
 	r.Timeout = c.duration("timeout", d.Timeout, 0, minTimeout, maxTimeout)
+	if d.Timeout != "" && Kind(d.Kind) == KindAutomation {
+		c.add("timeout", "timeout is the delivery timeout of a command; an automation document sets its own step timeouts")
+	}
 	c.checkLimits(d)
 	r.Approval = c.compileApproval(d.Approval)
 	c.checkAutoRun(r)
@@ -198,6 +201,11 @@ func (c *checker) duration(field, s string, def, lo, hi time.Duration) time.Dura
 func (c *checker) checkAutoRun(r *Runbook) {
 	if len(r.AutoRunOn) > 0 && !r.Approval.PreApproved {
 		c.add("auto_run_on", "auto_run_on needs approval: none; a runbook that needs approval never runs by itself")
+	}
+	for _, in := range r.Inputs {
+		if len(r.AutoRunOn) > 0 && in.Default == "" {
+			c.add("auto_run_on", "auto_run_on needs a default for every input, and input %q has none", in.Name)
+		}
 	}
 	for i, g := range r.AutoRunOn {
 		if _, err := path.Match(g, ""); err != nil || g == "" {

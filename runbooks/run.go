@@ -69,6 +69,19 @@ func (r *Run) Request() Request {
 	return Request{Requester: r.Requester, ExpiresAt: r.ExpiresAt, Approvals: slices.Clone(r.Approvals)}
 }
 
+// Approve checks approver against the policy stored with the request and
+// returns the event to append. It refuses a run that is not awaiting
+// approval (ErrNotAwaiting) and everything Policy.Check refuses.
+func (r *Run) Approve(approver string, approverGroups []string, now time.Time) (incident.Event, error) {
+	if r.Status != RunAwaitingApproval {
+		return incident.Event{}, ErrNotAwaiting
+	}
+	if err := r.Policy.Check(r.Request(), approver, approverGroups, now); err != nil {
+		return incident.Event{}, err
+	}
+	return ApprovedEvent(r.ID, r.Runbook, approver, now), nil
+}
+
 // Started returns what Executor.Poll and Cancel need.
 func (r *Run) Started() Started {
 	s := Started{Kind: r.Plan.Kind, CommandID: r.CommandID, ExecutionID: r.ExecutionID}

@@ -1,6 +1,7 @@
 package runbooks
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -107,5 +108,32 @@ func TestRuns_UnreadablePolicyFailsClosed(t *testing.T) {
 	runs := Runs([]incident.Event{e, ApprovedEvent("9", rb.Name, "U02", t0)})
 	if got := runs["9"].Status; got != RunAwaitingApproval {
 		t.Errorf("status %s, want awaiting_approval", got)
+	}
+}
+
+func TestRun_Approve(t *testing.T) {
+	rb := MustBuiltin(t, "restart-ec2-instance")
+	p, err := rb.Plan(nil, alarmWith(incident.Dimension{Name: "InstanceId", Value: "i-0123456789abcdef0"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := []incident.Event{RequestedEvent("3", rb, p, "U01", t0)}
+	r := Runs(events)["3"]
+	if _, err := r.Approve("U02", nil, t0); !errors.Is(err, ErrNotApprover) {
+		t.Errorf("non-commander: %v", err)
+	}
+	if _, err := r.Approve("U01", []string{"role:commander"}, t0); !errors.Is(err, ErrSelfApproval) {
+		t.Errorf("requester: %v", err)
+	}
+	e, err := r.Approve("U02", []string{"role:commander"}, t0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = Runs(append(events, e))["3"]
+	if r.Status != RunApproved {
+		t.Fatalf("status %s", r.Status)
+	}
+	if _, err := r.Approve("U03", []string{"role:commander"}, t0); !errors.Is(err, ErrNotAwaiting) {
+		t.Errorf("approval after approval: %v", err)
 	}
 }

@@ -45,7 +45,6 @@ func printable(s string) string {
 	return s
 }
 
-
 func firstRune(s string) rune {
 	r, _ := utf8.DecodeRuneInString(s)
 	return r

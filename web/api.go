@@ -3,10 +3,11 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/tocsin-dev/tocsin/incident"
@@ -84,19 +85,9 @@ type IncidentView struct {
 }
 
 func timeline(cfg Config, w http.ResponseWriter, r *http.Request) (incident.Incident, []incident.Event, bool) {
-	id, err := incident.ParseID(r.PathValue("id"))
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return incident.Incident{}, nil, false
-	}
-	inc, evs, err := cfg.Source.Timeline(r.Context(), id)
-	if errors.Is(err, incident.ErrNotFound) {
-		http.Error(w, "no incident "+id.String(), http.StatusNotFound)
-		return inc, nil, false
-	}
-	if err != nil {
-		cfg.Logger.Error("read incident", "id", id, "err", err)
-		http.Error(w, "could not read the incident", http.StatusInternalServerError)
+	inc, evs, status, msg := loadTimeline(cfg, r)
+	if status != 0 {
+		http.Error(w, msg, status)
 		return inc, nil, false
 	}
 	return inc, evs, true
@@ -133,16 +124,10 @@ func getMetrics(cfg Config) http.HandlerFunc {
 // summary computes the metrics for ?since=&until=&service= (since and until
 // are RFC 3339 times or windows like 30d; the default is the last 30 days).
 func summary(cfg Config, w http.ResponseWriter, r *http.Request) (report.Summary, bool) {
-	now := cfg.Now()
 	q := r.URL.Query()
-	since, err := parseSince(q.Get("since"), now, 30*24*time.Hour)
+	since, until, err := window(q, cfg.Now())
 	if err != nil {
-		http.Error(w, "since: "+err.Error(), http.StatusBadRequest)
-		return report.Summary{}, false
-	}
-	until, err := parseSince(q.Get("until"), now, 0)
-	if err != nil {
-		http.Error(w, "until: "+err.Error(), http.StatusBadRequest)
+		http.Error(w, err.Error(), http.StatusBadRequest)
 		return report.Summary{}, false
 	}
 	incs, err := cfg.Source.Incidents(r.Context(), false)
@@ -152,6 +137,19 @@ func summary(cfg Config, w http.ResponseWriter, r *http.Request) (report.Summary
 		return report.Summary{}, false
 	}
 	return report.Summarize(incs, since, until, q.Get("service")), true
+}
+
+// window reads ?since= (default: 30 days back) and ?until= (default: now).
+func window(q url.Values, now time.Time) (since, until time.Time, err error) {
+	since, err = parseSince(q.Get("since"), now, 30*24*time.Hour)
+	if err != nil {
+		return since, until, fmt.Errorf("since: %w", err)
+	}
+	until, err = parseSince(q.Get("until"), now, 0)
+	if err != nil {
+		return since, until, fmt.Errorf("until: %w", err)
+	}
+	return since, until, nil
 }
 
 // parseSince reads an RFC 3339 time or a window back from now.

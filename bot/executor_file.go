@@ -1,0 +1,143 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/tocsin-dev/tocsin/dispatch"
+	"github.com/tocsin-dev/tocsin/incident"
+)
+
+// maxRunMessages bounds the remembered progress messages.
+const maxRunMessages = 10000
+
+// runStatus posts a run's progress, or updates its earlier progress message
+// (Data["ts"], or the one this process posted).
+func (e *Executor) runStatus(ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
+	ch, err := needChannel(inc)
+	if err != nil {
+		return dispatch.Outcome{}, err
+	}
+	run, err := RunViewFromData(inc.ID, eff.Data)
+	if err != nil {
+		return dispatch.Outcome{}, fmt.Errorf("%w: %w", dispatch.ErrPermanent, err)
+	}
+	blocks := RunStatusBlocks(run, eff.Data["text"])
+	text := fmt.Sprintf("Runbook %s: %s", Escape(run.Runbook), Escape(run.Status))
+	if ts := e.runMessage(run.ID, ch, eff.Data["ts"]); ts != "" {
+		if err := e.wait(call{method: "chat.update"}); err != nil {
+			return dispatch.Outcome{}, err
+		}
+		_, _, _, err := e.api.UpdateMessageContext(ctx, ch, ts, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+		if slackCode(err) != "message_not_found" {
+			return dispatch.Outcome{}, err
+		}
+	}
+	if err := e.wait(paced("chat.postMessage", ch)...); err != nil {
+		return dispatch.Outcome{}, err
+	}
+	ts, err := e.postBlocks(ctx, ch, "", text, blocks)
+	if err != nil {
+		return dispatch.Outcome{}, err
+	}
+	e.mu.Lock()
+	if len(e.runMsgs) >= maxRunMessages {
+		clear(e.runMsgs)
+	}
+	e.runMsgs[run.ID] = runMessage{channel: ch, ts: ts}
+	e.mu.Unlock()
+	return dispatch.Outcome{}, nil
+}
+
+func (e *Executor) runMessage(run, ch, given string) string {
+	if given != "" {
+		return given
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if m, ok := e.runMsgs[run]; ok && m.channel == ch {
+		return m.ts
+	}
+	return ""
+}
+
+// file uploads Data["content"] as Data["name"] (a review draft), or the
+// alarm graph when Data["graph"] is "1", through the files.uploadV2 flow.
+func (e *Executor) file(ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
+	ch, err := needChannel(inc)
+	if err != nil {
+		return dispatch.Outcome{}, err
+	}
+	name, body, err := e.fileBody(ctx, eff, inc)
+	if err != nil {
+		return dispatch.Outcome{}, err
+	}
+	if err := e.wait(call{method: "files.getUploadURLExternal"}, call{method: "files.completeUploadExternal"}); err != nil {
+		return dispatch.Outcome{}, err
+	}
+	_, err = e.api.UploadFileContext(ctx, slack.UploadFileParameters{
+		Reader: bytes.NewReader(body), FileSize: len(body), Filename: name,
+		Title: strings.TrimSpace(eff.Data["title"]), Channel: ch,
+	})
+	if err != nil {
+		return dispatch.Outcome{}, fmt.Errorf("upload %s: %w", name, err)
+	}
+	return dispatch.Outcome{}, nil
+}
+
+func (e *Executor) fileBody(ctx context.Context, eff incident.Effect, inc incident.Incident) (string, []byte, error) {
+	name := strings.TrimSpace(eff.Data["name"])
+	if eff.Data["graph"] == "1" {
+		if e.cfg.Grapher == nil {
+			return "", nil, fmt.Errorf("%w: no grapher is configured to draw the alarm graph", dispatch.ErrPermanent)
+		}
+		gname, png, err := e.cfg.Grapher.Graph(ctx, inc)
+		if err != nil {
+			return "", nil, fmt.Errorf("draw graph: %w", err)
+		}
+		if name == "" {
+			name = gname
+		}
+		return name, png, nil
+	}
+	content := eff.Data["content"]
+	if name == "" || content == "" {
+		return "", nil, fmt.Errorf("%w: a file needs a name and content", dispatch.ErrPermanent)
+	}
+	return name, []byte(content), nil
+}
+
+// archive archives the incident channel; an archived channel counts as done.
+func (e *Executor) archive(ctx context.Context, _ incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
+	ch, err := needChannel(inc)
+	if err != nil {
+		return dispatch.Outcome{}, err
+	}
+	if err := e.wait(call{method: "conversations.archive"}); err != nil {
+		return dispatch.Outcome{}, err
+	}
+	if err := e.api.ArchiveConversationContext(ctx, ch); err != nil && slackCode(err) != "already_archived" {
+		return dispatch.Outcome{}, fmt.Errorf("archive %s: %w", ch, err)
+	}
+	return dispatch.Outcome{}, nil
+}
+
+// unarchive brings the channel back (a reopened incident); a channel that
+// is not archived counts as done.
+func (e *Executor) unarchive(ctx context.Context, _ incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
+	ch, err := needChannel(inc)
+	if err != nil {
+		return dispatch.Outcome{}, err
+	}
+	if err := e.wait(call{method: "conversations.unarchive"}); err != nil {
+		return dispatch.Outcome{}, err
+	}
+	if err := e.api.UnArchiveConversationContext(ctx, ch); err != nil && slackCode(err) != "not_archived" {
+		return dispatch.Outcome{}, fmt.Errorf("unarchive %s: %w", ch, err)
+	}
+	return dispatch.Outcome{}, nil
+}

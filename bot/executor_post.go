@@ -1,0 +1,221 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/tocsin-dev/tocsin/dispatch"
+	"github.com/tocsin-dev/tocsin/incident"
+)
+
+// header posts and pins the incident's header, once. An attempt that might
+// follow an interrupted one first looks for the pinned header among the
+// channel's pins, so a crash after posting does not post it twice.
+func (e *Executor) header(ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
+	if inc.Channel.HeaderTS != "" {
+		return dispatch.Outcome{}, nil
+	}
+	ch, err := needChannel(inc)
+	if err != nil {
+		return dispatch.Outcome{}, err
+	}
+	ts, err := e.findHeader(ctx, eff, inc, ch)
+	if err != nil {
+		return dispatch.Outcome{}, err
+	}
+	if ts == "" {
+		if err := e.wait(append(paced("chat.postMessage", ch), call{method: "pins.add"})...); err != nil {
+			return dispatch.Outcome{}, err
+		}
+		if ts, err = e.postBlocks(ctx, ch, "", summary(inc), HeaderBlocks(inc)); err != nil {
+			return dispatch.Outcome{}, fmt.Errorf("post header: %w", err)
+		}
+		e.pin(ctx, inc, ch, ts)
+	}
+	return dispatch.Outcome{Events: []incident.Event{e.event(inc, incident.EventHeader, map[string]string{"ts": ts})}}, nil
+}
+
+// findHeader returns the ts of this incident's pinned header, if an earlier
+// attempt posted it. A first attempt in a channel this process created
+// cannot have, and skips the lookup.
+func (e *Executor) findHeader(ctx context.Context, eff incident.Effect, inc incident.Incident, ch string) (string, error) {
+	e.mu.Lock()
+	fresh := e.created[ch]
+	e.mu.Unlock()
+	if fresh && eff.Attempts == 0 {
+		return "", nil
+	}
+	if err := e.wait(call{method: "pins.list"}); err != nil {
+		return "", err
+	}
+	items, _, err := e.api.ListPinsContext(ctx, ch)
+	if err != nil {
+		return "", fmt.Errorf("list pins of %s: %w", ch, err)
+	}
+	want := blockID(inc.ID, "header")
+	for _, it := range items {
+		if it.Message == nil {
+			continue
+		}
+		for _, b := range it.Message.Blocks.BlockSet {
+			if b.ID() == want {
+				return it.Message.Timestamp, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// pin pins the header. A failure does not fail the effect (the header
+// exists and must be recorded); the next header update tries again.
+func (e *Executor) pin(ctx context.Context, inc incident.Incident, ch, ts string) {
+	err := e.api.AddPinContext(ctx, ch, slack.NewRefToMessage(ch, ts))
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err == nil || slackCode(err) == "already_pinned" {
+		delete(e.unpinned, ch)
+		return
+	}
+	e.unpinned[ch] = ts
+	e.log.Warn("pin header", "incident", inc.ID.String(), "channel", ch, "err", err)
+}
+
+// update refreshes the header and, only when its text changed, the topic.
+func (e *Executor) update(ctx context.Context, _ incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
+	ch, err := needChannel(inc)
+	if err != nil || inc.Channel.HeaderTS == "" {
+		return dispatch.Outcome{}, err // no header yet: slack.header renders the current state
+	}
+	if err := e.wait(call{method: "chat.update"}); err != nil {
+		return dispatch.Outcome{}, err
+	}
+	_, _, _, err = e.api.UpdateMessageContext(ctx, ch, inc.Channel.HeaderTS,
+		slack.MsgOptionText(summary(inc), false), slack.MsgOptionBlocks(HeaderBlocks(inc)...))
+	if err != nil {
+		return dispatch.Outcome{}, fmt.Errorf("update header: %w", err)
+	}
+	e.mu.Lock()
+	ts, unpinned := e.unpinned[ch]
+	e.mu.Unlock()
+	if unpinned && e.pace.reserve(call{method: "pins.add"}) == 0 {
+		e.pin(ctx, inc, ch, ts)
+	}
+	return dispatch.Outcome{}, e.syncTopic(ctx, ch, Topic(inc))
+}
+
+// announce posts the new incident in the announcements channel.
+func (e *Executor) announce(ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
+	ch := e.cfg.AnnounceChannel
+	if ch == "" {
+		return dispatch.Outcome{}, nil
+	}
+	if _, err := needChannel(inc); err != nil {
+		return dispatch.Outcome{}, err // the announcement links the channel
+	}
+	if err := e.wait(paced("chat.postMessage", ch)...); err != nil {
+		return dispatch.Outcome{}, err
+	}
+	_, err := e.postBlocks(ctx, ch, "", summary(inc), AnnouncementBlocks(inc, eff.Data["text"]))
+	return dispatch.Outcome{}, err
+}
+
+// post posts Data["text"] (escaped) in the incident channel, in the
+// header's thread for thread=header or a message's for thread=<ts>, after
+// the mentions in Data["mention"] (comma-separated user or group ids, here,
+// channel).
+func (e *Executor) post(ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
+	ch, err := needChannel(inc)
+	if err != nil {
+		return dispatch.Outcome{}, err
+	}
+	text := strings.TrimSpace(eff.Data["text"])
+	if text == "" {
+		return dispatch.Outcome{}, fmt.Errorf("%w: nothing to post", dispatch.ErrPermanent)
+	}
+	thread := eff.Data["thread"]
+	if thread == "header" {
+		thread = inc.Channel.HeaderTS
+	}
+	if err := e.wait(paced("chat.postMessage", ch)...); err != nil {
+		return dispatch.Outcome{}, err
+	}
+	_, err = e.postBlocks(ctx, ch, thread, mentions(eff.Data["mention"])+Escape(text), nil)
+	return dispatch.Outcome{}, err
+}
+
+// mentions renders comma-separated ids (and here/channel) as a prefix.
+func mentions(list string) string {
+	var out []string
+	for m := range strings.SplitSeq(list, ",") {
+		switch m = strings.TrimSpace(m); {
+		case m == "here" || m == "channel":
+			out = append(out, "<!"+m+">")
+		case userIDPattern.MatchString(m) || groupIDPattern.MatchString(m):
+			out = append(out, mention(m))
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return strings.Join(out, " ") + " "
+}
+
+// checklist posts the playbook's checklist with a checkbox per item.
+func (e *Executor) checklist(ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
+	ch, err := needChannel(inc)
+	if err != nil {
+		return dispatch.Outcome{}, err
+	}
+	items, err := ParseChecklist(eff.Data["items"])
+	if err != nil {
+		return dispatch.Outcome{}, fmt.Errorf("%w: %w", dispatch.ErrPermanent, err)
+	}
+	if err := e.wait(paced("chat.postMessage", ch)...); err != nil {
+		return dispatch.Outcome{}, err
+	}
+	_, err = e.postBlocks(ctx, ch, "", "Checklist for "+inc.ID.String(), ChecklistBlocks(inc.ID, items))
+	return dispatch.Outcome{}, err
+}
+
+// approval posts an approval request with Approve and Deny buttons.
+func (e *Executor) approval(ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
+	ch, err := needChannel(inc)
+	if err != nil {
+		return dispatch.Outcome{}, err
+	}
+	run, err := RunViewFromData(inc.ID, eff.Data)
+	if err != nil {
+		return dispatch.Outcome{}, fmt.Errorf("%w: %w", dispatch.ErrPermanent, err)
+	}
+	if err := e.wait(paced("chat.postMessage", ch)...); err != nil {
+		return dispatch.Outcome{}, err
+	}
+	text := fmt.Sprintf("Approval needed to run %s for %s", Escape(run.Runbook), inc.ID)
+	_, err = e.postBlocks(ctx, ch, "", text, ApprovalBlocks(run))
+	return dispatch.Outcome{}, err
+}
+
+// postBlocks posts a message and returns its ts. text is the notification
+// fallback and must already be escaped.
+func (e *Executor) postBlocks(ctx context.Context, ch, thread, text string, blocks []slack.Block) (string, error) {
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionDisableLinkUnfurl()}
+	if len(blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(blocks...))
+	}
+	if thread != "" {
+		opts = append(opts, slack.MsgOptionTS(thread))
+	}
+	_, ts, err := e.api.PostMessageContext(ctx, ch, opts...)
+	if err != nil {
+		return "", fmt.Errorf("post to %s: %w", ch, err)
+	}
+	return ts, nil
+}
+
+// summary is a message's notification text: "INC-42 · SEV2 · title".
+func summary(inc incident.Incident) string {
+	return fmt.Sprintf("%s · %s · %s", inc.ID, inc.Severity, Escape(inc.Title))
+}
