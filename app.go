@@ -57,19 +57,21 @@ type background struct {
 
 // app is tocsin assembled from its configuration.
 type app struct {
-	cfg        Config
-	log        *slog.Logger
-	now        func() time.Time
-	store      *store.DB
-	engine     *dispatch.Engine
-	worker     *dispatch.Worker
-	playbooks  atomic.Pointer[playbooks.Set]
-	runbooks   atomic.Pointer[runbooks.Set]
-	registry   *prometheus.Registry
-	verifier   *intake.Verifier
-	aws        *awsClients
-	mux        *http.ServeMux
-	background []background
+	cfg       Config
+	log       *slog.Logger
+	now       func() time.Time
+	store     *store.DB
+	engine    *dispatch.Engine
+	worker    *dispatch.Worker
+	playbooks atomic.Pointer[playbooks.Set]
+	runbooks  atomic.Pointer[runbooks.Set]
+	registry  *prometheus.Registry
+	verifier  *intake.Verifier
+	aws       *awsClients
+	// slackGroups reads a Slack user group's members (set when Slack is).
+	slackGroups func(ctx context.Context, group string) ([]string, error)
+	mux         *http.ServeMux
+	background  []background
 }
 
 func newApp(ctx context.Context, cfg Config, d deps) (*app, error) {
@@ -94,6 +96,7 @@ func newApp(ctx context.Context, cfg Config, d deps) (*app, error) {
 		Announce: cfg.Announce, DefaultResponders: cfg.Responders, AutoMitigate: cfg.AutoMitigate,
 		ArchiveAfter: cfg.ArchiveAfter, MaxPending: cfg.MaxPending, Pending: db.Pending,
 		Review:  report.Review,
+		Groups:  a.groups,
 		Metrics: a.metricsText,
 	})
 	a.worker = &dispatch.Worker{Engine: a.engine, Outbox: db, Executors: map[string]dispatch.Executor{

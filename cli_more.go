@@ -2,14 +2,19 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/playbooks"
+	"github.com/tocsin-dev/tocsin/report"
 	"github.com/tocsin-dev/tocsin/runbooks"
+	"github.com/tocsin-dev/tocsin/web"
 )
 
 func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -51,8 +56,52 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	return nil
 }
 
+// runDigest prints the weekly digest for the week ending now, built from the
+// running server's incidents and timelines. Sending it on a schedule to
+// TOCSIN_DIGEST_CHANNEL is not wired yet; --dry-run is the only mode.
 func runDigest(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return fmt.Errorf("not built yet")
+	fs := newFlags("digest", stderr)
+	dry := fs.Bool("dry-run", false, "print the digest instead of sending it")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !*dry {
+		return errors.New("digest: only --dry-run is supported; scheduled sending is not built yet")
+	}
+	tz := getenv("TOCSIN_TIMEZONE")
+	if tz == "" {
+		tz = "UTC"
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return fmt.Errorf("TOCSIN_TIMEZONE %q is not an IANA time zone", tz)
+	}
+	c, err := newAPIClient(getenv)
+	if err != nil {
+		return err
+	}
+	b, err := c.get(ctx, "/api/incidents")
+	if err != nil {
+		return err
+	}
+	var incs []incident.Incident
+	if err := json.Unmarshal(b, &incs); err != nil {
+		return fmt.Errorf("decode incidents: %w", err)
+	}
+	events := map[incident.ID][]incident.Event{}
+	for _, inc := range incs {
+		b, err := c.get(ctx, "/api/incidents/"+inc.ID.String())
+		if err != nil {
+			return err
+		}
+		var v web.IncidentView
+		if err := json.Unmarshal(b, &v); err != nil {
+			return fmt.Errorf("decode %s: %w", inc.ID, err)
+		}
+		events[inc.ID] = v.Timeline
+	}
+	io.WriteString(stdout, report.BuildDigest(incs, events, time.Now(), loc).Markdown())
+	return nil
 }
 
 func runHealthcheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -2,21 +2,55 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"image"
 
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/tocsin-dev/tocsin/bot"
 	"github.com/tocsin-dev/tocsin/dispatch"
 	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/report"
 )
 
-// wireSlack mounts the Slack endpoints and the Slack executor. Without
-// SLACK_BOT_TOKEN, Slack effects are dropped with a debug log line: the
-// incidents, timelines and API work, nobody is messaged.
+var _ bot.Doer = (*dispatch.Engine)(nil)
+
+// wireSlack mounts the Slack endpoints, the Slack executor and, with
+// SLACK_APP_TOKEN, Socket Mode. Without SLACK_BOT_TOKEN, Slack effects are
+// dropped with a debug log line: incidents, timelines and the API work,
+// nobody is messaged.
 func (a *app) wireSlack(ctx context.Context, d deps) error {
 	if a.cfg.SlackBotToken == "" {
 		a.log.Info("SLACK_BOT_TOKEN is not set: incidents are recorded but nothing is posted to Slack")
 		a.worker.Executors["slack."] = noSlack{a}
 		return nil
 	}
+	ex := bot.NewExecutor(bot.ExecutorConfig{Token: a.cfg.SlackBotToken, APIURL: a.cfg.SlackAPIURL,
+		AnnounceChannel: a.cfg.Announce, Grapher: grapher{a}, Logger: a.log.With("component", "slack"), Now: a.now})
+	a.worker.Executors["slack."] = ex
+	a.slackGroups = ex.UserGroups
+	client := slack.New(a.cfg.SlackBotToken, slack.OptionAPIURL(a.cfg.SlackAPIURL), slack.OptionAppLevelToken(a.cfg.SlackAppToken))
+	h := bot.NewHandlers(bot.HandlerConfig{SigningSecret: a.cfg.SlackSigning, Doer: a.engine, Slack: client,
+		Logger: a.log.With("component", "slack"), Now: a.now})
+	a.mux.Handle("POST /slack/commands", h.Commands())
+	a.mux.Handle("POST /slack/interactions", h.Interactions())
+	a.mux.Handle("POST /slack/events", h.Events())
+	a.background = append(a.background, background{"slack-commands", h.Run})
+	if a.cfg.SlackAppToken != "" {
+		sm := socketmode.New(client)
+		a.background = append(a.background, background{"slack-socket-mode", func(ctx context.Context) error { return h.RunSocketMode(ctx, sm) }})
+	}
 	return nil
+}
+
+// groups resolves a Slack user group for approvals (nil without Slack).
+func (a *app) groups(ctx context.Context, group string) ([]string, error) {
+	if a.slackGroups == nil {
+		return nil, fmt.Errorf("slack is not configured: cannot read user group %s", group)
+	}
+	return a.slackGroups(ctx, group)
 }
 
 // noSlack completes Slack effects without performing them.
@@ -25,4 +59,43 @@ type noSlack struct{ a *app }
 func (n noSlack) Execute(ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
 	n.a.log.Debug("slack not configured; effect dropped", "kind", eff.Kind, "incident", eff.Incident)
 	return dispatch.Outcome{}, nil
+}
+
+// grapher draws an incident's alarm graph from CloudWatch.
+type grapher struct{ a *app }
+
+func (g grapher) Graph(ctx context.Context, inc incident.Incident) (string, []byte, error) {
+	if g.a.aws == nil {
+		return "", nil, fmt.Errorf("%w: AWS is not configured, so there is no graph", dispatch.ErrPermanent)
+	}
+	_, evs, err := g.a.store.Timeline(ctx, inc.ID)
+	if err != nil {
+		return "", nil, err
+	}
+	al, ok := lastAlarm(evs)
+	if !ok {
+		return "", nil, fmt.Errorf("%w: %s has no alarm to graph", dispatch.ErrPermanent, inc.ID)
+	}
+	png, err := report.MetricGraph(ctx, g.a.aws.cw, &al, inc.DetectedAt, image.Pt(800, 400))
+	return al.Name + ".png", png, err
+}
+
+// lastAlarm rebuilds the newest alarm on a timeline with its metric.
+func lastAlarm(evs []incident.Event) (incident.Alarm, bool) {
+	for i := len(evs) - 1; i >= 0; i-- {
+		d := evs[i].Data
+		if d["alarm_arn"] == "" || d["metric"] == "" {
+			continue
+		}
+		al := incident.Alarm{Name: d["alarm_name"], ARN: d["alarm_arn"], Kind: incident.KindMetric,
+			Metric: incident.Metric{Namespace: d["namespace"], Name: d["metric"], Stat: d["stat"]}}
+		json.Unmarshal([]byte(d["dimensions"]), &al.Metric.Dimensions)
+		if t, err := parseFloat(d["threshold"]); err == nil {
+			al.Threshold = &t
+		}
+		al.Period, _ = atoi(d["period"])
+		al.ChangedAt = parseEventTime(d["changed_at"])
+		return al, true
+	}
+	return incident.Alarm{}, false
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -78,11 +79,12 @@ func (e *Executor) createOrAdopt(ctx context.Context, inc incident.Incident) (sl
 }
 
 // adoptable looks up the channel holding a taken name and reports whether it
-// is this incident's: its purpose carries the marker, or tocsin created it
-// and an interruption left its purpose empty (then the marker is set now).
+// is this incident's: created since the incident was detected, and its
+// purpose carries the marker, or tocsin created it and an interruption left
+// its purpose empty (then the marker is set now).
 func (e *Executor) adoptable(ctx context.Context, name string, inc incident.Incident) (slack.Channel, bool, error) {
 	ch, found, err := e.lookupName(ctx, name)
-	if err != nil || !found || ch.IsArchived {
+	if err != nil || !found || ch.IsArchived || !createdSince(ch, inc) {
 		return slack.Channel{}, false, err
 	}
 	if hasMarker(ch.Purpose.Value, inc.ID) {
@@ -102,6 +104,17 @@ func (e *Executor) adoptable(ctx context.Context, name string, inc incident.Inci
 		return slack.Channel{}, false, fmt.Errorf("mark adopted channel %s as %s's: %w", ch.ID, inc.ID, err)
 	}
 	return ch, true, nil
+}
+
+// createdSince reports whether a channel was created after the incident
+// was detected (with a minute for clocks): an older channel that carries the
+// same marker belongs to an earlier installation whose ids restarted.
+func createdSince(ch slack.Channel, inc incident.Incident) bool {
+	since := inc.DetectedAt
+	if since.IsZero() {
+		since = inc.StartedAt
+	}
+	return since.IsZero() || !ch.Created.Time().Before(since.Add(-time.Minute))
 }
 
 // lookupName finds a channel by name, archived ones included. A cached

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/tocsin-dev/tocsin/incident"
@@ -55,6 +56,13 @@ func alarmData(a incident.Alarm) map[string]string {
 		"alarm_name": a.Name, "alarm_arn": a.ARN, "state": string(a.State),
 		"old_state": string(a.OldState), "changed_at": incident.FormatTime(a.ChangedAt),
 		"reason": a.Reason, "found_by": a.FoundBy, "message_id": a.MessageID,
+	}
+	d["namespace"], d["metric"], d["stat"] = a.Metric.Namespace, a.Metric.Name, a.Metric.Stat
+	if a.Threshold != nil {
+		d["threshold"] = strconv.FormatFloat(*a.Threshold, 'g', -1, 64)
+	}
+	if a.Period > 0 {
+		d["period"] = strconv.Itoa(a.Period)
 	}
 	if dims := a.Metric.Dimensions; len(dims) > 0 {
 		b, _ := json.Marshal(dims)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -65,7 +66,12 @@ func TestVerifier_cert(t *testing.T) {
 			t.Error(err)
 		}
 	})
+}
 
+func TestVerifier_cert_failures(t *testing.T) {
+	f := mustFixture(t)
+	ctx := context.Background()
+	e := mustParseEnvelope(t, f.sign(t, "1", notification("hello")))
 	expired, err := SelfSignedPEM(f.key, testNow.Add(-48*time.Hour), testNow.Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
@@ -110,4 +116,21 @@ func TestVerifier_cert(t *testing.T) {
 			t.Errorf("after AWS recovered: %v", err)
 		}
 	})
+}
+
+type failingPut struct{ memCache }
+
+func (*failingPut) PutCert(string, []byte) error { return errors.New("read-only store") }
+
+func TestVerifier_cert_cacheWriteFails(t *testing.T) {
+	f := mustFixture(t)
+	log, logs := newLogger()
+	v := &Verifier{Client: (&certServer{status: 200, body: f.pem}).client(), Cache: &failingPut{}, Logger: log}
+	e := mustParseEnvelope(t, f.sign(t, "2", notification("hello")))
+	if err := v.Verify(context.Background(), e, testNow); err != nil {
+		t.Fatalf("a failing cache write must not refuse the message: %v", err)
+	}
+	if !strings.Contains(logs.String(), `msg="sns certificate not cached"`) {
+		t.Errorf("log %q lacks the cache failure", logs)
+	}
 }

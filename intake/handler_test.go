@@ -173,3 +173,19 @@ func TestHandler_notices(t *testing.T) {
 		})
 	}
 }
+
+func TestNewHandler_sharedRegistry(t *testing.T) {
+	r := newRig(t, nil)
+	second := NewHandler(HandlerConfig{Verifier: r.f.verifier(t), Topics: []string{testTopic}, Sink: r.sink,
+		Registerer: r.reg, Now: func() time.Time { return testNow }})
+	for _, h := range []http.Handler{r.h, second} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, snsRequest(t, r.f.sign(t, "1", notification("hello"))))
+		if w.Code != http.StatusOK {
+			t.Fatalf("status %d; want 200", w.Code)
+		}
+	}
+	if n := r.counted(t, TypeNotification, "notice"); n != 2 {
+		t.Errorf("counted %v notices across both handlers; want 2", n)
+	}
+}

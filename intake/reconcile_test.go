@@ -2,7 +2,9 @@ package intake
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -104,7 +106,9 @@ func TestReconciler_Once(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	id := func(name string) string { return fmt.Sprintf("reconcile:%s%s:%d", arnPrefix, name, transitioned.UnixNano()) }
+	id := func(name string) string {
+		return fmt.Sprintf("reconcile:%s%s:%d", arnPrefix, name, transitioned.UnixNano())
+	}
 	var got [][2]string
 	for _, a := range sink.alarms {
 		got = append(got, [2]string{a.MessageID, string(a.State)})
@@ -165,4 +169,32 @@ func TestReconciler_Run(t *testing.T) {
 			t.Errorf("%d DescribeAlarms calls; want 6", n)
 		}
 	})
+}
+
+func TestReconciler_Once_errors(t *testing.T) {
+	failing := func(context.Context) ([]string, error) { return nil, errors.New("store closed") }
+	none := func(context.Context) ([]string, error) { return nil, nil }
+	for _, tc := range []struct {
+		name string
+		r    *Reconciler
+		says string
+	}{
+		{"Misconfigured", &Reconciler{}, "needs CW, Open and Sink"},
+		{"OpenFails", &Reconciler{CW: newFakeAlarms(), Open: failing, Sink: &fakeSink{}}, "store closed"},
+		{"DescribeFails", &Reconciler{CW: failingAlarms{}, Open: none, Sink: &fakeSink{}}, "describe alarms: throttled"},
+		{"SinkFails", &Reconciler{CW: newFakeAlarms(), Open: none, Sink: &fakeSink{err: errors.New("disk full")}, Topics: []string{testTopic}},
+			"hand reconciled alarm " + arnPrefix + "missed-composite to the sink: disk full"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.r.Once(t.Context()); err == nil || !strings.Contains(err.Error(), tc.says) {
+				t.Errorf("Once = %v; want an error saying %q", err, tc.says)
+			}
+		})
+	}
+}
+
+type failingAlarms struct{}
+
+func (failingAlarms) DescribeAlarms(context.Context, *cloudwatch.DescribeAlarmsInput, ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error) {
+	return nil, errors.New("throttled")
 }

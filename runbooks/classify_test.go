@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -18,12 +17,12 @@ import (
 )
 
 // sdkError wraps err the way the SDK does: an OperationError around a
-// ResponseError that carries the HTTP status and a request id.
+// ResponseError that carries the HTTP status (and, in the response, a
+// request id).
 func sdkError(status int, err error) error {
-	return &smithy.OperationError{ServiceID: "SSM", OperationName: "SendCommand", Err: &awshttp.ResponseError{
-		RequestID: "8c5d0e3a-1b2c-4d5e-9f00-abcdefabcdef",
-		ResponseError: &smithyhttp.ResponseError{
-			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}}, Err: err}}}
+	resp := &http.Response{StatusCode: status, Header: http.Header{"X-Amzn-Requestid": {"8c5d0e3a-1b2c-4d5e-9f00-abcdefabcdef"}}}
+	return &smithy.OperationError{ServiceID: "SSM", OperationName: "SendCommand",
+		Err: &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: resp}, Err: err}}
 }
 
 func TestClassify(t *testing.T) {

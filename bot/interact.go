@@ -1,0 +1,231 @@
+package bot
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/tocsin-dev/tocsin/dispatch"
+	"github.com/tocsin-dev/tocsin/incident"
+)
+
+// Interactions handles POST /slack/interactions: buttons and checkboxes
+// (block_actions), the note modal (view_submission) and the "Add to
+// timeline" message shortcut (message_action).
+func (h *Handlers) Interactions() http.Handler {
+	return h.verified(func(w http.ResponseWriter, _ *http.Request, body []byte) {
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			http.Error(w, "malformed form", http.StatusBadRequest)
+			return
+		}
+		var ic slack.InteractionCallback
+		if err := json.Unmarshal([]byte(form.Get("payload")), &ic); err != nil {
+			http.Error(w, "malformed payload", http.StatusBadRequest)
+			return
+		}
+		if resp := h.interact(ic); resp != nil {
+			writeJSON(w, resp)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// interact handles one interaction and returns the body to acknowledge it
+// with (nil for an empty 200). The actor is always the payload's user.
+func (h *Handlers) interact(ic slack.InteractionCallback) any {
+	switch {
+	case ic.Type == slack.InteractionTypeBlockActions:
+		for _, a := range ic.ActionCallback.BlockActions {
+			h.blockAction(ic, a)
+		}
+	case ic.Type == slack.InteractionTypeViewSubmission && ic.View.CallbackID == ViewNote:
+		return h.noteSubmission(ic)
+	case ic.Type == slack.InteractionTypeMessageAction && ic.CallbackID == ShortcutAddTimeline:
+		h.addToTimeline(ic)
+	}
+	return nil
+}
+
+func channelOf(ic slack.InteractionCallback) string {
+	if ic.Channel.ID != "" {
+		return ic.Channel.ID
+	}
+	return ic.Container.ChannelID
+}
+
+func replyFor(ic slack.InteractionCallback) replyTo {
+	to := replyTo{responseURL: ic.ResponseURL, channel: channelOf(ic), user: ic.User.ID}
+	if to.responseURL == "" && len(ic.ResponseURLs) > 0 {
+		to.responseURL = ic.ResponseURLs[0].ResponseURL
+	}
+	return to
+}
+
+// blockAction turns one button or checkbox into a command. The incident
+// comes from the block id (or value) tocsin rendered; whether the clicker
+// may do it is dispatch's decision.
+func (h *Handlers) blockAction(ic slack.InteractionCallback, a *slack.BlockAction) {
+	id, rest, _ := parseBlockID(a.BlockID)
+	if vid, _, ok := parseBlockID(a.Value); ok {
+		id = vid
+	}
+	cmd := dispatch.Command{
+		Incident: id, Actor: ic.User.ID, Channel: channelOf(ic),
+		Key: key("action", ic.User.ID+":"+a.ActionID+":"+a.ActionTs),
+	}
+	name, _, _ := strings.Cut(a.ActionID, ":")
+	switch name {
+	case ActionAck:
+		cmd.Kind = dispatch.Ack
+	case ActionResolve:
+		cmd.Kind = dispatch.Resolve
+	case ActionRunbook:
+		cmd.Kind, cmd.Runbook = dispatch.RunbookReq, a.Value
+	case ActionApprove:
+		cmd.Kind, cmd.RunID = dispatch.Approve, a.Value
+	case ActionDeny:
+		cmd.Kind, cmd.RunID = dispatch.Deny, a.Value
+	case ActionCheck:
+		cmd.Kind = dispatch.Checklist
+		cmd.Item, cmd.Done = checkState(a, rest)
+	case ActionNote:
+		h.openNote(ic, id)
+		return
+	default:
+		return
+	}
+	if a.ActionTs == "" {
+		cmd.Key = ""
+	}
+	if ic.User.ID == "" {
+		return
+	}
+	if !h.submit(h.commandJob(cmd, replyFor(ic))) {
+		h.sendSoon(replyFor(ic), ephemeral(msgOverloaded, nil))
+	}
+}
+
+// checkState reads a checklist toggle: the item index from the block id
+// (item:3) or the option value, and whether its box is now ticked.
+func checkState(a *slack.BlockAction, rest string) (int, bool) {
+	idx := strings.TrimPrefix(rest, "item:")
+	if idx == rest || idx == "" {
+		idx = a.Value
+		if len(a.SelectedOptions) > 0 {
+			idx = a.SelectedOptions[0].Value
+		}
+	}
+	n, err := strconv.Atoi(idx)
+	if err != nil || n < 0 {
+		n = -1 // dispatch refuses it
+	}
+	if a.Type == slack.ActionType("checkboxes") {
+		return n, len(a.SelectedOptions) > 0
+	}
+	return n, true
+}
+
+// openNote opens the note modal; views.open must use the trigger within 3 s.
+func (h *Handlers) openNote(ic slack.InteractionCallback, id incident.ID) {
+	to := replyFor(ic)
+	if h.cfg.Slack == nil {
+		h.sendSoon(to, ephemeral("Use /incident note <text> to add a note.", nil))
+		return
+	}
+	view := NoteModal(id, channelOf(ic))
+	ok := h.submit(func(ctx context.Context) {
+		if _, err := h.cfg.Slack.OpenViewContext(ctx, ic.TriggerID, view); err != nil {
+			h.log.Warn("open note modal", "incident", uint64(id), "err", err)
+			h.send(ctx, to, ephemeral("Could not open the note form; use /incident note <text>.", nil))
+		}
+	})
+	if !ok {
+		h.sendSoon(to, ephemeral(msgOverloaded, nil))
+	}
+}
+
+// noteSubmission turns the note modal into a Note command. An empty note or
+// a full queue keeps the modal open with an error under the field.
+func (h *Handlers) noteSubmission(ic slack.InteractionCallback) any {
+	var text string
+	if ic.View.State != nil {
+		text = strings.TrimSpace(ic.View.State.Values["note"]["note_text"].Value)
+	}
+	if text == "" {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{"note": "Write something first."})
+	}
+	id, channel, _ := parseBlockID(ic.View.PrivateMetadata)
+	cmd := dispatch.Command{
+		Kind: dispatch.Note, Incident: id, Channel: channel, Actor: ic.User.ID,
+		Text: truncate(text, maxText), Key: key("trigger", ic.TriggerID),
+	}
+	to := replyFor(ic)
+	to.channel = channel
+	if ic.User.ID == "" {
+		return nil
+	}
+	if !h.submit(h.commandJob(cmd, to)) {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{"note": msgOverloaded})
+	}
+	return nil
+}
+
+// addToTimeline turns the message shortcut into a Note carrying the
+// message's ts, channel, author and attached images; dispatch finds the
+// incident from the channel.
+func (h *Handlers) addToTimeline(ic slack.InteractionCallback) {
+	msg := ic.Message
+	ts := cmp.Or(msg.Timestamp, ic.MessageTs)
+	data := map[string]string{"message_ts": ts, "channel": channelOf(ic)}
+	if msg.User != "" {
+		data["author"] = msg.User
+	}
+	var images []string
+	for _, f := range msg.Files {
+		if strings.HasPrefix(f.Mimetype, "image/") {
+			images = append(images, f.Name)
+		}
+	}
+	if len(images) > 0 {
+		data["files"] = strings.Join(images, ",")
+	}
+	cmd := dispatch.Command{
+		Kind: dispatch.Note, Channel: channelOf(ic), Actor: ic.User.ID, Data: data,
+		Text: truncate(PlainText(msg.Text), maxText), Key: key("trigger", ic.TriggerID),
+	}
+	job := h.commandJob(cmd, replyFor(ic))
+	if link, ok := h.cfg.Slack.(permalinker); ok {
+		job = h.withPermalink(link, cmd, replyFor(ic))
+	}
+	if ic.User.ID == "" {
+		return
+	}
+	if !h.submit(job) {
+		h.sendSoon(replyFor(ic), ephemeral(msgOverloaded, nil))
+	}
+}
+
+// permalinker is the optional part of SlackAPI that finds a message's link.
+type permalinker interface {
+	GetPermalinkContext(ctx context.Context, params *slack.PermalinkParameters) (string, error)
+}
+
+// withPermalink adds the message's permalink before running the command;
+// without one the note is still worth keeping.
+func (h *Handlers) withPermalink(link permalinker, cmd dispatch.Command, to replyTo) func(context.Context) {
+	return func(ctx context.Context) {
+		p, err := link.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: cmd.Data["channel"], Ts: cmd.Data["message_ts"]})
+		if err == nil && p != "" {
+			cmd.Data["permalink"] = p
+		}
+		h.commandJob(cmd, to)(ctx)
+	}
+}
