@@ -102,7 +102,7 @@ type certEntry struct {
 
 // cert returns the certificate at rawURL (already checked by CheckURL):
 // from memory, the Cache, CertDir, or else fetched.
-func (v *Verifier) cert(ctx context.Context, rawURL string) (*x509.Certificate, error) {
+func (v *Verifier) cert(ctx context.Context, rawURL string, now time.Time) (*x509.Certificate, error) {
 	v.mu.Lock()
 	if v.certs == nil {
 		v.certs = make(map[string]*certEntry)
@@ -119,7 +119,7 @@ func (v *Verifier) cert(ctx context.Context, rawURL string) (*x509.Certificate, 
 	if e.cert != nil {
 		return e.cert, nil
 	}
-	c, err := v.load(ctx, rawURL)
+	c, err := v.load(ctx, rawURL, now)
 	if err != nil {
 		v.mu.Lock()
 		delete(v.certs, rawURL) // remember only certificates, not failures
@@ -131,7 +131,7 @@ func (v *Verifier) cert(ctx context.Context, rawURL string) (*x509.Certificate, 
 }
 
 // load reads a certificate that is not in memory.
-func (v *Verifier) load(ctx context.Context, rawURL string) (*x509.Certificate, error) {
+func (v *Verifier) load(ctx context.Context, rawURL string, now time.Time) (*x509.Certificate, error) {
 	if v.Cache != nil {
 		data, ok, err := v.Cache.GetCert(rawURL)
 		if err != nil {
@@ -146,6 +146,9 @@ func (v *Verifier) load(ctx context.Context, rawURL string) (*x509.Certificate, 
 			return nil, err
 		}
 		return parseCert(data, rawURL)
+	}
+	if !v.allowFetch(now) {
+		return nil, fmt.Errorf("%w: more than %d certificate fetches a minute; %s must wait", ErrCertUnavailable, fetchesPerMinute, rawURL)
 	}
 	data, err := v.fetch(ctx, rawURL)
 	if err != nil {
@@ -190,6 +193,29 @@ func (v *Verifier) fromDir(rawURL string) ([]byte, bool, error) {
 		return nil, false, fmt.Errorf("%w: read %s: %w", ErrCertificate, name, err)
 	}
 	return data, true, nil
+}
+
+// fetchesPerMinute bounds certificate fetches. SNS certificates change a
+// few times a year, so a burst of unknown (if well-formed) URLs is an
+// attack or a bug; the messages beyond it get a 503 and come again.
+const fetchesPerMinute = 10
+
+// allowFetch records a fetch at now unless the last minute had its fill.
+func (v *Verifier) allowFetch(now time.Time) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	recent := v.fetches[:0]
+	for _, t := range v.fetches {
+		if t.After(now.Add(-time.Minute)) {
+			recent = append(recent, t)
+		}
+	}
+	v.fetches = recent
+	if len(recent) >= fetchesPerMinute {
+		return false
+	}
+	v.fetches = append(v.fetches, now)
+	return true
 }
 
 // fetch GETs a certificate with a bounded size and time.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -132,5 +133,30 @@ func TestVerifier_cert_cacheWriteFails(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `msg="sns certificate not cached"`) {
 		t.Errorf("log %q lacks the cache failure", logs)
+	}
+}
+
+func TestVerifier_cert_fetchRate(t *testing.T) {
+	f := mustFixture(t)
+	server := &certServer{status: 404}
+	v := &Verifier{Client: server.client()}
+	verify := func(i int, now time.Time) error {
+		u := fmt.Sprintf("https://sns.us-east-2.amazonaws.com/SimpleNotificationService-%d.pem", i)
+		e := mustParseEnvelope(t, f.sign(t, "2", with(notification("forged"), "SigningCertURL", u)))
+		return v.Verify(context.Background(), e, now)
+	}
+	for i := range fetchesPerMinute {
+		if err := verify(i, testNow); !errors.Is(err, ErrCertificate) {
+			t.Fatalf("fetch %d: err = %v; want ErrCertificate (404)", i, err)
+		}
+	}
+	if err := verify(99, testNow.Add(59*time.Second)); !errors.Is(err, ErrCertUnavailable) {
+		t.Errorf("past the limit: err = %v; want ErrCertUnavailable", err)
+	}
+	if err := verify(100, testNow.Add(61*time.Second)); !errors.Is(err, ErrCertificate) {
+		t.Errorf("a minute later: err = %v; want a fetch again", err)
+	}
+	if n := server.calls.Load(); n != fetchesPerMinute+1 {
+		t.Errorf("%d fetches; want %d", n, fetchesPerMinute+1)
 	}
 }

@@ -99,8 +99,9 @@ type Verifier struct {
 	// Logger reports a failing Cache write; nil discards.
 	Logger *slog.Logger
 
-	mu    sync.Mutex
-	certs map[string]*certEntry
+	mu      sync.Mutex
+	certs   map[string]*certEntry
+	fetches []time.Time // of the last minute, for fetchesPerMinute
 }
 
 // Verify checks e's signature with the certificate its SigningCertURL
@@ -121,7 +122,7 @@ func (v *Verifier) Verify(ctx context.Context, e Envelope, now time.Time) error 
 	if err := v.CheckURL(e.SigningCertURL, true); err != nil {
 		return err
 	}
-	cert, err := v.cert(ctx, e.SigningCertURL)
+	cert, err := v.cert(ctx, e.SigningCertURL, now)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,191 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// get fetches target from the dashboard, signed in.
+func get(tb testing.TB, h http.Handler, target string) (*http.Response, string) {
+	tb.Helper()
+	return serve(tb, h, withSession(httptest.NewRequest("GET", target, nil)))
+}
+
+// wantContains fails for every want missing from body.
+func wantContains(tb testing.TB, body string, wants ...string) {
+	tb.Helper()
+	for _, w := range wants {
+		if !strings.Contains(body, w) {
+			tb.Errorf("page lacks %q", w)
+		}
+	}
+}
+
+func TestDashboard_RequiresLogin(t *testing.T) {
+	mux := newMux(seededSource(t))
+	for _, target := range []string{"/", "/incidents/1", "/incidents/bad", "/metrics-view", "/no-such-page"} {
+		resp, _ := serve(t, mux, httptest.NewRequest("GET", target, nil))
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
+			t.Errorf("GET %s: status %d, Location %q; want 303 to /login", target, resp.StatusCode, resp.Header.Get("Location"))
+		}
+		r := httptest.NewRequest("GET", target, nil)
+		r.AddCookie(&http.Cookie{Name: cookieName, Value: testToken}) // the token itself is not a session
+		if resp, _ := serve(t, mux, r); resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("GET %s with the raw token as cookie: status %d, want 303", target, resp.StatusCode)
+		}
+	}
+	resp, _ := serve(t, mux, httptest.NewRequest("GET", "/api/incidents", nil))
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("GET /api/incidents: status %d, want 401 (the API does not redirect)", resp.StatusCode)
+	}
+	resp, _ = get(t, mux, "/api/incidents")
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /api/incidents with the session cookie: status %d", resp.StatusCode)
+	}
+}
+
+func TestDashboard_List(t *testing.T) {
+	resp, body := get(t, newMux(seededSource(t)), "/")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Fatalf("status %d, type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	wantContains(t, body,
+		`<meta http-equiv="refresh" content="10">`, `<meta name="viewport"`,
+		`href="/incidents/1"`, "API 5xx rate above 5%", "api", "alice", "1h40m", "1 of 1", "api-5xx", "mitigated",
+		`href="/incidents/2"`, "SEV1", "10m00s",
+		`id="resolved"`, "Checkout latency", "2025-03-09 12:00:00 UTC", "2h00m",
+	)
+	if strings.Index(body, "INC-2") > strings.Index(body, "INC-1") {
+		t.Error("the SEV1 incident is not listed first")
+	}
+	if strings.Contains(body, "Old outage") {
+		t.Error("an incident resolved a month ago is listed as recent")
+	}
+}
+
+func TestDashboard_Incident(t *testing.T) {
+	mux := newMux(seededSource(t))
+	resp, body := get(t, mux, "/incidents/1")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d:\n%s", resp.StatusCode, body)
+	}
+	wantContains(t, body,
+		"INC-1 API 5xx rate above 5%", "inc-1-api-5xx", "api-errors",
+		"2025-03-10 10:20:00 UTC", "2025-03-10 10:25:00 UTC", // started, detected
+		"5m00s", "40m00s", "missing", // MTTD, MTTA... MTTR
+		`id="timeline"`, "Deploy 4711 went out at 10:15; rolling back", "bob",
+		"runbook=restart-api", "Alarm on deploy error budget",
+		"Review draft", `<pre id="review-draft">`, "# Post-incident review: INC-1",
+	)
+	if strings.Contains(body, `id="tampered"`) {
+		t.Error("a verified timeline is flagged as tampered")
+	}
+	if resp, _ := get(t, mux, "/incidents/INC-1"); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /incidents/INC-1: status %d", resp.StatusCode)
+	}
+}
+
+func TestDashboard_IncidentErrors(t *testing.T) {
+	src := seededSource(t)
+	mux := newMux(src)
+	for target, want := range map[string]int{
+		"/incidents/abc": http.StatusBadRequest,
+		"/incidents/0":   http.StatusBadRequest,
+		"/incidents/99":  http.StatusNotFound,
+		"/nope":          http.StatusNotFound,
+	} {
+		resp, body := get(t, mux, target)
+		if resp.StatusCode != want || !strings.Contains(body, "<h1>") {
+			t.Errorf("GET %s: status %d, want %d with an HTML page", target, resp.StatusCode, want)
+		}
+	}
+	src.err = errStore
+	for _, target := range []string{"/", "/incidents/1", "/metrics-view"} {
+		resp, body := get(t, mux, target)
+		if resp.StatusCode != http.StatusInternalServerError || strings.Contains(body, "on fire") {
+			t.Errorf("GET %s with a failing store: status %d, want 500 without internals", target, resp.StatusCode)
+		}
+	}
+}
+
+func TestDashboard_Tampered(t *testing.T) {
+	src := seededSource(t)
+	src.incs[1].evs[4].Text = "nothing to see here"
+	_, body := get(t, newMux(src), "/incidents/1")
+	wantContains(t, body, `id="tampered"`, "does not verify", "event 5 was changed")
+}
+
+func TestDashboard_Escaping(t *testing.T) {
+	mux := newMux(seededSource(t))
+	for _, target := range []string{"/", "/incidents/2"} {
+		_, body := get(t, mux, target)
+		for _, raw := range []string{"<script>", "<!channel>", "<img", "<b>pay", "</pre><script>"} {
+			if strings.Contains(body, raw) {
+				t.Errorf("GET %s: %q is not escaped", target, raw)
+			}
+		}
+		wantContains(t, body, "&lt;script&gt;alert(1)&lt;/script&gt; &lt;!channel&gt;")
+	}
+}
+
+func TestDashboard_Metrics(t *testing.T) {
+	mux := newMux(seededSource(t))
+	resp, body := get(t, mux, "/metrics-view?since=90d")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d:\n%s", resp.StatusCode, body)
+	}
+	wantContains(t, body,
+		"<strong>4</strong> incidents", `<svg class="chart"`, "MTTD p50", "Incidents by severity",
+		"<h3>SEV1</h3>", "<h3>api</h3>", "<h3>(none)</h3>", `class="current">90d`,
+		"<td>MTTR</td>", "missing",
+	)
+	if !strings.Contains(body, "&lt;b&gt;") {
+		t.Error("the hostile service name is not shown escaped")
+	}
+	resp, _ = get(t, mux, "/metrics-view?since=yesterday")
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a bad window: status %d, want 400", resp.StatusCode)
+	}
+	_, body = get(t, mux, "/metrics-view?since=2025-01-01T00:00:00Z&until=2025-01-02T00:00:00Z")
+	wantContains(t, body, "<strong>0</strong> incidents", "Nothing measured in this window.")
+}
+
+func TestDashboard_SecurityHeaders(t *testing.T) {
+	mux := newMux(seededSource(t))
+	reqs := map[string]*http.Request{
+		"list":        withSession(httptest.NewRequest("GET", "/", nil)),
+		"incident":    withSession(httptest.NewRequest("GET", "/incidents/1", nil)),
+		"metrics":     withSession(httptest.NewRequest("GET", "/metrics-view", nil)),
+		"not found":   withSession(httptest.NewRequest("GET", "/incidents/99", nil)),
+		"bad id":      withSession(httptest.NewRequest("GET", "/incidents/x", nil)),
+		"redirect":    httptest.NewRequest("GET", "/", nil),
+		"login form":  httptest.NewRequest("GET", "/login", nil),
+		"login":       loginRequest("/login", testToken),
+		"login wrong": loginRequest("/login", "nope"),
+		"logout":      httptest.NewRequest("POST", "/logout", nil),
+	}
+	for name, r := range reqs {
+		r.Header.Set("Origin", "http://example.com")
+		resp, _ := serve(t, mux, r)
+		h := resp.Header
+		if got := h.Get("Content-Security-Policy"); got != contentSecurityPolicy {
+			t.Errorf("%s: CSP %q", name, got)
+		}
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("%s: nosniff %q, referrer %q", name, h.Get("X-Content-Type-Options"), h.Get("Referrer-Policy"))
+		}
+		for k := range h {
+			if strings.HasPrefix(k, "Access-Control-") {
+				t.Errorf("%s: CORS header %s", name, k)
+			}
+		}
+	}
+	r := httptest.NewRequest("OPTIONS", "/api/incidents", nil)
+	r.Header.Set("Origin", "null")
+	r.Header.Set("Access-Control-Request-Method", "GET")
+	if resp, _ := serve(t, mux, r); resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Error("a CORS preflight was answered")
+	}
+}
