@@ -8,10 +8,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/tocsin-dev/tocsin/dispatch"
 	"github.com/tocsin-dev/tocsin/incident"
 )
+
+// ignoreCommandInternals skips dispatch's own unexported Command fields.
+var ignoreCommandInternals = cmpopts.IgnoreUnexported(dispatch.Command{})
 
 var parseNow = time.Date(2024, 5, 1, 14, 30, 0, 0, time.UTC)
 
@@ -71,7 +75,7 @@ func TestParseCommand(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ParseCommand(%q): %v", tt.text, err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, got, ignoreCommandInternals); diff != "" {
 				t.Errorf("ParseCommand(%q) mismatch (-want +got):\n%s", tt.text, diff)
 			}
 		})

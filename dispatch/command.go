@@ -60,8 +60,6 @@ type Command struct {
 	// Key makes the command idempotent (a Slack trigger_id or action_ts):
 	// a command with a key already seen changes nothing.
 	Key string
-
-	groups []string // the approver's Slack groups, resolved by the engine
 }
 
 // Result is what a command did, for the caller to show the person who gave it.

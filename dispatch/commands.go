@@ -24,7 +24,7 @@ func (e *Engine) Do(ctx context.Context, cmd Command) (Result, error) {
 		return Result{}, fmt.Errorf("%w: help is answered by the chat front end", incident.ErrInvalid)
 	}
 	if cmd.Kind == Approve || cmd.Kind == Deny {
-		cmd.groups = e.approverGroups(ctx, cmd)
+		ctx = context.WithValue(ctx, groupsKey{}, e.approverGroups(ctx, cmd))
 	}
 	h, ok := incidentCommands[cmd.Kind]
 	if !ok {
@@ -50,6 +50,15 @@ func (e *Engine) Do(ctx context.Context, cmd Command) (Result, error) {
 		return err
 	})
 	return res, err
+}
+
+// groupsKey carries the approver's Slack groups, resolved by the engine
+// before the transaction (never supplied by a caller).
+type groupsKey struct{}
+
+func groupsOf(ctx context.Context) []string {
+	g, _ := ctx.Value(groupsKey{}).([]string)
+	return g
 }
 
 type handler func(e *Engine, ctx context.Context, tx incident.Tx, inc incident.Incident, cmd Command) (Result, error)

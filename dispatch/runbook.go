@@ -182,7 +182,7 @@ func (e *Engine) approve(ctx context.Context, tx incident.Tx, inc incident.Incid
 	if r.Status != runbooks.RunAwaitingApproval {
 		return Result{Incident: inc, Message: fmt.Sprintf("Run %s is %s; there is nothing to approve.", r.ID, strings.ReplaceAll(string(r.Status), "_", " "))}, nil
 	}
-	groups := runbooks.ApproverGroups(&inc, cmd.Actor, cmd.groups)
+	groups := runbooks.ApproverGroups(&inc, cmd.Actor, groupsOf(ctx))
 	if err := r.Policy.Check(r.Request(), cmd.Actor, groups, now); err != nil {
 		inc, aerr := tx.Append(inc.ID, incident.Event{Type: incident.EventInfo, At: now, Actor: cmd.Actor,
 			Text: fmt.Sprintf("approval of %s (run %s) refused: %v", r.Runbook, r.ID, err), Data: map[string]string{"run": r.ID, "refused": "approval"}})
@@ -214,7 +214,7 @@ func (e *Engine) deny(ctx context.Context, tx incident.Tx, inc incident.Incident
 	if r.Status != runbooks.RunAwaitingApproval {
 		return Result{Incident: inc, Message: fmt.Sprintf("Run %s is no longer awaiting approval.", r.ID)}, nil
 	}
-	groups := runbooks.ApproverGroups(&inc, cmd.Actor, cmd.groups)
+	groups := runbooks.ApproverGroups(&inc, cmd.Actor, groupsOf(ctx))
 	if err := r.Policy.Check(runbooks.Request{ExpiresAt: r.ExpiresAt}, cmd.Actor, groups, e.cfg.Now()); err != nil && cmd.Actor != r.Requester {
 		return Result{Incident: inc, Message: "Only an approver or the requester can deny this run: " + err.Error() + "."}, nil
 	}

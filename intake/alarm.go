@@ -54,7 +54,7 @@ func ParseAlarm(message string) (incident.Alarm, error) {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return incident.Alarm{}, fmt.Errorf("%w: %v", ErrNotAlarm, err)
 	}
-	if m.AlarmName == nil || m.NewStateValue == nil {
+	if m.AlarmName == nil || *m.AlarmName == "" || m.NewStateValue == nil {
 		return incident.Alarm{}, ErrNotAlarm
 	}
 	a, err := m.header()

@@ -8,8 +8,9 @@
 //
 // intake hands what it accepted to a Sink (Alarm or Notice) and answers SNS
 // only after the Sink committed; the Sink is the response engine, wired in
-// package main. intake imports incident and the AWS SDK only; it must not
-// import store, bot, dispatch or any other tocsin package. Everything that
+// package main. Of tocsin's packages intake imports only incident (besides
+// the AWS SDK's service packages and the Prometheus client); it must not
+// import store, bot, dispatch or any other. Everything that
 // reads the clock takes now (or a Now func), and everything that fetches
 // takes an injected *http.Client, so verification of captured messages and
 // of test certificates is reproducible.

@@ -9,7 +9,9 @@ import (
 
 // messageCounter registers tocsin_sns_messages_total with reg, or returns
 // nil when there is no registry. A second handler on the same registry
-// shares the first one's counter.
+// shares the first one's counter. The outcome label is "alarm", "notice"
+// or "confirmed" for a 200, else the reason of classify ("bad_signature",
+// "unknown_topic", "overloaded", ...).
 func messageCounter(reg prometheus.Registerer, log *slog.Logger) *prometheus.CounterVec {
 	if reg == nil {
 		return nil

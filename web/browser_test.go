@@ -1,0 +1,152 @@
+package web
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromium finds Debian's Chromium. Without it the test is skipped on a
+// laptop but fails in CI, which must run it.
+func chromium(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv("CHROME_PATH")
+	if path == "" {
+		path = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("chromium not found at %s in CI: %v", path, err)
+		}
+		t.Skip("chromium not installed; .ci/run installs it (apt-get install chromium)")
+	}
+	return path
+}
+
+// artifacts is where screenshots go: $TOCSIN_ARTIFACTS, or .artifacts/ at
+// the repository root (git-ignored).
+func artifacts(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("TOCSIN_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", ".artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("create artifacts directory: %v", err)
+	}
+	return dir
+}
+
+// browser starts a headless Chromium bounded by ctx and returns a tab.
+func browser(ctx context.Context, t *testing.T) context.Context {
+	t.Helper()
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium(t)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	tab, cancelTab := chromedp.NewContext(actx)
+	// Cleanups run last-in first-out: the tab and browser close before
+	// t.TempDir removes the profile.
+	t.Cleanup(cancelAlloc)
+	t.Cleanup(cancelTab)
+	return tab
+}
+
+// TestBrowser_Dashboard signs in with a real browser, reads the incident
+// list, opens an incident, saves screenshots and signs out.
+func TestBrowser_Dashboard(t *testing.T) {
+	srv := httptest.NewServer(newMux(seededSource(t)))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	tab := browser(ctx, t)
+
+	step(t, "open /", chromedp.Do(tab, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#login"))))
+	loc, err := chromedp.Run(tab, chromedp.Location())
+	step(t, "read location", err)
+	if loc != srv.URL+"/login" {
+		t.Errorf("an unauthenticated visit ended at %s, want %s/login", loc, srv.URL)
+	}
+	step(t, "sign in", chromedp.Do(tab,
+		chromedp.SendKeys(chromedp.CSS("#token"), testToken),
+		chromedp.Click(chromedp.CSS("#login button")),
+		chromedp.WaitVisible(chromedp.CSS("table#open")),
+	))
+	wantText(tab, t, "table#open", "INC-1", "API 5xx rate above 5%", "alice", xssTitle)
+
+	step(t, "open INC-1", chromedp.Do(tab,
+		chromedp.Click(chromedp.CSS(`a[href="/incidents/1"]`)),
+		chromedp.WaitVisible(chromedp.CSS("table#timeline")),
+	))
+	wantText(tab, t, "table#timeline", "Deploy 4711 went out at 10:15; rolling back", "2025-03-10 10:25:00 UTC", "alice")
+	wantText(tab, t, "#review h2", "Review draft")
+	wantText(tab, t, "#review-draft", "Post-incident review: INC-1")
+	screenshot(tab, t, "dashboard-incident.png")
+
+	step(t, "view the list on a phone", chromedp.Do(tab,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+		chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("table#open")),
+	))
+	screenshot(tab, t, "dashboard-list-phone.png")
+	step(t, "open the metrics", chromedp.Do(tab,
+		chromedp.Click(chromedp.CSS(`header a[href="/metrics-view"]`)),
+		chromedp.WaitVisible(chromedp.CSS("svg.chart")),
+	))
+	wantText(tab, t, "figure.chart", "MTTA p90", "Incidents by severity")
+	screenshot(tab, t, "dashboard-metrics-phone.png")
+
+	step(t, "sign out", chromedp.Do(tab,
+		chromedp.Click(chromedp.CSS("header button")),
+		chromedp.WaitVisible(chromedp.CSS("#login")),
+		chromedp.Navigate(srv.URL+"/incidents/1"), chromedp.WaitVisible(chromedp.CSS("#login")),
+	))
+}
+
+func step(t *testing.T, name string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+}
+
+// screenshot saves a full-page PNG of the tab in the artifacts directory.
+func screenshot(tab context.Context, t *testing.T, name string) {
+	t.Helper()
+	shot, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
+	step(t, "take a screenshot", err)
+	out := filepath.Join(artifacts(t), name)
+	if err := os.WriteFile(out, shot, 0o644); err != nil {
+		t.Fatalf("save screenshot: %v", err)
+	}
+	t.Logf("screenshot: %s", out)
+}
+
+// wantText fails unless the element's visible text contains every want.
+func wantText(tab context.Context, t *testing.T, css string, wants ...string) {
+	t.Helper()
+	text, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(css)))
+	if err != nil {
+		t.Fatalf("read %s: %v", css, err)
+	}
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s lacks %q:\n%s", css, w, text)
+		}
+	}
+}
