@@ -181,8 +181,9 @@ func mrkdwn(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.MarkdownType, truncate(s, 3000), false, false)
 }
 
+// field is a section field; Slack allows 2,000 characters in one.
 func field(label, value string) *slack.TextBlockObject {
-	return mrkdwn("*" + label + "*\n" + value)
+	return mrkdwn(truncate("*"+label+"*\n"+value, 2000))
 }
 
 func button(actionID, value, label string, style slack.Style) *slack.ButtonBlockElement {

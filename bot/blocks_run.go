@@ -100,21 +100,45 @@ func paramLines(params map[string]string) []string {
 	return out
 }
 
-// plainList renders a titled list of plain-text lines, ten fields per
-// section as Slack allows, and "none" when it is empty.
+// plainList renders a titled list of plain-text lines, or "none": one line
+// a field, ten fields a section; a long list is packed into fields of up to
+// 2,000 characters so that even hundreds of targets fit in one message.
 func plainList(title string, lines []string) []slack.Block {
 	if len(lines) == 0 {
 		return []slack.Block{slack.NewSectionBlock(plain(title+": none"), nil, nil)}
 	}
 	out := []slack.Block{slack.NewSectionBlock(plain(fmt.Sprintf("%s (%d):", title, len(lines))), nil, nil)}
-	for chunk := range slices.Chunk(lines, 10) {
+	fieldTexts := lines
+	if len(lines) > 30 {
+		fieldTexts = packLines(lines, 2000)
+	}
+	for chunk := range slices.Chunk(fieldTexts, 10) {
 		fields := make([]*slack.TextBlockObject, len(chunk))
-		for i, l := range chunk {
-			fields[i] = plain(truncate(l, 2000))
+		for i, f := range chunk {
+			fields[i] = plain(truncate(f, 2000))
 		}
 		out = append(out, slack.NewSectionBlock(nil, fields, nil))
 	}
 	return out
+}
+
+// packLines joins lines with newlines into texts of at most limit runes; a
+// longer line is cut with "…".
+func packLines(lines []string, limit int) []string {
+	var out []string
+	cur := ""
+	for _, l := range lines {
+		l = truncate(l, limit)
+		if cur != "" && len([]rune(cur))+1+len([]rune(l)) > limit {
+			out = append(out, cur)
+			cur = ""
+		}
+		if cur != "" {
+			cur += "\n"
+		}
+		cur += l
+	}
+	return append(out, cur)
 }
 
 // RunStatusBlocks show a run's progress; text is the latest step from dispatch.

@@ -3,6 +3,7 @@ package bot
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,7 +25,7 @@ const injection = "<!channel> <!here> <@U0EVIL> & <https://evil.example|click>"
 func fixedIncident() incident.Incident {
 	at := func(h, m int) time.Time { return time.Date(2024, 5, 1, h, m, 0, 0, time.UTC) }
 	return incident.Incident{
-		ID: 42, Title: "API 5xx " + injection, Severity: incident.SEV2, Status: incident.StatusAcknowledged,
+		ID: 42, Title: "API 5xx " + injection, Severity: incident.SEV2, Status: incident.StatusDetected,
 		Service: "api", Source: "alarm", Playbook: "api-errors",
 		Roles:   map[incident.Role]string{incident.RoleCommander: "U0ALICE", incident.RoleScribe: "<@U0EVIL>"},
 		Channel: incident.Channel{ID: "C0INC42", Name: "inc-42-api-5xx", HeaderTS: "1714571000.000100"},
@@ -34,7 +35,7 @@ func fixedIncident() incident.Incident {
 		},
 		StartMethod: "alarm StateChangeTime minus evaluation period",
 		Extra:       map[string]string{"runbooks": "restart-api, scale-api,bad name"},
-		Timestamps:  incident.Timestamps{StartedAt: at(13, 58), DetectedAt: at(14, 2), AcknowledgedAt: at(14, 6)},
+		Timestamps:  incident.Timestamps{StartedAt: at(13, 58), DetectedAt: at(14, 2)},
 		UpdatedAt:   at(14, 10),
 	}
 }
@@ -189,5 +190,24 @@ func checkGolden(t *testing.T, name string, blocks []slack.Block) {
 	}
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
+	}
+}
+
+func TestApprovalBlocks_ManyTargets(t *testing.T) {
+	run := fixedRun()
+	run.Targets = nil
+	for i := range 500 {
+		run.Targets = append(run.Targets, fmt.Sprintf("i-%017d", i))
+	}
+	blocks := ApprovalBlocks(run)
+	if len(blocks) > 50 {
+		t.Fatalf("%d blocks, Slack allows 50", len(blocks))
+	}
+	var all strings.Builder
+	walkTexts(t, blocks, func(_, text string) { all.WriteString(text + "\n") })
+	for _, target := range run.Targets {
+		if !strings.Contains(all.String(), target+"\n") {
+			t.Fatalf("target %s is not shown", target)
+		}
 	}
 }

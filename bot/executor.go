@@ -49,6 +49,14 @@ type ExecutorConfig struct {
 	Now func() time.Time
 }
 
+// LogValue shows the configuration without the token.
+func (c ExecutorConfig) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("api_url", c.APIURL), slog.Bool("token_set", c.Token != ""),
+		slog.String("announce_channel", c.AnnounceChannel),
+	)
+}
+
 // Grapher renders an incident's alarm graph as a PNG.
 type Grapher interface {
 	Graph(ctx context.Context, inc incident.Incident) (name string, png []byte, err error)

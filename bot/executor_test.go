@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,7 +136,7 @@ func TestExecutor_ChannelFlow(t *testing.T) {
 		t.Errorf("topic %q, purpose %q", ch.Topic, ch.Purpose)
 	}
 	for _, u := range []string{"U0ALICE", "U0BOB", "U0CAROL"} {
-		if !containsString(ch.Members, u) {
+		if !slices.Contains(ch.Members, u) {
 			t.Errorf("%s was not invited (members %v)", u, ch.Members)
 		}
 	}
@@ -310,13 +311,4 @@ func TestExecutor_Pacing(t *testing.T) {
 	mustExecute(t, ex, incident.Effect{Kind: dispatch.EffSlackTopic, Incident: 42}, &inc)
 	clock = clock.Add(10 * time.Second)
 	mustExecute(t, ex, post, &inc)
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -52,6 +52,14 @@ type HandlerConfig struct {
 	JobTimeout time.Duration
 }
 
+// LogValue shows the configuration without the signing secret.
+func (c HandlerConfig) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Bool("signing_secret_set", c.SigningSecret != ""), slog.Int("workers", c.Workers),
+		slog.Int("queue_size", c.QueueSize), slog.Duration("job_timeout", c.JobTimeout),
+	)
+}
+
 // maxBody caps a Slack request's body.
 const maxBody = 64 << 10
 

@@ -259,3 +259,20 @@ func TestHandlers_Answers(t *testing.T) {
 		t.Errorf("log %q: want the internal error, never a response_url", logs.String())
 	}
 }
+
+// TestHandlers_ResponseURLNotLogged: a response_url carries a token; a
+// failed reply is logged without it.
+func TestHandlers_ResponseURLNotLogged(t *testing.T) {
+	var logs syncBuffer
+	doer := newFakeDoer()
+	h := MustHandlers(t, HandlerConfig{Doer: doer, Logger: newTestLogger(&logs)})
+	secretURL := "http://127.0.0.1:1/commands/T1/397700885554/96rGlfmibIGlgcZRskXaIFfN"
+	serve(h.Commands(), signed("/", "application/x-www-form-urlencoded", slashBody("ack", secretURL), time.Now()))
+	doer.next(t)
+	for !strings.Contains(logs.String(), "reply to Slack user") {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if strings.Contains(logs.String(), "96rGlfmibIGlgcZRskXaIFfN") {
+		t.Errorf("the response_url leaked into the log: %s", logs.String())
+	}
+}

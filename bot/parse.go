@@ -19,6 +19,7 @@ type UsageError struct {
 	Usage   string
 }
 
+// Error says what was wrong, then shows the usage.
 func (e *UsageError) Error() string { return e.Problem + "\nUsage: " + e.Usage }
 
 // Unwrap makes errors.Is(err, incident.ErrInvalid) true.

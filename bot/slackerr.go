@@ -82,7 +82,7 @@ func classify(eff incident.Effect, inc incident.Incident, err error) error {
 func transient(err error) bool {
 	var status slack.StatusCodeError
 	if errors.As(err, &status) {
-		return status.Code >= 500 || status.Code == 408
+		return status.Code >= 500 || status.Code == 408 || status.Code == 429
 	}
 	if transientCodes[slackCode(err)] {
 		return true

@@ -141,3 +141,12 @@ func containsAny(s string, subs ...string) bool {
 	}
 	return false
 }
+
+func TestConfig_LogValue(t *testing.T) {
+	var logs syncBuffer
+	log := newTestLogger(&logs)
+	log.Info("config", "handlers", HandlerConfig{SigningSecret: testSecret}, "executor", ExecutorConfig{Token: testToken})
+	if out := logs.String(); strings.Contains(out, testSecret) || strings.Contains(out, testToken) || !strings.Contains(out, "token_set=true") {
+		t.Errorf("log %q shows a secret", out)
+	}
+}

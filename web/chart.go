@@ -44,12 +44,12 @@ type datum struct {
 
 // The chart's geometry, in SVG user units (the SVG scales to the page).
 const (
-	chartWidth = 640
-	labelWidth = 110
-	valueWidth = 90
-	barHeight  = 20
-	barGap     = 8
-	chartPad   = 6
+	chartWidth = 420
+	labelWidth = 80
+	valueWidth = 64
+	barHeight  = 18
+	barGap     = 6
+	chartPad   = 4
 )
 
 // barChart scales the bars so the largest value spans the plot area. A
@@ -69,7 +69,7 @@ func barChart(title string, data []datum) chart {
 			c.Empty = false
 		}
 		c.Bars = append(c.Bars, bar{
-			Label: d.Label, Text: d.Text, Y: y, TextY: y + barHeight - 5,
+			Label: d.Label, Text: d.Text, Y: y, TextY: y + barHeight - 4,
 			W: w, TextX: labelWidth + w + 6, Fill: d.Fill,
 		})
 		y += barHeight + barGap

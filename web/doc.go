@@ -7,4 +7,11 @@
 // bearer token, or through the dashboard's login form, which sets an
 // HttpOnly, SameSite=Strict cookie holding an HMAC of the token (never the
 // token itself). With no token configured, everything is refused.
+//
+// The dashboard (/, /incidents/{id}, /metrics-view, /login) is rendered on
+// the server with html/template from embedded templates: no JavaScript, no
+// build step, charts as inline SVG. Every dashboard response carries a
+// strict Content-Security-Policy, nosniff and no-referrer; sign-in and
+// sign-out accept only same-origin POSTs; and no response ever carries CORS
+// headers.
 package web

@@ -82,6 +82,10 @@ func TestLogin(t *testing.T) {
 			t.Errorf("the 401 page does not say why or offer the form again:\n%s", body)
 		}
 	})
+}
+
+func TestLogin_SameOrigin(t *testing.T) {
+	mux := newMux(seededSource(t))
 	t.Run("CrossOrigin", func(t *testing.T) {
 		for name, hdr := range map[string][2]string{
 			"Origin":            {"Origin", "https://evil.example"},
