@@ -134,13 +134,14 @@ func headerContext(inc incident.Incident) string {
 	return strings.Join(parts, " · ")
 }
 
-// AnnouncementBlocks announce a new incident in the announcements channel.
-// text, if any, is an extra line from dispatch.
+// AnnouncementBlocks announce an incident in the announcements channel.
+// text, if any, is an extra line of mrkdwn from dispatch (a broadcast status
+// update), passed through SafeMrkdwn.
 func AnnouncementBlocks(inc incident.Incident, text string) []slack.Block {
 	body := fmt.Sprintf(":rotating_light: *%s · %s · %s*\nStatus: %s · Service: %s · Join %s",
 		inc.ID, inc.Severity, Escape(inc.Title), Escape(string(inc.Status)), orDash(Escape(inc.Service)), channelRef(inc.Channel))
 	if text != "" {
-		body += "\n" + Escape(text)
+		body += "\n" + SafeMrkdwn(text)
 	}
 	return []slack.Block{
 		slack.NewSectionBlock(mrkdwn(body), nil, nil, slack.SectionBlockOptionBlockID(blockID(inc.ID, "announce"))),

@@ -7,57 +7,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/tocsin-dev/tocsin/incident"
 )
-
-// RunView is what an approval request or a run's progress message shows:
-// exactly what will run, where, with which values.
-type RunView struct {
-	ID          string
-	Incident    incident.ID
-	Runbook     string
-	Document    string
-	Targets     []string
-	Params      map[string]string
-	RequestedBy string
-	Expires     time.Time
-	Status      string
-}
-
-// RunViewFromData reads a run from an effect's Data: run, runbook,
-// document, targets (comma-separated), params (a JSON object of strings),
-// requested_by, expires (RFC 3339) and status.
-func RunViewFromData(id incident.ID, d map[string]string) (RunView, error) {
-	rv := RunView{
-		ID: d["run"], Incident: id, Runbook: d["runbook"], Document: d["document"],
-		RequestedBy: d["requested_by"], Status: d["status"],
-	}
-	if rv.ID == "" {
-		return RunView{}, errors.New("the effect names no run")
-	}
-	for t := range strings.SplitSeq(d["targets"], ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			rv.Targets = append(rv.Targets, t)
-		}
-	}
-	if p := d["params"]; p != "" {
-		if err := json.Unmarshal([]byte(p), &rv.Params); err != nil {
-			return RunView{}, fmt.Errorf("read parameters of run %s: %w", rv.ID, err)
-		}
-	}
-	if e := d["expires"]; e != "" {
-		t, err := time.Parse(time.RFC3339Nano, e)
-		if err != nil {
-			return RunView{}, fmt.Errorf("read expiry of run %s: %w", rv.ID, err)
-		}
-		rv.Expires = t
-	}
-	return rv, nil
-}
 
 // ApprovalBlocks ask for approval of a run. They list exactly the document,
 // every target and every parameter value, as plain text (never formatted, so
@@ -141,13 +95,17 @@ func packLines(lines []string, limit int) []string {
 	return append(out, cur)
 }
 
-// RunStatusBlocks show a run's progress; text is the latest step from dispatch.
+// RunStatusBlocks show a run's progress; text is the latest step from
+// dispatch (escaped here; its own mrkdwn such as `code` still renders).
 func RunStatusBlocks(run RunView, text string) []slack.Block {
-	head := fmt.Sprintf(":gear: Runbook *%s* (run %s) for %s: *%s*",
-		Escape(run.Runbook), Escape(run.ID), run.Incident, orDash(Escape(run.Status)))
-	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(head), nil, nil)}
-	if text != "" {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(Escape(text)), nil, nil))
+	var blocks []slack.Block
+	if run.Runbook != "" || run.Status != "" {
+		head := fmt.Sprintf(":gear: Runbook *%s* (run %s) for %s: *%s*",
+			orDash(Escape(run.Runbook)), Escape(run.ID), run.Incident, orDash(Escape(run.Status)))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(head), nil, nil))
+	}
+	if text != "" || len(blocks) == 0 {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(orDash(Escape(text))), nil, nil))
 	}
 	return blocks
 }
@@ -158,18 +116,29 @@ type ChecklistItem struct {
 	Done bool   `json:"done,omitempty"`
 }
 
-// ParseChecklist reads a checklist effect's items: a JSON list of strings or
-// of {"text", "done"} objects.
+// ParseChecklist reads a checklist effect's items: one item a line, or a
+// JSON list of strings or of {"text", "done"} objects.
 func ParseChecklist(s string) ([]ChecklistItem, error) {
-	var names []string
-	if err := json.Unmarshal([]byte(s), &names); err == nil {
-		items := make([]ChecklistItem, len(names))
-		for i, n := range names {
-			items[i] = ChecklistItem{Text: n}
+	s = strings.TrimSpace(s)
+	var items []ChecklistItem
+	switch {
+	case s == "":
+		return nil, errors.New("the checklist has no items")
+	case !strings.HasPrefix(s, "["):
+		for line := range strings.SplitSeq(s, "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				items = append(items, ChecklistItem{Text: line})
+			}
 		}
 		return items, nil
 	}
-	var items []ChecklistItem
+	var names []string
+	if err := json.Unmarshal([]byte(s), &names); err == nil {
+		for _, n := range names {
+			items = append(items, ChecklistItem{Text: n})
+		}
+		return items, nil
+	}
 	if err := json.Unmarshal([]byte(s), &items); err != nil {
 		return nil, fmt.Errorf("read checklist items: %w", err)
 	}

@@ -72,7 +72,7 @@ func (h *Handlers) answer(cmd dispatch.Command, res dispatch.Result, err error) 
 			"actor", cmd.Actor, "err", err)
 		return ephemeral(msgInternal, nil)
 	}
-	text := Escape(res.Message)
+	text := SafeMrkdwn(res.Message)
 	var blocks []slack.Block
 	switch cmd.Kind {
 	case dispatch.Timeline:

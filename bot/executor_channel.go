@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -17,7 +18,8 @@ const maxNameTries = 20
 
 // channel creates the incident's channel, or adopts the one an interrupted
 // attempt created (its purpose carries tocsin:INC-42), and schedules the
-// topic, invitations, header and announcement.
+// topic, invitations (Data "invite"), header and announcement (in Data
+// "announce", or else the configured channel).
 func (e *Executor) channel(ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
 	if inc.Channel.ID != "" {
 		return dispatch.Outcome{}, nil
@@ -40,8 +42,8 @@ func (e *Executor) channelFollowups(eff incident.Effect, inc incident.Incident) 
 		then = append(then, next(dispatch.EffSlackInvite, map[string]string{"users": users}))
 	}
 	then = append(then, next(dispatch.EffSlackHeader, nil))
-	if e.cfg.AnnounceChannel != "" {
-		then = append(then, next(dispatch.EffSlackAnnounce, nil))
+	if ch := cmp.Or(eff.Data["announce"], e.cfg.AnnounceChannel); ch != "" {
+		then = append(then, next(dispatch.EffSlackAnnounce, map[string]string{"channel": ch}))
 	}
 	return then
 }

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -15,8 +16,9 @@ import (
 // maxRunMessages bounds the remembered progress messages.
 const maxRunMessages = 10000
 
-// runStatus posts a run's progress, or updates its earlier progress message
-// (Data["ts"], or the one this process posted).
+// runStatus posts a run's progress (Data "text"), or updates its earlier
+// progress message (Data "ts", or the one this process posted). Data
+// "final" = "1" marks the last update of a run.
 func (e *Executor) runStatus(ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
 	ch, err := needChannel(inc)
 	if err != nil {
@@ -27,8 +29,9 @@ func (e *Executor) runStatus(ctx context.Context, eff incident.Effect, inc incid
 		return dispatch.Outcome{}, fmt.Errorf("%w: %w", dispatch.ErrPermanent, err)
 	}
 	blocks := RunStatusBlocks(run, eff.Data["text"])
-	text := fmt.Sprintf("Runbook %s: %s", Escape(run.Runbook), Escape(run.Status))
-	if ts := e.runMessage(run.ID, ch, eff.Data["ts"]); ts != "" {
+	text := truncate(Escape(cmp.Or(firstLine(eff.Data["text"]), "Runbook "+run.Runbook+": "+run.Status)), 300)
+	final := eff.Data["final"] == "1"
+	if ts := e.runMessage(run.ID, ch, eff.Data["ts"], final); ts != "" {
 		if err := e.wait(call{method: "chat.update"}); err != nil {
 			return dispatch.Outcome{}, err
 		}
@@ -44,25 +47,38 @@ func (e *Executor) runStatus(ctx context.Context, eff incident.Effect, inc incid
 	if err != nil {
 		return dispatch.Outcome{}, err
 	}
-	e.mu.Lock()
-	if len(e.runMsgs) >= maxRunMessages {
-		clear(e.runMsgs)
+	if !final {
+		e.mu.Lock()
+		if len(e.runMsgs) >= maxRunMessages {
+			clear(e.runMsgs)
+		}
+		e.runMsgs[run.ID] = runMessage{channel: ch, ts: ts}
+		e.mu.Unlock()
 	}
-	e.runMsgs[run.ID] = runMessage{channel: ch, ts: ts}
-	e.mu.Unlock()
 	return dispatch.Outcome{}, nil
 }
 
-func (e *Executor) runMessage(run, ch, given string) string {
-	if given != "" {
-		return given
-	}
+// runMessage returns the progress message to update: the given ts, or the
+// one this process posted for the run (forgotten once the run is final).
+func (e *Executor) runMessage(run, ch, given string, final bool) string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if m, ok := e.runMsgs[run]; ok && m.channel == ch {
+	m, ok := e.runMsgs[run]
+	if final {
+		delete(e.runMsgs, run)
+	}
+	switch {
+	case given != "":
+		return given
+	case ok && m.channel == ch:
 		return m.ts
 	}
 	return ""
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
 }
 
 // file uploads Data["content"] as Data["name"] (a review draft), or the

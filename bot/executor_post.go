@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -106,9 +107,10 @@ func (e *Executor) update(ctx context.Context, _ incident.Effect, inc incident.I
 	return dispatch.Outcome{}, e.syncTopic(ctx, ch, Topic(inc))
 }
 
-// announce posts the new incident in the announcements channel.
+// announce posts the incident in the announcements channel (Data
+// "channel", or else the configured one), with Data "text" if any.
 func (e *Executor) announce(ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
-	ch := e.cfg.AnnounceChannel
+	ch := cmp.Or(eff.Data["channel"], e.cfg.AnnounceChannel)
 	if ch == "" {
 		return dispatch.Outcome{}, nil
 	}
@@ -122,7 +124,7 @@ func (e *Executor) announce(ctx context.Context, eff incident.Effect, inc incide
 	return dispatch.Outcome{}, err
 }
 
-// post posts Data["text"] (escaped) in the incident channel, in the
+// post posts Data["text"] (mrkdwn, made safe by SafeMrkdwn) in the incident channel, in the
 // header's thread for thread=header or a message's for thread=<ts>, after
 // the mentions in Data["mention"] (comma-separated user or group ids, here,
 // channel).
@@ -142,7 +144,7 @@ func (e *Executor) post(ctx context.Context, eff incident.Effect, inc incident.I
 	if err := e.wait(paced("chat.postMessage", ch)...); err != nil {
 		return dispatch.Outcome{}, err
 	}
-	_, err = e.postBlocks(ctx, ch, thread, mentions(eff.Data["mention"])+Escape(text), nil)
+	_, err = e.postBlocks(ctx, ch, thread, mentions(eff.Data["mention"])+SafeMrkdwn(text), nil)
 	return dispatch.Outcome{}, err
 }
 

@@ -95,7 +95,7 @@ func TestExecutor_Posts(t *testing.T) {
 
 	t.Run("BadData", func(t *testing.T) {
 		for _, eff := range []incident.Effect{
-			{Kind: dispatch.EffSlackChecklist, Data: map[string]string{"items": "{"}},
+			{Kind: dispatch.EffSlackChecklist, Data: map[string]string{"items": "[{"}},
 			{Kind: dispatch.EffSlackApproval, Data: map[string]string{"runbook": "x"}},
 			{Kind: dispatch.EffSlackPost},
 			{Kind: dispatch.EffSlackFile, Data: map[string]string{"graph": "1"}},

@@ -106,7 +106,7 @@ func waitForPosts(s *sim.Slack, n int) []sim.SlackResponsePost {
 func TestHandlers_Commands(t *testing.T) {
 	s := MustSlack(t)
 	doer := newFakeDoer()
-	doer.res = dispatch.Result{Message: "INC-42 acknowledged by <@U0ALICE>.", Public: true}
+	doer.res = dispatch.Result{Message: "<@U0ALICE> acknowledged INC-42 <!channel>.", Public: true}
 	h := MustHandlers(t, HandlerConfig{Doer: doer})
 
 	rec, msg := serve(h.Commands(), signed("/slack/commands", "application/x-www-form-urlencoded", slashBody("ack", s.ResponseURL("r1")), time.Now()))
@@ -118,7 +118,7 @@ func TestHandlers_Commands(t *testing.T) {
 		t.Errorf("command (-want +got):\n%s", diff)
 	}
 	posts := waitForPosts(s, 1)
-	if posts[0].ID != "r1" || posts[0].ResponseType != "in_channel" || posts[0].Text != "INC-42 acknowledged by &lt;@U0ALICE&gt;." {
+	if posts[0].ID != "r1" || posts[0].ResponseType != "in_channel" || posts[0].Text != "<@U0ALICE> acknowledged INC-42 &lt;!channel&gt;." {
 		t.Errorf("reply = %+v", posts[0])
 	}
 }

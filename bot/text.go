@@ -89,3 +89,42 @@ func mention(id string) string {
 	}
 	return Escape(id)
 }
+
+// SafeMrkdwn passes through mrkdwn that tocsin's engine wrote — formatting
+// and mentions of one user (<@U123>), one user group (<!subteam^S123>) or a
+// channel (<#C123>) — and escapes every other '<' and '>', so that
+// <!channel>, <!here>, <!everyone> and disguised links in text that quotes
+// people or alarms never take effect. Entities are left as they are.
+func SafeMrkdwn(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '<')
+		if i < 0 {
+			b.WriteString(strings.ReplaceAll(s, ">", "&gt;"))
+			return b.String()
+		}
+		b.WriteString(strings.ReplaceAll(s[:i], ">", "&gt;"))
+		j := strings.IndexAny(s[i+1:], "<>")
+		if j >= 0 && s[i+1+j] == '>' && safeMarkup(s[i+1:i+1+j]) {
+			b.WriteString(s[i : i+j+2])
+			s = s[i+j+2:]
+			continue
+		}
+		b.WriteString("&lt;")
+		s = s[i+1:]
+	}
+}
+
+// safeMarkup reports whether the inside of <...> is a mention of one user,
+// one user group or one channel.
+func safeMarkup(m string) bool {
+	switch {
+	case strings.HasPrefix(m, "@"):
+		return userIDPattern.MatchString(m[1:])
+	case strings.HasPrefix(m, "!subteam^"):
+		return groupIDPattern.MatchString(m[len("!subteam^"):])
+	case strings.HasPrefix(m, "#"):
+		return channelIDPattern.MatchString(m[1:])
+	}
+	return false
+}
