@@ -250,3 +250,19 @@ func TestSafeMrkdwn(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSafeMrkdwn checks that whatever goes in, every '<' that comes out
+// opens a mention of one user, group or channel.
+func FuzzSafeMrkdwn(f *testing.F) {
+	f.Add("<@U0ALICE> <!channel> <https://x|y> <<@U1>>")
+	f.Fuzz(func(t *testing.T, in string) {
+		out := SafeMrkdwn(in)
+		for i := strings.IndexByte(out, '<'); i >= 0; i = strings.IndexByte(out, '<') {
+			j := strings.IndexByte(out[i:], '>')
+			if j < 0 || !safeMarkup(out[i+1:i+j]) {
+				t.Fatalf("SafeMrkdwn(%q) = %q lets through %q", in, out, out[i:])
+			}
+			out = out[i+j+1:]
+		}
+	})
+}
