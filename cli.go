@@ -50,6 +50,26 @@ func (c *apiClient) get(ctx context.Context, path string) ([]byte, error) {
 	return c.do(ctx, http.MethodGet, path)
 }
 
+// getJSON decodes the JSON answer of a GET into v.
+func (c *apiClient) getJSON(ctx context.Context, path string, v any) error {
+	b, err := c.get(ctx, path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("decode the answer of %s: %w", path, err)
+	}
+	return nil
+}
+
+// copyTo writes the raw answer of a GET to w (the --json flags, and the
+// review's Markdown).
+func (c *apiClient) copyTo(ctx context.Context, path string, w io.Writer) error {
+	b, err := c.get(ctx, path)
+	w.Write(b)
+	return err
+}
+
 func (c *apiClient) do(ctx context.Context, method, path string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, nil)
 	if err != nil {
@@ -82,14 +102,13 @@ func runIncidents(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
-	b, err := c.get(ctx, fmt.Sprintf("/api/incidents?open=%t", *open))
-	if err != nil || *asJSON {
-		stdout.Write(b)
-		return err
+	path := fmt.Sprintf("/api/incidents?open=%t", *open)
+	if *asJSON {
+		return c.copyTo(ctx, path, stdout)
 	}
 	var incs []incident.Incident
-	if err := json.Unmarshal(b, &incs); err != nil {
-		return fmt.Errorf("decode incidents: %w", err)
+	if err := c.getJSON(ctx, path, &incs); err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "%-9s %-5s %-13s %-20s %s\n", "ID", "SEV", "STATUS", "STARTED (UTC)", "TITLE")
 	for _, inc := range incs {
@@ -109,14 +128,13 @@ func runIncident(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	b, err := c.get(ctx, "/api/incidents/"+id.String())
-	if err != nil || *asJSON {
-		stdout.Write(b)
-		return err
+	path := "/api/incidents/" + id.String()
+	if *asJSON {
+		return c.copyTo(ctx, path, stdout)
 	}
 	var v web.IncidentView
-	if err := json.Unmarshal(b, &v); err != nil {
-		return fmt.Errorf("decode incident: %w", err)
+	if err := c.getJSON(ctx, path, &v); err != nil {
+		return err
 	}
 	inc := v.Incident
 	fmt.Fprintf(stdout, "%s %s %s — %s\nservice %s, started %s UTC\n\n", inc.ID, inc.Severity, inc.Status, inc.Title, inc.Service, inc.StartedAt.UTC().Format(time.DateTime))
@@ -162,9 +180,7 @@ func runReview(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	b, err := c.get(ctx, "/api/incidents/"+id.String()+"/review.md")
-	stdout.Write(b)
-	return err
+	return c.copyTo(ctx, "/api/incidents/"+id.String()+"/review.md", stdout)
 }
 
 func runMetrics(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -183,14 +199,13 @@ func runMetrics(ctx context.Context, args []string, getenv func(string) string, 
 	if *service != "" {
 		q.Set("service", *service)
 	}
-	b, err := c.get(ctx, "/api/metrics?"+q.Encode())
-	if err != nil || *asJSON {
-		stdout.Write(b)
-		return err
+	path := "/api/metrics?" + q.Encode()
+	if *asJSON {
+		return c.copyTo(ctx, path, stdout)
 	}
 	var s report.Summary
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("decode metrics: %w", err)
+	if err := c.getJSON(ctx, path, &s); err != nil {
+		return err
 	}
 	io.WriteString(stdout, s.Table())
 	return nil

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -80,23 +79,15 @@ func runDigest(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	b, err := c.get(ctx, "/api/incidents")
-	if err != nil {
-		return err
-	}
 	var incs []incident.Incident
-	if err := json.Unmarshal(b, &incs); err != nil {
-		return fmt.Errorf("decode incidents: %w", err)
+	if err := c.getJSON(ctx, "/api/incidents", &incs); err != nil {
+		return err
 	}
 	events := map[incident.ID][]incident.Event{}
 	for _, inc := range incs {
-		b, err := c.get(ctx, "/api/incidents/"+inc.ID.String())
-		if err != nil {
-			return err
-		}
 		var v web.IncidentView
-		if err := json.Unmarshal(b, &v); err != nil {
-			return fmt.Errorf("decode %s: %w", inc.ID, err)
+		if err := c.getJSON(ctx, "/api/incidents/"+inc.ID.String(), &v); err != nil {
+			return err
 		}
 		events[inc.ID] = v.Timeline
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"image"
 
@@ -72,30 +71,10 @@ func (g grapher) Graph(ctx context.Context, inc incident.Incident) (string, []by
 	if err != nil {
 		return "", nil, err
 	}
-	al, ok := lastAlarm(evs)
-	if !ok {
-		return "", nil, fmt.Errorf("%w: %s has no alarm to graph", dispatch.ErrPermanent, inc.ID)
+	al, ok := incident.LastAlarm(evs)
+	if !ok || al.Metric.Name == "" {
+		return "", nil, fmt.Errorf("%w: %s has no alarm metric to graph", dispatch.ErrPermanent, inc.ID)
 	}
 	png, err := report.MetricGraph(ctx, g.a.aws.cw, &al, inc.DetectedAt, image.Pt(800, 400))
 	return al.Name + ".png", png, err
-}
-
-// lastAlarm rebuilds the newest alarm on a timeline with its metric.
-func lastAlarm(evs []incident.Event) (incident.Alarm, bool) {
-	for i := len(evs) - 1; i >= 0; i-- {
-		d := evs[i].Data
-		if d["alarm_arn"] == "" || d["metric"] == "" {
-			continue
-		}
-		al := incident.Alarm{Name: d["alarm_name"], ARN: d["alarm_arn"], Kind: incident.KindMetric,
-			Metric: incident.Metric{Namespace: d["namespace"], Name: d["metric"], Stat: d["stat"]}}
-		json.Unmarshal([]byte(d["dimensions"]), &al.Metric.Dimensions)
-		if t, err := parseFloat(d["threshold"]); err == nil {
-			al.Threshold = &t
-		}
-		al.Period, _ = atoi(d["period"])
-		al.ChangedAt = parseEventTime(d["changed_at"])
-		return al, true
-	}
-	return incident.Alarm{}, false
 }

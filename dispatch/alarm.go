@@ -2,9 +2,7 @@ package dispatch
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/tocsin-dev/tocsin/incident"
@@ -28,10 +26,7 @@ func (e *Engine) Alarm(ctx context.Context, a incident.Alarm) error {
 	key, service := pb.GroupKey(&a), pb.Service(&a)
 	return e.update(ctx, func(tx incident.Tx) error {
 		if a.MessageID != "" {
-			if seen, err := tx.Seen("msg:" + a.MessageID); err != nil || seen {
-				return err
-			}
-			if err := tx.Remember("msg:"+a.MessageID, e.cfg.Now()); err != nil {
+			if first, err := e.firstTime(tx, "msg:"+a.MessageID); err != nil || !first {
 				return err
 			}
 		}
@@ -51,33 +46,8 @@ func (e *Engine) Alarm(ctx context.Context, a incident.Alarm) error {
 	})
 }
 
-func alarmData(a incident.Alarm) map[string]string {
-	d := map[string]string{
-		"alarm_name": a.Name, "alarm_arn": a.ARN, "state": string(a.State),
-		"old_state": string(a.OldState), "changed_at": incident.FormatTime(a.ChangedAt),
-		"reason": a.Reason, "found_by": a.FoundBy, "message_id": a.MessageID,
-	}
-	d["namespace"], d["metric"], d["stat"] = a.Metric.Namespace, a.Metric.Name, a.Metric.Stat
-	if a.Threshold != nil {
-		d["threshold"] = strconv.FormatFloat(*a.Threshold, 'g', -1, 64)
-	}
-	if a.Period > 0 {
-		d["period"] = strconv.Itoa(a.Period)
-	}
-	if dims := a.Metric.Dimensions; len(dims) > 0 {
-		b, _ := json.Marshal(dims)
-		d["dimensions"] = string(b)
-	}
-	for k, v := range d {
-		if v == "" {
-			delete(d, k)
-		}
-	}
-	return d
-}
-
 func (e *Engine) openFromAlarm(tx incident.Tx, pb *playbooks.Playbook, key, service string, a incident.Alarm) error {
-	d := alarmData(a)
+	d := incident.AlarmData(a)
 	d["title"] = a.Title()
 	d["severity"] = pb.Severity(1).String()
 	d["service"] = service
@@ -144,7 +114,7 @@ func (e *Engine) joinAlarm(tx incident.Tx, id incident.ID, pb *playbooks.Playboo
 	if err != nil {
 		return err
 	}
-	inc, err := tx.Append(id, incident.Event{Type: incident.EventAlarm, At: e.cfg.Now(), Actor: "alarm:" + a.Name, Data: alarmData(a)})
+	inc, err := tx.Append(id, incident.Event{Type: incident.EventAlarm, At: e.cfg.Now(), Actor: "alarm:" + a.Name, Data: incident.AlarmData(a)})
 	if err != nil {
 		return err
 	}
@@ -187,17 +157,15 @@ func (e *Engine) recovered(tx incident.Tx, inc incident.Incident) error {
 	return post(tx, inc.ID, text)
 }
 
-// Notice records a notification that is not an alarm: as a note on the open
-// incident of the same topic if it names one, otherwise only in the log.
+// Notice handles a notification that is not an alarm: it is logged for the
+// operators and its MessageId recorded like an alarm's. It opens no incident.
 func (e *Engine) Notice(ctx context.Context, n Notice) error {
 	e.log.Info("non-alarm notification", "message_id", n.MessageID, "topic", n.TopicARN, "subject", n.Subject)
 	return e.update(ctx, func(tx incident.Tx) error {
 		if n.MessageID == "" {
 			return nil
 		}
-		if seen, err := tx.Seen("msg:" + n.MessageID); err != nil || seen {
-			return err
-		}
-		return tx.Remember("msg:"+n.MessageID, e.cfg.Now())
+		_, err := e.firstTime(tx, "msg:"+n.MessageID)
+		return err
 	})
 }

@@ -37,14 +37,9 @@ func (e *Engine) Do(ctx context.Context, cmd Command) (Result, error) {
 		if err != nil {
 			return err
 		}
-		if cmd.Key != "" {
-			if seen, err := tx.Seen("cmd:" + cmd.Key); err != nil || seen {
-				res = Result{Incident: inc, Message: "Already done."}
-				return err
-			}
-			if err := tx.Remember("cmd:"+cmd.Key, e.cfg.Now()); err != nil {
-				return err
-			}
+		if first, err := e.firstTime(tx, cmdKey(cmd)); err != nil || !first {
+			res = Result{Incident: inc, Message: "Already done."}
+			return err
 		}
 		res, err = h(e, ctx, tx, inc, cmd)
 		return err
@@ -59,6 +54,14 @@ type groupsKey struct{}
 func groupsOf(ctx context.Context) []string {
 	g, _ := ctx.Value(groupsKey{}).([]string)
 	return g
+}
+
+// cmdKey is a command's idempotency key, or "" when it has none.
+func cmdKey(cmd Command) string {
+	if cmd.Key == "" {
+		return ""
+	}
+	return "cmd:" + cmd.Key
 }
 
 type handler func(e *Engine, ctx context.Context, tx incident.Tx, inc incident.Incident, cmd Command) (Result, error)

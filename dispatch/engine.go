@@ -95,6 +95,19 @@ func (e *Engine) update(ctx context.Context, fn func(incident.Tx) error) error {
 // Wake returns the channel the worker listens on for new work.
 func (e *Engine) Wake() <-chan struct{} { return e.wake }
 
+// firstTime records an idempotency key and reports whether this is the
+// first time it was seen; an empty key is always a first time. SNS and
+// Slack redeliver, so every entry point goes through it.
+func (e *Engine) firstTime(tx incident.Tx, key string) (bool, error) {
+	if key == "" {
+		return true, nil
+	}
+	if seen, err := tx.Seen(key); err != nil || seen {
+		return false, err
+	}
+	return true, tx.Remember(key, e.cfg.Now())
+}
+
 // refresh enqueues the coalesced header and topic refresh of an incident.
 func refresh(tx incident.Tx, id incident.ID) error {
 	return tx.Enqueue(incident.Effect{Kind: EffSlackUpdate, Incident: id, Key: fmt.Sprintf("update:%d", id)})

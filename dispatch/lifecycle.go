@@ -20,14 +20,9 @@ func (e *Engine) declare(ctx context.Context, cmd Command) (Result, error) {
 	}
 	var res Result
 	err := e.update(ctx, func(tx incident.Tx) error {
-		if cmd.Key != "" {
-			if seen, err := tx.Seen("cmd:" + cmd.Key); err != nil || seen {
-				res = Result{Message: "Already declared."}
-				return err
-			}
-			if err := tx.Remember("cmd:"+cmd.Key, e.cfg.Now()); err != nil {
-				return err
-			}
+		if first, err := e.firstTime(tx, cmdKey(cmd)); err != nil || !first {
+			res = Result{Message: "Already declared."}
+			return err
 		}
 		now := e.cfg.Now()
 		inc, err := tx.Open(incident.Event{Type: incident.EventOpened, At: now, Actor: cmd.Actor, Data: map[string]string{

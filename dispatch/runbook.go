@@ -2,7 +2,6 @@ package dispatch
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -66,23 +65,15 @@ func clip(s string) string {
 	return s
 }
 
-// lastAlarm rebuilds the newest alarm of an incident from its timeline (for
-// runbook targets taken from the alarm's dimensions); nil if none.
+// lastAlarm returns the newest alarm of an incident (for runbook targets
+// taken from the alarm's dimensions); nil if it has none.
 func (e *Engine) lastAlarm(tx incident.Tx, id incident.ID) (*incident.Alarm, error) {
 	evs, err := tx.Events(id)
 	if err != nil {
 		return nil, err
 	}
-	for i := len(evs) - 1; i >= 0; i-- {
-		d := evs[i].Data
-		if d["alarm_arn"] == "" || (evs[i].Type != incident.EventOpened && evs[i].Type != incident.EventAlarm) {
-			continue
-		}
-		a := &incident.Alarm{Name: d["alarm_name"], ARN: d["alarm_arn"], State: incident.State(d["state"])}
-		if dims := d["dimensions"]; dims != "" {
-			json.Unmarshal([]byte(dims), &a.Metric.Dimensions)
-		}
-		return a, nil
+	if a, ok := incident.LastAlarm(evs); ok {
+		return &a, nil
 	}
 	return nil, nil
 }

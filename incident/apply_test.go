@@ -125,3 +125,21 @@ func TestDuration_Missing(t *testing.T) {
 		t.Error("negative MTTD reported; want missing")
 	}
 }
+
+func TestAlarmData_RoundTrip(t *testing.T) {
+	th := 5.5
+	a := incident.Alarm{Name: "api-5xx", ARN: "arn:aws:cloudwatch:us-east-1:1:alarm:api-5xx", Kind: incident.KindMetric,
+		State: incident.StateAlarm, OldState: incident.StateOK, ChangedAt: t0, Reason: "Threshold Crossed", MessageID: "m1",
+		FoundBy: "sns", Metric: incident.Metric{Namespace: "AWS/ApplicationELB", Name: "HTTPCode_Target_5XX_Count", Stat: "Sum",
+			Dimensions: []incident.Dimension{{Name: "LoadBalancer", Value: "app/web/1"}}}, Threshold: &th, Period: 60}
+	got, ok := incident.AlarmFromData(incident.Event{Type: incident.EventAlarm, At: t0, Data: incident.AlarmData(a)})
+	if !ok {
+		t.Fatal("not recognised as an alarm event")
+	}
+	if diff := cmp.Diff(a, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	if _, ok := incident.AlarmFromData(incident.Event{Type: incident.EventNote, Data: incident.AlarmData(a)}); ok {
+		t.Error("a note was taken for an alarm")
+	}
+}
