@@ -54,6 +54,7 @@ func (e *Engine) openFromAlarm(tx incident.Tx, pb *playbooks.Playbook, key, serv
 	d["group_key"] = key
 	d["source"] = "alarm"
 	d["playbook"] = pb.Name
+	d["runbooks"] = strings.Join(pb.Runbooks, ",")
 	d["detected_at"] = incident.FormatTime(a.ChangedAt)
 	start, method := a.BreachStart, a.StartMethod
 	if start.IsZero() {

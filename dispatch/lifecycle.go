@@ -25,14 +25,14 @@ func (e *Engine) declare(ctx context.Context, cmd Command) (Result, error) {
 			return err
 		}
 		now := e.cfg.Now()
+		pb := e.playbookFor(incident.Incident{})
 		inc, err := tx.Open(incident.Event{Type: incident.EventOpened, At: now, Actor: cmd.Actor, Data: map[string]string{
 			"title": title, "severity": sev.String(), "service": cmd.Service, "source": "declared",
 			"commander": cmd.Actor, "started_at": incident.FormatTime(now), "detected_at": incident.FormatTime(now),
-			"start_method": "declared by " + cmd.Actor}})
+			"start_method": "declared by " + cmd.Actor, "playbook": pb.Name, "runbooks": strings.Join(pb.Runbooks, ",")}})
 		if err != nil {
 			return err
 		}
-		pb := e.playbookFor(inc)
 		res = Result{Incident: inc, Public: true,
 			Message: fmt.Sprintf("Declared %s (%s): %s. A channel is being created.", inc.ID, inc.Severity, title)}
 		return e.enqueueOpen(tx, inc, pb)

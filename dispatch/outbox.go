@@ -19,8 +19,8 @@ const (
 	EffSlackUpdate    = "slack.update"    // refresh header and topic (coalesced per incident)
 	EffSlackAnnounce  = "slack.announce"  // announce in the announcements channel; Data: text
 	EffSlackPost      = "slack.post"      // Data: text, thread (header|ts), mention
-	EffSlackChecklist = "slack.checklist" // post the playbook checklist; Data: items (JSON list)
-	EffSlackApproval  = "slack.approval"  // post an approval request; Data: run
+	EffSlackChecklist = "slack.checklist" // post the playbook checklist; Data: items (one per line), playbook
+	EffSlackApproval  = "slack.approval"  // post an approval request; Data: the requested runbook event's Data
 	EffSlackRunStatus = "slack.runstatus" // post or update a runbook's progress message; Data: run, text
 	EffSlackFile      = "slack.file"      // upload a file; Data: name, title, content (or graph=1)
 	EffSlackArchive   = "slack.archive"   // archive the channel (after the quiet period)

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -32,7 +33,8 @@ func (e *Engine) requestRunbook(ctx context.Context, tx incident.Tx, inc inciden
 	if err != nil {
 		return e.refuse(tx, inc, runID, rb.Name, err.Error())
 	}
-	inc, err = tx.Append(inc.ID, runbooks.RequestedEvent(runID, rb, plan, cmd.Actor, now))
+	requested := runbooks.RequestedEvent(runID, rb, plan, cmd.Actor, now)
+	inc, err = tx.Append(inc.ID, requested)
 	if err != nil {
 		return Result{}, err
 	}
@@ -40,7 +42,8 @@ func (e *Engine) requestRunbook(ctx context.Context, tx incident.Tx, inc inciden
 		err := tx.Enqueue(incident.Effect{Kind: EffSSMStart, Incident: inc.ID, Data: map[string]string{"run": runID}})
 		return Result{Incident: inc, Message: fmt.Sprintf("Running %s (pre-approved, run %s).", rb.Name, runID)}, err
 	}
-	if err := tx.Enqueue(incident.Effect{Kind: EffSlackApproval, Incident: inc.ID, Data: map[string]string{"run": runID}}); err != nil {
+	// The approval message shows exactly what the requested event recorded.
+	if err := tx.Enqueue(incident.Effect{Kind: EffSlackApproval, Incident: inc.ID, Data: maps.Clone(requested.Data)}); err != nil {
 		return Result{}, err
 	}
 	if rb.Approval.Expires > 0 {

@@ -80,6 +80,9 @@ func applyOpened(inc *Incident, e Event) {
 	if inc.Source == "alarm" {
 		inc.Status = StatusDetected
 	}
+	if rb := d["runbooks"]; rb != "" {
+		inc.Extra = map[string]string{"runbooks": rb} // suggested runbooks, offered as buttons
+	}
 	if c := d["commander"]; c != "" {
 		inc.Roles = map[Role]string{RoleCommander: c}
 	}

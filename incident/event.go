@@ -14,8 +14,9 @@ type EventType string
 // The event types. Data keys used by each are documented beside it.
 const (
 	// EventOpened: the first event. Data: title, severity, service,
-	// group_key, source (alarm|declared), playbook, started_at, detected_at,
-	// start_method, and for alarms alarm_name, alarm_arn, state.
+	// group_key, source (alarm|declared), playbook, runbooks (suggested,
+	// comma-separated), commander, started_at, detected_at, start_method, and
+	// for alarms the keys of AlarmData.
 	EventOpened EventType = "opened"
 	// EventAlarm: an alarm state change. Data: alarm_name, alarm_arn, state,
 	// old_state, changed_at, message_id, found_by (sns|sqs|reconcile).
@@ -55,7 +56,9 @@ const (
 	EventChecklist EventType = "checklist"
 	// EventRunbook: a runbook step (requested, approved, denied, expired,
 	// started, progress, finished, cancelled, refused). Data: run, runbook,
-	// step, and step-specific fields.
+	// step, and by, plan, policy, expires_at, reason, command_id,
+	// execution_id, reused, status, detail, result, truncated as the step
+	// has them (written and folded by package runbooks).
 	EventRunbook EventType = "runbook"
 	// EventInfo: something tocsin noticed (a non-alarm notification, a
 	// notice from reconciliation). Text.
