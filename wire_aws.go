@@ -73,6 +73,7 @@ func (a *app) wireAWS(ctx context.Context, d deps) error {
 	runs := &dispatch.RunExecutor{Engine: a.engine}
 	a.worker.Executors["ssm."] = runs
 	a.worker.Executors[dispatch.EffApprovalExpiry] = runs
+	a.worker.Executors[dispatch.EffRefineStart] = refiner{a}
 	if !awsConfigured(d.getenv) {
 		a.log.Info("AWS_REGION is not set: runbooks will be refused and alarm reconciliation is off")
 		return nil

@@ -38,12 +38,27 @@ func (e *Engine) Alarm(ctx context.Context, a incident.Alarm) error {
 		case err != nil:
 			return err
 		case ok:
+			if known, err := sameChange(tx, id, a); err != nil || known {
+				return err // the same state change, found again by reconciliation or delivered twice
+			}
 			return e.joinAlarm(tx, id, pb, a)
 		case a.State != incident.StateAlarm:
 			return nil // an OK or INSUFFICIENT_DATA with no open incident: recorded as seen, nothing to do
 		}
 		return e.openFromAlarm(tx, pb, key, service, a)
 	})
+}
+
+// sameChange reports whether the incident already has this exact state
+// change of this alarm (same state, same StateChangeTime): the reconciler
+// and SNS report the same change under different message ids.
+func sameChange(tx incident.Tx, id incident.ID, a incident.Alarm) (bool, error) {
+	inc, err := tx.Incident(id)
+	if err != nil {
+		return false, err
+	}
+	l, ok := inc.Alarm(a.ARN)
+	return ok && l.State == a.State && l.ChangedAt.Equal(a.ChangedAt.UTC()), nil
 }
 
 func (e *Engine) openFromAlarm(tx incident.Tx, pb *playbooks.Playbook, key, service string, a incident.Alarm) error {
@@ -67,6 +82,11 @@ func (e *Engine) openFromAlarm(tx incident.Tx, pb *playbooks.Playbook, key, serv
 	}
 	if err := e.enqueueOpen(tx, inc, pb); err != nil {
 		return err
+	}
+	if a.Kind == incident.KindMetric && a.Threshold != nil {
+		if err := tx.Enqueue(incident.Effect{Kind: EffRefineStart, Incident: inc.ID}); err != nil {
+			return err
+		}
 	}
 	for _, s := range pb.Due(inc.DetectedAt) {
 		err := tx.Enqueue(incident.Effect{Kind: EffEscalate, Incident: inc.ID, NotBefore: s.At,

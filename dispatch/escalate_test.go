@@ -104,3 +104,29 @@ func TestAlarm_GroupRecoverAndRedeliver(t *testing.T) {
 		t.Errorf("no recovery message: %q", h.slack.texts)
 	}
 }
+
+// The reconciler reports a state change SNS already delivered, under its own
+// message id: it must change nothing.
+func TestAlarm_ReconciledDuplicate(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	a := alarm(h, "orders-5xx", incident.StateAlarm, "sns-1")
+	h.engine.Alarm(ctx, a)
+	again := a
+	again.MessageID, again.FoundBy = "reconcile:arn:1", "reconcile"
+	if err := h.engine.Alarm(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	incs, _ := h.db.Incidents(ctx, false)
+	if n := len(h.timeline(incs[0].ID)); n != 1 {
+		t.Errorf("timeline has %d events, want 1: the reconciled copy of a known change was appended", n)
+	}
+	h.clock.Add(time.Minute)
+	missed := alarm(h, "orders-5xx", incident.StateOK, "reconcile:arn:2") // a change SNS lost
+	missed.FoundBy = "reconcile"
+	h.engine.Alarm(ctx, missed)
+	evs := h.timeline(incs[0].ID)
+	if len(evs) < 2 || evs[1].Type != incident.EventAlarm || evs[1].Data["found_by"] != "reconcile" {
+		t.Errorf("the missed OK was not recorded as found by reconciliation: %+v", evs[1])
+	}
+}

@@ -30,6 +30,7 @@ const (
 	EffSSMCancel      = "ssm.cancel"      // cancel a running run; Data: run
 	EffEscalate       = "escalate"        // Data: step (index)
 	EffApprovalExpiry = "approval.expiry" // Data: run
+	EffRefineStart    = "alarm.refine"    // refine the impact start from the metric's data (after the 200 to SNS)
 )
 
 // Outcome is what performing an effect produced: events to append to the

@@ -13,6 +13,7 @@ func AlarmData(a Alarm) map[string]string {
 		"old_state": string(a.OldState), "changed_at": FormatTime(a.ChangedAt),
 		"reason": a.Reason, "found_by": a.FoundBy, "message_id": a.MessageID,
 		"namespace": a.Metric.Namespace, "metric": a.Metric.Name, "stat": a.Metric.Stat,
+		"comparison": a.Comparison, "kind": string(a.Kind),
 	}
 	if a.Threshold != nil {
 		d["threshold"] = strconv.FormatFloat(*a.Threshold, 'g', -1, 64)
@@ -41,11 +42,8 @@ func AlarmFromData(e Event) (a Alarm, ok bool) {
 	}
 	a = Alarm{Name: d["alarm_name"], ARN: d["alarm_arn"], State: State(d["state"]), OldState: State(d["old_state"]),
 		Reason: d["reason"], FoundBy: d["found_by"], MessageID: d["message_id"],
-		ChangedAt: parseTime(d["changed_at"], e.At), Kind: KindMetric,
+		ChangedAt: parseTime(d["changed_at"], e.At), Kind: AlarmKind(d["kind"]), Comparison: d["comparison"],
 		Metric: Metric{Namespace: d["namespace"], Name: d["metric"], Stat: d["stat"]}}
-	if a.Metric.Name == "" {
-		a.Kind = KindUnknownFmt
-	}
 	if t, err := strconv.ParseFloat(d["threshold"], 64); err == nil {
 		a.Threshold = &t
 	}

@@ -152,6 +152,9 @@ func applyCorrected(inc *Incident, e Event) {
 	}
 	if e.Data["field"] == "started" {
 		inc.StartMethod = "corrected by " + e.Actor
+		if m := e.Data["method"]; m != "" { // a refinement by tocsin names how it was derived
+			inc.StartMethod = m
+		}
 	}
 }
 

@@ -131,7 +131,8 @@ func TestAlarmData_RoundTrip(t *testing.T) {
 	a := incident.Alarm{Name: "api-5xx", ARN: "arn:aws:cloudwatch:us-east-1:1:alarm:api-5xx", Kind: incident.KindMetric,
 		State: incident.StateAlarm, OldState: incident.StateOK, ChangedAt: t0, Reason: "Threshold Crossed", MessageID: "m1",
 		FoundBy: "sns", Metric: incident.Metric{Namespace: "AWS/ApplicationELB", Name: "HTTPCode_Target_5XX_Count", Stat: "Sum",
-			Dimensions: []incident.Dimension{{Name: "LoadBalancer", Value: "app/web/1"}}}, Threshold: &th, Period: 60}
+			Dimensions: []incident.Dimension{{Name: "LoadBalancer", Value: "app/web/1"}}}, Threshold: &th, Period: 60,
+		Comparison: "GreaterThanThreshold"}
 	got, ok := incident.AlarmFromData(incident.Event{Type: incident.EventAlarm, At: t0, Data: incident.AlarmData(a)})
 	if !ok {
 		t.Fatal("not recognised as an alarm event")

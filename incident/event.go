@@ -42,7 +42,8 @@ const (
 	// hold message_ts, channel, files, permalink.
 	EventNote EventType = "note"
 	// EventCorrected: a lifecycle timestamp corrected. Data: field
-	// (started|detected|acknowledged|mitigated|resolved), at (RFC 3339), previous.
+	// (started|detected|acknowledged|mitigated|resolved), at (RFC 3339),
+	// previous, and method when tocsin refined the impact start itself.
 	EventCorrected EventType = "corrected"
 	// EventFollowup: an action item for the review. Text.
 	EventFollowup EventType = "followup"
