@@ -15,6 +15,8 @@ import (
 type Outbox interface {
 	Due(now time.Time, limit int) ([]incident.Effect, error)
 	Retry(ctx context.Context, effectID uint64, notBefore time.Time, errText string) error
+	// Unkey frees a coalescing key before its effect is performed.
+	Unkey(ctx context.Context, effectID uint64) error
 }
 
 // Worker performs due effects with their executors, at most Parallel at a
@@ -124,6 +126,14 @@ func (w *Worker) Perform(ctx context.Context, eff incident.Effect) {
 	if ex == nil {
 		w.giveUp(ctx, eff, fmt.Errorf("%w: no executor for %s", ErrPermanent, eff.Kind))
 		return
+	}
+	if eff.Key != "" {
+		// Changes committed while this runs get an effect of their own
+		// instead of being coalesced into one that may have read too early.
+		if err := w.Outbox.Unkey(ctx, eff.ID); err != nil {
+			w.retry(ctx, eff, err)
+			return
+		}
 	}
 	var inc incident.Incident
 	if eff.Incident != 0 {

@@ -90,6 +90,28 @@ func putEffect(b *bolt.Bucket, e incident.Effect) error {
 	return b.Put(itob(e.ID), v)
 }
 
+// Unkey frees an effect's coalescing key as the worker starts performing it:
+// changes committed from then on must enqueue a new effect, because the one
+// in flight may already have read the old state.
+func (db *DB) Unkey(ctx context.Context, effectID uint64) error {
+	return db.Update(ctx, func(itx incident.Tx) error {
+		tx := itx.(*Tx).tx
+		v := tx.Bucket(bucketOutbox).Get(itob(effectID))
+		if v == nil {
+			return nil
+		}
+		var e incident.Effect
+		if err := json.Unmarshal(v, &e); err != nil {
+			return fmt.Errorf("decode outbox entry %d: %w", effectID, err)
+		}
+		keys := tx.Bucket(bucketOutboxKeys)
+		if e.Key == "" || btoi(keys.Get([]byte(e.Key))) != effectID {
+			return nil
+		}
+		return keys.Delete([]byte(e.Key))
+	})
+}
+
 // Due returns up to limit effects whose time has come, oldest first.
 func (db *DB) Due(now time.Time, limit int) ([]incident.Effect, error) {
 	var out []incident.Effect

@@ -318,3 +318,27 @@ func childWriter(path string) {
 		fmt.Println(k) // acknowledged only after the commit returned
 	}
 }
+
+func TestDB_Unkey(t *testing.T) {
+	db, _ := MustOpenDB(t)
+	ctx := context.Background()
+	enqueue := func() {
+		db.Update(ctx, func(tx incident.Tx) error {
+			return tx.Enqueue(incident.Effect{Kind: "slack.update", Incident: 1, Key: "update:1"})
+		})
+	}
+	enqueue()
+	due, _ := db.Due(t0, 10)
+	if err := db.Unkey(ctx, due[0].ID); err != nil { // the worker starts performing it
+		t.Fatal(err)
+	}
+	enqueue() // a change committed meanwhile must not be coalesced into it
+	if db.Pending() != 2 {
+		t.Fatalf("pending = %d, want 2: the change made while the first ran was lost", db.Pending())
+	}
+	db.Update(ctx, func(tx incident.Tx) error { return tx.Complete(due[0].ID) })
+	enqueue() // the second is still pending: coalesced into it
+	if db.Pending() != 1 {
+		t.Errorf("pending = %d, want 1", db.Pending())
+	}
+}
