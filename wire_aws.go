@@ -87,6 +87,7 @@ func (a *app) wireAWS(ctx context.Context, d deps) error {
 	rec := &intake.Reconciler{CW: clients.cw, Open: a.store.OpenAlarmARNs, Sink: sink{a.engine},
 		Topics: a.cfg.SNSTopics, Every: a.cfg.Reconcile, Logger: a.log.With("component", "reconcile")}
 	a.background = append(a.background, background{"reconcile", rec.Run})
+	a.wirePublish()
 	if a.cfg.SQSQueueURL != "" {
 		p := &intake.Poller{SQS: clients.sqs, QueueURL: a.cfg.SQSQueueURL, Verifier: a.verifier, Topics: a.cfg.SNSTopics,
 			Sink: sink{a.engine}, Logger: a.log.With("component", "sqs"), Now: a.now}

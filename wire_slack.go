@@ -37,6 +37,9 @@ func (a *app) wireSlack(ctx context.Context, d deps) error {
 	a.mux.Handle("POST /slack/interactions", h.Interactions())
 	a.mux.Handle("POST /slack/events", h.Events())
 	a.background = append(a.background, background{"slack-commands", h.Run})
+	if err := a.wireDigest(client); err != nil {
+		return err
+	}
 	if a.cfg.SlackAppToken != "" {
 		sm := socketmode.New(client)
 		a.background = append(a.background, background{"slack-socket-mode", func(ctx context.Context) error { return h.RunSocketMode(ctx, sm) }})

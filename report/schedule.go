@@ -173,7 +173,9 @@ func (s *Scheduler) loadLast(ctx context.Context) (time.Time, bool) {
 // The digest went out, so it is never sent again by this process meanwhile.
 func (s *Scheduler) saveLast(ctx context.Context, due time.Time) bool {
 	for backoff := retryMin; ; backoff = min(2*backoff, retryMax) {
-		err := s.Last.SetLastRun(ctx, due)
+		// The digest went out: record it even if shutdown has begun, or a
+		// restart would send it again.
+		err := s.Last.SetLastRun(context.WithoutCancel(ctx), due)
 		if err == nil {
 			return true
 		}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/sim"
+	"github.com/tocsin-dev/tocsin/store"
+)
+
+// seedStore writes one acknowledged incident and optionally a digest last
+// run into a new store file, as an earlier tocsin would have.
+func seedStore(t *testing.T, path string, lastRun time.Time) {
+	t.Helper()
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Now().UTC().Add(-48 * time.Hour) // within the last digest's week
+	err = db.Update(context.Background(), func(tx incident.Tx) error {
+		inc, err := tx.Open(incident.Event{Type: incident.EventOpened, At: now.Add(-time.Hour), Actor: "alarm:api-5xx", Data: map[string]string{
+			"title": "api 5xx", "severity": "SEV2", "service": "api", "source": "alarm", "alarm_name": "api-5xx",
+			"alarm_arn": "arn:aws:cloudwatch:us-east-1:1:alarm:api-5xx", "state": "ALARM",
+			"started_at": incident.FormatTime(now.Add(-70 * time.Minute)), "detected_at": incident.FormatTime(now.Add(-time.Hour))}})
+		if err != nil {
+			return err
+		}
+		_, err = tx.Append(inc.ID, incident.Event{Type: incident.EventAcknowledged, At: now.Add(-50 * time.Minute), Actor: "U0ALICE"},
+			incident.Event{Type: incident.EventResolved, At: now.Add(-10 * time.Minute), Actor: "U0ALICE"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !lastRun.IsZero() {
+		if err := db.Put(context.Background(), lastRunKey, []byte(lastRun.Format(time.RFC3339Nano))); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestDigest_CatchesUpOnceAcrossRestarts: a digest missed while tocsin was
+// down is sent once on start, and a restart does not send it again.
+func TestDigest_CatchesUpOnceAcrossRestarts(t *testing.T) {
+	sl := sim.NewSlack(sim.SlackOptions{BotToken: "xoxb-test-secret", Channels: []string{"eng-digest"}})
+	sl.Start()
+	t.Cleanup(sl.Close)
+	ch, _ := sl.ChannelByName("eng-digest")
+	getenv := env(t, "SLACK_BOT_TOKEN", "xoxb-test-secret", "SLACK_SIGNING_SECRET", "s", "SLACK_API_URL", sl.URL(),
+		"TOCSIN_DIGEST_CHANNEL", ch.ID, "TOCSIN_DIGEST_SCHEDULE", "0 9 * * MON", "TOCSIN_TIMEZONE", "Europe/Berlin")
+	seedStore(t, getenv("TOCSIN_DB"), time.Now().Add(-9*24*time.Hour))
+	_, _, stop := startServer(t, getenv)
+	waitFor(t, "the digest", func() bool { return len(sl.Messages(ch.ID)) > 0 })
+	if m := sl.Messages(ch.ID)[0]; !strings.Contains(m.Text, "Incident digest") || !strings.Contains(m.Text, "api-5xx") {
+		t.Errorf("digest text: %q", m.Text)
+	}
+	waitFor(t, "the trend chart", func() bool { return len(sl.Files()) == 1 })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	_, _, stop = startServer(t, getenv)
+	time.Sleep(500 * time.Millisecond) // a repeat would be sent at once on start
+	stop()
+	digests := 0
+	for _, m := range sl.Messages(ch.ID) { // the chart's upload is a message of its own
+		if strings.Contains(m.Text, "Incident digest") {
+			digests++
+		}
+	}
+	if digests != 1 || len(sl.Files()) != 1 {
+		t.Errorf("digests sent = %d (charts %d) across a restart, want 1", digests, len(sl.Files()))
+	}
+}
+
+// TestPublish_PutMetricData publishes the metrics to CloudWatch.
+func TestPublish_PutMetricData(t *testing.T) {
+	cw := sim.NewCloudWatch(sim.CloudWatchOptions{})
+	aws := httptest.NewServer(&sim.AWS{CloudWatch: cw})
+	t.Cleanup(aws.Close)
+	getenv := env(t, "TOCSIN_CLOUDWATCH_NAMESPACE", "Tocsin/Incidents", "AWS_REGION", "us-east-1",
+		"AWS_ENDPOINT_URL", aws.URL, "AWS_ACCESS_KEY_ID", "AKIDTEST", "AWS_SECRET_ACCESS_KEY", "secret-test")
+	seedStore(t, getenv("TOCSIN_DB"), time.Time{})
+	startServer(t, getenv)
+	waitFor(t, "PutMetricData", func() bool { return len(cw.Datums("Tocsin/Incidents")) > 0 })
+	got := map[string]bool{}
+	for _, d := range cw.Datums("Tocsin/Incidents") {
+		got[d.MetricName] = true
+	}
+	for _, m := range []string{"MTTD", "MTTA", "MTTR"} {
+		if !got[m] {
+			t.Errorf("no %s datum published: %v", m, got)
+		}
+	}
+}
