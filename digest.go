@@ -60,7 +60,9 @@ func (a *app) wireDigest(client *slack.Client) error {
 		return fmt.Errorf("TOCSIN_DIGEST_SCHEDULE %q: %w", a.cfg.DigestSchedule, err)
 	}
 	s := &report.Scheduler{Schedule: sched, Last: lastRun{a}, Now: a.now, Logger: a.log.With("component", "digest"),
-		Send: func(ctx context.Context, due time.Time) error { return a.sendDigest(ctx, client, due, sched.Location()) }}
+		Send: func(ctx context.Context, due time.Time) error {
+			return a.sendDigest(ctx, client, due, sched.Location())
+		}}
 	a.background = append(a.background, background{"digest", s.Run})
 	return nil
 }
