@@ -35,6 +35,7 @@ var (
 	_ dispatch.Outbox = (*store.DB)(nil)
 	_ web.Source      = (*store.DB)(nil)
 	_ web.Backuper    = (*store.DB)(nil)
+	_ web.Reviews     = (*store.DB)(nil)
 )
 
 // deps are what a caller (serve, demo, tests) may inject.
@@ -95,7 +96,7 @@ func newApp(ctx context.Context, cfg Config, d deps) (*app, error) {
 		Playbooks: a.playbooks.Load, Runbooks: a.runbooks.Load,
 		Announce: cfg.Announce, DefaultResponders: cfg.Responders, AutoMitigate: cfg.AutoMitigate,
 		ArchiveAfter: cfg.ArchiveAfter, MaxPending: cfg.MaxPending, Pending: db.Pending,
-		Review:  report.Review,
+		Review:  a.review,
 		Groups:  a.groups,
 		Metrics: a.metricsText,
 	})
@@ -109,7 +110,7 @@ func newApp(ctx context.Context, cfg Config, d deps) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	web.Routes(a.mux, web.Config{Token: cfg.APIToken, Source: db, Backup: db, Now: d.now, Logger: d.logger, Extra: d.extra})
+	web.Routes(a.mux, web.Config{Token: cfg.APIToken, Source: db, Backup: db, Reviews: db, Now: d.now, Logger: d.logger, Extra: d.extra})
 	return a, nil
 }
 
@@ -163,6 +164,20 @@ func (a *app) reloadOnHangup(ctx context.Context) error {
 			a.log.Info("reloaded runbooks and playbooks")
 		}
 	}
+}
+
+// review is the draft merged with the saved version people edited, the
+// same as GET /api/incidents/{id}/review.md.
+func (a *app) review(inc incident.Incident, evs []incident.Event, now time.Time) string {
+	draft := report.Review(inc, evs, now)
+	saved, ok, err := a.store.SavedReview(context.Background(), inc.ID)
+	if err != nil {
+		a.log.Error("read saved review", "incident", inc.ID, "err", err)
+	}
+	if !ok {
+		return draft
+	}
+	return report.Merge(draft, saved)
 }
 
 func (a *app) allIncidents() []incident.Incident {

@@ -56,8 +56,8 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 // runDigest prints the weekly digest for the week ending now, built from the
-// running server's incidents and timelines. Sending it on a schedule to
-// TOCSIN_DIGEST_CHANNEL is not wired yet; --dry-run is the only mode.
+// running server's incidents and timelines. The server itself sends it on
+// TOCSIN_DIGEST_SCHEDULE to TOCSIN_DIGEST_CHANNEL.
 func runDigest(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("digest", stderr)
 	dry := fs.Bool("dry-run", false, "print the digest instead of sending it")
@@ -65,7 +65,7 @@ func runDigest(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	if !*dry {
-		return errors.New("digest: only --dry-run is supported; scheduled sending is not built yet")
+		return errors.New("digest: only --dry-run is supported here; the server sends the digest on its schedule")
 	}
 	tz := getenv("TOCSIN_TIMEZONE")
 	if tz == "" {

@@ -20,6 +20,8 @@ func (e *Engine) Do(ctx context.Context, cmd Command) (Result, error) {
 		return e.list(ctx)
 	case Metrics:
 		return e.metrics(ctx, cmd)
+	case Review:
+		return e.review(ctx, cmd)
 	case Help:
 		return Result{}, fmt.Errorf("%w: help is answered by the chat front end", incident.ErrInvalid)
 	}
@@ -82,7 +84,6 @@ func init() {
 		Started:       (*Engine).started,
 		Followup:      (*Engine).followup,
 		Timeline:      (*Engine).timeline,
-		Review:        (*Engine).review,
 		Graph:         (*Engine).graph,
 		Checklist:     (*Engine).checklist,
 		RunbookReq:    (*Engine).requestRunbook,

@@ -120,17 +120,33 @@ func (e *Engine) timeline(ctx context.Context, tx incident.Tx, inc incident.Inci
 	return Result{Incident: inc, Events: evs}, err
 }
 
-func (e *Engine) review(ctx context.Context, tx incident.Tx, inc incident.Incident, cmd Command) (Result, error) {
+// review renders the draft outside any transaction (the renderer may read
+// the store), then enqueues its upload.
+func (e *Engine) review(ctx context.Context, cmd Command) (Result, error) {
 	if e.cfg.Review == nil {
 		return Result{}, fmt.Errorf("review: no reviewer configured")
 	}
-	evs, err := tx.Events(inc.ID)
+	var inc incident.Incident
+	var evs []incident.Event
+	err := e.cfg.Store.View(func(tx incident.Tx) error {
+		var err error
+		if inc, err = e.target(tx, cmd); err != nil {
+			return err
+		}
+		evs, err = tx.Events(inc.ID)
+		return err
+	})
 	if err != nil {
 		return Result{}, err
 	}
 	md := e.cfg.Review(inc, evs, e.cfg.Now())
-	err = tx.Enqueue(incident.Effect{Kind: EffSlackFile, Incident: inc.ID, Data: map[string]string{
-		"name": strings.ToLower(inc.ID.String()) + "-review.md", "title": "Post-incident review draft: " + inc.ID.String(), "content": md}})
+	err = e.update(ctx, func(tx incident.Tx) error {
+		if first, err := e.firstTime(tx, cmdKey(cmd)); err != nil || !first {
+			return err
+		}
+		return tx.Enqueue(incident.Effect{Kind: EffSlackFile, Incident: inc.ID, Data: map[string]string{
+			"name": strings.ToLower(inc.ID.String()) + "-review.md", "title": "Post-incident review draft: " + inc.ID.String(), "content": md}})
+	})
 	return Result{Incident: inc, Message: "The review draft is being posted in the channel."}, err
 }
 

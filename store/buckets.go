@@ -15,7 +15,7 @@ import "encoding/binary"
 //	seen          idempotency key -> uint64 unix nanoseconds when first seen
 //	outbox        effect id -> JSON incident.Effect
 //	outbox_keys   coalescing key -> effect id of the pending effect    (since v2)
-//	kv            string key -> bytes (certs/<url>, digest/last_run, ...)
+//	kv            string key -> bytes (certs/<url>, digest/last_run, review/<id>)
 var (
 	bucketMeta       = []byte("meta")
 	bucketIncidents  = []byte("incidents")

@@ -142,3 +142,14 @@ func (db *DB) CountSeen() int {
 	db.bolt.View(func(tx *bolt.Tx) error { n = tx.Bucket(bucketSeen).Stats().KeyN; return nil })
 	return n
 }
+
+// SavedReview returns the review people edited and saved for an incident.
+func (db *DB) SavedReview(ctx context.Context, id incident.ID) (string, bool, error) {
+	v, ok, err := db.Get(fmt.Sprintf("review/%d", id))
+	return string(v), ok, err
+}
+
+// SaveReview keeps an edited review; regenerating the draft merges with it.
+func (db *DB) SaveReview(ctx context.Context, id incident.ID, markdown string) error {
+	return db.Put(ctx, fmt.Sprintf("review/%d", id), []byte(markdown))
+}

@@ -30,8 +30,10 @@ type Config struct {
 	Token  string
 	Source Source
 	Backup Backuper
-	Now    func() time.Time
-	Logger *slog.Logger
+	// Reviews, when set, keeps edited reviews (PUT .../review.md).
+	Reviews Reviews
+	Now     func() time.Time
+	Logger  *slog.Logger
 	// Extra pages mounted under the dashboard (the demo's Slack view).
 	Extra map[string]http.Handler
 }
@@ -49,6 +51,9 @@ func Routes(mux *http.ServeMux, cfg Config) {
 	mux.Handle("GET /api/incidents/{id}", api(getIncident(cfg)))
 	mux.Handle("GET /api/incidents/{id}/review.md", api(getReview(cfg)))
 	mux.Handle("GET /api/metrics", api(getMetrics(cfg)))
+	if cfg.Reviews != nil {
+		mux.Handle("PUT /api/incidents/{id}/review.md", api(putReview(cfg)))
+	}
 	if cfg.Backup != nil {
 		mux.Handle("POST /api/backup", api(postBackup(cfg)))
 	}
@@ -98,16 +103,6 @@ func getIncident(cfg Config) http.HandlerFunc {
 		inc, evs, ok := timeline(cfg, w, r)
 		if ok {
 			writeJSON(w, IncidentView{Incident: inc, Timeline: evs, Verified: incident.Verify(evs) == nil})
-		}
-	}
-}
-
-func getReview(cfg Config) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		inc, evs, ok := timeline(cfg, w, r)
-		if ok {
-			w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
-			io.WriteString(w, report.Review(inc, evs, cfg.Now()))
 		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tocsin-dev/tocsin/incident"
-	"github.com/tocsin-dev/tocsin/report"
 )
 
 // incidentView is the body of an incident's page.
@@ -56,7 +55,11 @@ func incidentPage(cfg Config) http.HandlerFunc {
 		}
 		now := cfg.Now()
 		v := newIncidentView(inc, evs, now)
-		v.Review = report.Review(inc, evs, now)
+		md, err := review(r.Context(), cfg, inc, evs, now)
+		if err != nil {
+			cfg.Logger.Error("read saved review", "id", inc.ID, "err", err)
+		}
+		v.Review = md
 		if err := incident.Verify(evs); err != nil {
 			v.Tampered = err.Error()
 		}
