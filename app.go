@@ -69,6 +69,7 @@ type app struct {
 	registry  *prometheus.Registry
 	verifier  *intake.Verifier
 	aws       *awsClients
+	tags      *playbooks.TagSource // set when AWS is configured
 	// slackGroups reads a Slack user group's members (set when Slack is).
 	slackGroups func(ctx context.Context, group string) ([]string, error)
 	mux         *http.ServeMux
@@ -98,6 +99,7 @@ func newApp(ctx context.Context, cfg Config, d deps) (*app, error) {
 		ArchiveAfter: cfg.ArchiveAfter, MaxPending: cfg.MaxPending, Pending: db.Pending,
 		Review:  a.review,
 		Groups:  a.groups,
+		Tags:    a.alarmTags,
 		Metrics: a.metricsText,
 	})
 	a.worker = &dispatch.Worker{Engine: a.engine, Outbox: db, Executors: map[string]dispatch.Executor{
@@ -164,6 +166,15 @@ func (a *app) reloadOnHangup(ctx context.Context) error {
 			a.log.Info("reloaded runbooks and playbooks")
 		}
 	}
+}
+
+// alarmTags reads an alarm's tags through the cached TagSource (none
+// without AWS).
+func (a *app) alarmTags(ctx context.Context, arn string) (map[string]string, error) {
+	if a.tags == nil {
+		return nil, nil
+	}
+	return a.tags.Tags(ctx, arn)
 }
 
 // review is the draft merged with the saved version people edited, the

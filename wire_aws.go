@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/tocsin-dev/tocsin/dispatch"
 	"github.com/tocsin-dev/tocsin/intake"
+	"github.com/tocsin-dev/tocsin/playbooks"
 	"github.com/tocsin-dev/tocsin/runbooks"
 )
 
@@ -87,6 +89,7 @@ func (a *app) wireAWS(ctx context.Context, d deps) error {
 	rec := &intake.Reconciler{CW: clients.cw, Open: a.store.OpenAlarmARNs, Sink: sink{a.engine},
 		Topics: a.cfg.SNSTopics, Every: a.cfg.Reconcile, Logger: a.log.With("component", "reconcile")}
 	a.background = append(a.background, background{"reconcile", rec.Run})
+	a.tags = playbooks.NewTagSource(clients.cw, 10*time.Minute, a.now)
 	a.wirePublish()
 	if a.cfg.SQSQueueURL != "" {
 		p := &intake.Poller{SQS: clients.sqs, QueueURL: a.cfg.SQSQueueURL, Verifier: a.verifier, Topics: a.cfg.SNSTopics,

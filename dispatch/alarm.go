@@ -22,7 +22,16 @@ func (e *Engine) Alarm(ctx context.Context, a incident.Alarm) error {
 	if e.cfg.MaxPending > 0 && e.cfg.Pending != nil && e.cfg.Pending() >= e.cfg.MaxPending {
 		return ErrOverloaded
 	}
-	pb := e.cfg.Playbooks().Match(&a)
+	set := e.cfg.Playbooks()
+	if set.NeedsTags() && e.cfg.Tags != nil && a.Tags == nil {
+		// Read before the transaction: never hold one across a network call.
+		tags, err := e.cfg.Tags(ctx, a.ARN)
+		if err != nil {
+			return fmt.Errorf("read tags of alarm %s: %w", a.Name, err) // SNS retries; routing must not guess
+		}
+		a.Tags = tags
+	}
+	pb := set.Match(&a)
 	key, service := pb.GroupKey(&a), pb.Service(&a)
 	return e.update(ctx, func(tx incident.Tx) error {
 		if a.MessageID != "" {

@@ -51,6 +51,9 @@ type Config struct {
 	MaxPending int
 	// Pending reports the outbox size (for MaxPending).
 	Pending func() int
+	// Tags reads an alarm's own AWS tags (CloudWatch ListTagsForResource)
+	// when some playbook routes on them; nil: no tags.
+	Tags func(ctx context.Context, arn string) (map[string]string, error)
 	// Groups resolves a Slack user group to its members (approvals).
 	Groups func(ctx context.Context, group string) ([]string, error)
 	// Review renders the post-incident review draft.

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"bytes"
+	"image/png"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tocsin-dev/tocsin/sim"
+)
+
+// TestGraph_PostedOnOpen: when an alarm opens an incident, tocsin fetches the
+// alarm's metric around the breach from CloudWatch (the stand-in speaks the
+// SDK's CBOR protocol) and uploads a PNG of 800x400 into the channel. The
+// image is kept in .artifacts/ for a look by eye.
+func TestGraph_PostedOnOpen(t *testing.T) {
+	cw := sim.NewCloudWatch(sim.CloudWatchOptions{})
+	aws := httptest.NewServer(&sim.AWS{CloudWatch: cw})
+	t.Cleanup(aws.Close)
+	s := startSlackEnv(t, sim.SlackOptions{}, "AWS_REGION", "us-east-1", "AWS_ENDPOINT_URL", aws.URL,
+		"AWS_ACCESS_KEY_ID", "AKIDTEST", "AWS_SECRET_ACCESS_KEY", "secret-test")
+	if code := s.feed.post(t, s.feed.body(t, "graph-1", alarmJSON("orders-5xx", "orders", "ALARM", "OK", time.Now().Add(-time.Minute)))); code != 200 {
+		t.Fatalf("sns status %d", code)
+	}
+	waitFor(t, "the graph shared in the channel", func() bool { return len(s.sl.Files()) > 0 && s.sl.Files()[0].Channel != "" })
+	f := s.sl.Files()[0]
+	img, err := png.Decode(bytes.NewReader(f.Data))
+	if err != nil {
+		t.Fatalf("uploaded %s is not a PNG: %v", f.Name, err)
+	}
+	if b := img.Bounds(); b.Dx() != 800 || b.Dy() != 400 {
+		t.Errorf("graph is %dx%d, want 800x400", b.Dx(), b.Dy())
+	}
+	if !strings.HasSuffix(f.Name, ".png") || f.Channel == "" {
+		t.Errorf("file %q shared to %q", f.Name, f.Channel)
+	}
+	called := map[string]bool{}
+	for _, c := range cw.Calls() {
+		called[c.Op] = true
+	}
+	if !called["GetMetricWidgetImage"] && !called["GetMetricData"] {
+		t.Errorf("CloudWatch was not asked for the metric: %v", cw.Calls())
+	}
+	dir := os.Getenv("TOCSIN_ARTIFACTS")
+	if dir == "" {
+		dir = ".artifacts" // the package is the module root
+	}
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "incident-graph.png"), f.Data, 0o644)
+}
