@@ -103,9 +103,9 @@ func newApp(ctx context.Context, cfg Config, d deps) (*app, error) {
 		Metrics: a.metricsText,
 	})
 	a.worker = &dispatch.Worker{Engine: a.engine, Outbox: db, Executors: map[string]dispatch.Executor{
-		dispatch.EffEscalate: &dispatch.Escalator{Engine: a.engine},
+		dispatch.EffEscalate: &dispatch.Escalator{Engine: a.engine, Pager: newPager(cfg.PageWebhook)},
 	}}
-	a.background = append(a.background, background{"outbox", a.worker.Run}, background{"reload", a.reloadOnHangup})
+	a.background = append(a.background, background{"outbox", a.worker.Run}, background{"reload", a.reloadOnHangup()})
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.registry.MustRegister(report.NewCollector(a.allIncidents, d.now))
 	if err := a.wire(ctx, d); err != nil {
@@ -150,14 +150,21 @@ func (a *app) loadDefinitions() error {
 
 // reloadOnHangup reloads runbooks and playbooks on SIGHUP. A bad set keeps
 // the old one; open incidents are untouched either way.
-func (a *app) reloadOnHangup(ctx context.Context) error {
+func (a *app) reloadOnHangup() func(ctx context.Context) error {
 	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+	signal.Notify(hup, syscall.SIGHUP) // now, so a SIGHUP right after start is not fatal
+	return func(ctx context.Context) error {
+		defer signal.Stop(hup)
+		a.reloadLoop(ctx, hup)
+		return nil
+	}
+}
+
+func (a *app) reloadLoop(ctx context.Context, hup <-chan os.Signal) {
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-hup:
 			if err := a.loadDefinitions(); err != nil {
 				a.log.Error("reload refused; keeping the previous runbooks and playbooks", "err", err)
