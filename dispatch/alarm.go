@@ -92,6 +92,15 @@ func (e *Engine) openFromAlarm(tx incident.Tx, pb *playbooks.Playbook, key, serv
 	if err := e.enqueueOpen(tx, inc, pb); err != nil {
 		return err
 	}
+	if links := pb.LinksFor(&a); len(links) > 0 {
+		lines := []string{"Links for this alarm (from playbook " + pb.Name + "):"}
+		for _, l := range links {
+			lines = append(lines, "• "+l.Title+": "+l.URL)
+		}
+		if err := post(tx, inc.ID, strings.Join(lines, "\n")); err != nil {
+			return err
+		}
+	}
 	if a.Kind == incident.KindMetric && a.Threshold != nil {
 		if err := tx.Enqueue(incident.Effect{Kind: EffRefineStart, Incident: inc.ID}); err != nil {
 			return err

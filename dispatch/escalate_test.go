@@ -100,6 +100,9 @@ func TestAlarm_GroupRecoverAndRedeliver(t *testing.T) {
 	if inc.Alarms[0].Flaps != 1 || inc.Recovered {
 		t.Errorf("after flapping: %+v recovered %v", inc.Alarms[0], inc.Recovered)
 	}
+	if !contains(h.slack.texts, "console.aws.amazon.com/cloudwatch") {
+		t.Errorf("the playbook's links were not posted: %q", h.slack.texts)
+	}
 	if !contains(h.slack.texts, "All alarms of") {
 		t.Errorf("no recovery message: %q", h.slack.texts)
 	}
