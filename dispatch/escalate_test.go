@@ -11,6 +11,7 @@ import (
 
 func alarm(h *harness, name string, st incident.State, msgID string) incident.Alarm {
 	return incident.Alarm{Name: name, ARN: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:" + name, Kind: incident.KindMetric,
+		Region: "us-east-1", AccountID: "123456789012",
 		State: st, ChangedAt: h.clock.Now(), MessageID: msgID}
 }
 
