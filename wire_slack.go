@@ -75,7 +75,7 @@ func (g grapher) Graph(ctx context.Context, inc incident.Incident) (string, []by
 		return "", nil, err
 	}
 	al, ok := incident.LastAlarm(evs)
-	if !ok || al.Metric.Name == "" {
+	if !ok || al.MetricName() == "" {
 		return "", nil, fmt.Errorf("%w: %s has no alarm metric to graph", dispatch.ErrPermanent, inc.ID)
 	}
 	png, err := report.MetricGraph(ctx, g.a.aws.cw, &al, inc.DetectedAt, image.Pt(800, 400))

@@ -25,6 +25,10 @@ func AlarmData(a Alarm) map[string]string {
 		b, _ := json.Marshal(dims) // names and values are strings: cannot fail
 		d["dimensions"] = string(b)
 	}
+	if len(a.Metrics) > 0 { // metric-math and anomaly legs, for graphs
+		b, _ := json.Marshal(a.Metrics)
+		d["metrics"] = string(b)
+	}
 	for k, v := range d {
 		if v == "" {
 			delete(d, k)
@@ -50,6 +54,9 @@ func AlarmFromData(e Event) (a Alarm, ok bool) {
 	a.Period, _ = strconv.Atoi(d["period"])
 	if dims := d["dimensions"]; dims != "" {
 		json.Unmarshal([]byte(dims), &a.Metric.Dimensions)
+	}
+	if ms := d["metrics"]; ms != "" {
+		json.Unmarshal([]byte(ms), &a.Metrics)
 	}
 	return a, true
 }

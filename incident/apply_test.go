@@ -132,7 +132,8 @@ func TestAlarmData_RoundTrip(t *testing.T) {
 		State: incident.StateAlarm, OldState: incident.StateOK, ChangedAt: t0, Reason: "Threshold Crossed", MessageID: "m1",
 		FoundBy: "sns", Metric: incident.Metric{Namespace: "AWS/ApplicationELB", Name: "HTTPCode_Target_5XX_Count", Stat: "Sum",
 			Dimensions: []incident.Dimension{{Name: "LoadBalancer", Value: "app/web/1"}}}, Threshold: &th, Period: 60,
-		Comparison: "GreaterThanThreshold"}
+		Comparison: "GreaterThanThreshold", Metrics: []incident.Metric{{ID: "m1", Namespace: "AWS/ApplicationELB",
+			Name: "RequestCount", Stat: "Sum", Period: 60, ReturnData: true}}}
 	got, ok := incident.AlarmFromData(incident.Event{Type: incident.EventAlarm, At: t0, Data: incident.AlarmData(a)})
 	if !ok {
 		t.Fatal("not recognised as an alarm event")
