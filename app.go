@@ -139,6 +139,11 @@ func (a *app) loadDefinitions() error {
 	if err != nil {
 		return fmt.Errorf("TOCSIN_RUNBOOKS: %w", err)
 	}
+	if a.cfg.AutomationRole != "" {
+		if rb, err = rb.WithAutomationRole(a.cfg.AutomationRole); err != nil {
+			return fmt.Errorf("TOCSIN_AUTOMATION_ROLE: %w", err)
+		}
+	}
 	pb, err := playbooks.Load(a.cfg.Playbooks)
 	if err != nil {
 		return fmt.Errorf("TOCSIN_PLAYBOOKS: %w", err)

@@ -42,6 +42,7 @@ type Config struct {
 	Reconcile       time.Duration
 	MaxPending      int
 	PageWebhook     string
+	AutomationRole  string
 	MetricsNS       string
 	LogLevel        slog.Level
 }
@@ -57,7 +58,7 @@ var settings = []struct{ name, def string }{
 	{"TOCSIN_DIGEST_CHANNEL", ""}, {"TOCSIN_DIGEST_SCHEDULE", "0 9 * * MON"}, {"TOCSIN_TIMEZONE", "UTC"},
 	{"TOCSIN_DEFAULT_SEVERITY", "sev3"}, {"TOCSIN_RESPONDERS", ""}, {"TOCSIN_AUTO_MITIGATE", "false"},
 	{"TOCSIN_ARCHIVE_AFTER", "24h"}, {"TOCSIN_RECONCILE_EVERY", "5m"}, {"TOCSIN_MAX_PENDING", "50000"},
-	{"TOCSIN_PAGE_WEBHOOK", ""}, {"TOCSIN_CLOUDWATCH_NAMESPACE", ""}, {"TOCSIN_LOG_LEVEL", "info"},
+	{"TOCSIN_PAGE_WEBHOOK", ""}, {"TOCSIN_AUTOMATION_ROLE", ""}, {"TOCSIN_CLOUDWATCH_NAMESPACE", ""}, {"TOCSIN_LOG_LEVEL", "info"},
 }
 
 // LoadConfig reads the settings and reports every problem at once, each
@@ -91,7 +92,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		SlackAPIURL: get("SLACK_API_URL"), Announce: get("TOCSIN_ANNOUNCE_CHANNEL"),
 		DigestChannel: get("TOCSIN_DIGEST_CHANNEL"), DigestSchedule: get("TOCSIN_DIGEST_SCHEDULE"),
 		Timezone: get("TOCSIN_TIMEZONE"), Responders: list(get("TOCSIN_RESPONDERS")),
-		PageWebhook: get("TOCSIN_PAGE_WEBHOOK"), MetricsNS: get("TOCSIN_CLOUDWATCH_NAMESPACE"),
+		PageWebhook: get("TOCSIN_PAGE_WEBHOOK"), AutomationRole: get("TOCSIN_AUTOMATION_ROLE"), MetricsNS: get("TOCSIN_CLOUDWATCH_NAMESPACE"),
 	}
 	c.DefaultSeverity = p.severity("TOCSIN_DEFAULT_SEVERITY", get("TOCSIN_DEFAULT_SEVERITY"))
 	c.AutoMitigate = p.boolean("TOCSIN_AUTO_MITIGATE", get("TOCSIN_AUTO_MITIGATE"))

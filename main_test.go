@@ -163,6 +163,7 @@ func TestRun_BadInput(t *testing.T) {
 		{"bad zone", []string{"TOCSIN_TIMEZONE", "Mars/Olympus"}, "TOCSIN_TIMEZONE"},
 		{"bad topic", []string{"TOCSIN_SNS_TOPIC_ARNS", "my-topic"}, "TOCSIN_SNS_TOPIC_ARNS"},
 		{"slack without secret", []string{"SLACK_BOT_TOKEN", "xoxb-1"}, "SLACK_SIGNING_SECRET"},
+		{"bad automation role", []string{"TOCSIN_AUTOMATION_ROLE", "admin"}, "TOCSIN_AUTOMATION_ROLE"},
 		{"unwritable db", []string{"TOCSIN_DB", "/proc/nope/tocsin.db"}, "TOCSIN_DB"},
 		{"locked db", []string{"TOCSIN_DB", locked}, "in use by another process"},
 		{"unknown command", nil, "unknown command"},
