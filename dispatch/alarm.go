@@ -47,10 +47,11 @@ func (e *Engine) Alarm(ctx context.Context, a incident.Alarm) error {
 		case err != nil:
 			return err
 		case ok:
-			if known, err := sameChange(tx, id, a); err != nil || known {
+			before, err := tx.Incident(id)
+			if err != nil || sameChange(before, a) {
 				return err // the same state change, found again by reconciliation or delivered twice
 			}
-			return e.joinAlarm(tx, id, pb, a)
+			return e.joinAlarm(tx, before, pb, a)
 		case a.State != incident.StateAlarm:
 			return nil // an OK or INSUFFICIENT_DATA with no open incident: recorded as seen, nothing to do
 		}
@@ -61,13 +62,9 @@ func (e *Engine) Alarm(ctx context.Context, a incident.Alarm) error {
 // sameChange reports whether the incident already has this exact state
 // change of this alarm (same state, same StateChangeTime): the reconciler
 // and SNS report the same change under different message ids.
-func sameChange(tx incident.Tx, id incident.ID, a incident.Alarm) (bool, error) {
-	inc, err := tx.Incident(id)
-	if err != nil {
-		return false, err
-	}
+func sameChange(inc incident.Incident, a incident.Alarm) bool {
 	l, ok := inc.Alarm(a.ARN)
-	return ok && l.State == a.State && l.ChangedAt.Equal(a.ChangedAt.UTC()), nil
+	return ok && l.State == a.State && l.ChangedAt.Equal(a.ChangedAt.UTC())
 }
 
 func (e *Engine) openFromAlarm(tx incident.Tx, pb *playbooks.Playbook, key, service string, a incident.Alarm) error {
@@ -148,11 +145,8 @@ func (e *Engine) enqueueOpen(tx incident.Tx, inc incident.Incident, pb *playbook
 
 // joinAlarm appends an alarm state change to its open incident, raises the
 // severity when the playbook's rules say so, and records recovery.
-func (e *Engine) joinAlarm(tx incident.Tx, id incident.ID, pb *playbooks.Playbook, a incident.Alarm) error {
-	before, err := tx.Incident(id)
-	if err != nil {
-		return err
-	}
+func (e *Engine) joinAlarm(tx incident.Tx, before incident.Incident, pb *playbooks.Playbook, a incident.Alarm) error {
+	id := before.ID
 	inc, err := tx.Append(id, incident.Event{Type: incident.EventAlarm, At: e.cfg.Now(), Actor: "alarm:" + a.Name, Data: incident.AlarmData(a)})
 	if err != nil {
 		return err
