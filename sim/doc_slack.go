@@ -27,4 +27,26 @@
 // token is all-powerful), trigger_id expiry (only reuse is refused), the response_url
 // limit of five posts in thirty minutes, the workspace-wide chat.postMessage limit, and
 // permalinks. Unknown methods answer {"ok":false,"error":"unknown_method"}.
+//
+// # AWS
+//
+// [AWS] serves the AWS stand-ins on one endpoint (what AWS_ENDPOINT_URL points
+// every SDK client at), routing by X-Amz-Target or by the Smithy RPC v2 path:
+//
+//   - [SSM] speaks AWS JSON 1.1: Run Command (SendCommand, GetCommandInvocation,
+//     ListCommands, ListCommandInvocations, CancelCommand) with status progressions
+//     by the clock, output truncation at SSM's limits, InvocationDoesNotExist right
+//     after sending; Automation (StartAutomationExecution with ClientToken
+//     idempotency, GetAutomationExecution, StopAutomationExecution); documents with
+//     their real parameter names, validated server-side; injected faults.
+//   - [SQS] speaks AWS JSON 1.0 (what the current SDK sends): long polling,
+//     visibility timeouts, at-least-once redelivery, receipt handles.
+//   - [CloudWatch] speaks Smithy RPC v2 CBOR, what the current SDK's CloudWatch
+//     client sends: DescribeAlarms, DescribeAlarmHistory, GetMetricData,
+//     GetMetricWidgetImage (a real PNG), ListTagsForResource, PutMetricData. It
+//     encodes CBOR with smithy-go's encoding/cbor: the one dependency of sim beyond
+//     the standard library and slacktest, chosen over a hand-written CBOR codec.
+//
+// The stand-ins import nothing from tocsin: they answer like the services do,
+// so tocsin's real clients are what the tests exercise.
 package sim
