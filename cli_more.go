@@ -16,10 +16,6 @@ import (
 	"github.com/tocsin-dev/tocsin/web"
 )
 
-func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return fmt.Errorf("demo: not built yet (issue 8)")
-}
-
 // runCheck validates every runbook and playbook (built-in and from the
 // configured directories) and prints file:line: problem for each error.
 // A running server reloads them on SIGHUP (kill -HUP), keeping the old set

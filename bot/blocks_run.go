@@ -99,13 +99,19 @@ func packLines(lines []string, limit int) []string {
 // dispatch (escaped here; its own mrkdwn such as `code` still renders).
 func RunStatusBlocks(run RunView, text string) []slack.Block {
 	var blocks []slack.Block
+	// The first block's id finds the message again after a restart.
+	id := slack.SectionBlockOptionBlockID(blockID(run.Incident, "runstatus:"+run.ID))
 	if run.Runbook != "" || run.Status != "" {
 		head := fmt.Sprintf(":gear: Runbook *%s* (run %s) for %s: *%s*",
 			orDash(Escape(run.Runbook)), Escape(run.ID), run.Incident, orDash(Escape(run.Status)))
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(head), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(head), nil, nil, id))
 	}
 	if text != "" || len(blocks) == 0 {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(orDash(Escape(text))), nil, nil))
+		var opts []slack.SectionBlockOption
+		if len(blocks) == 0 {
+			opts = append(opts, id)
+		}
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(orDash(Escape(text))), nil, nil, opts...))
 	}
 	return blocks
 }

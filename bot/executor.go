@@ -80,6 +80,9 @@ type Executor struct {
 	unpinned map[string]string          // channel -> header ts whose pin failed
 	runMsgs  map[string]runMessage      // run id -> its progress message
 	groups   map[string]groupMembership // usergroup id -> members
+	order    runOrder                   // keeps run status messages from going backwards
+	started  time.Time                  // when this process's executor was made
+	doubts   map[uint64]bool            // effects whose last attempt may have reached Slack
 }
 
 type runMessage struct{ channel, ts string }
@@ -114,6 +117,8 @@ func NewExecutor(cfg ExecutorConfig) *Executor {
 		unpinned: map[string]string{},
 		runMsgs:  map[string]runMessage{},
 		groups:   map[string]groupMembership{},
+		started:  cfg.Now(),
+		doubts:   map[uint64]bool{},
 	}
 }
 
@@ -143,7 +148,7 @@ var effectFuncs = map[string]effectFunc{
 	dispatch.EffSlackPost:      (*Executor).post,
 	dispatch.EffSlackChecklist: (*Executor).checklist,
 	dispatch.EffSlackApproval:  (*Executor).approval,
-	dispatch.EffSlackRunStatus: (*Executor).runStatus,
+	dispatch.EffSlackRunStatus: (*Executor).runStatusInOrder,
 	dispatch.EffSlackFile:      (*Executor).file,
 	dispatch.EffSlackArchive:   (*Executor).archive,
 	dispatch.EffSlackUnarchive: (*Executor).unarchive,
@@ -159,6 +164,7 @@ func (e *Executor) Execute(ctx context.Context, eff incident.Effect, inc inciden
 		return dispatch.Outcome{}, fmt.Errorf("%w: bot cannot perform effect kind %q", dispatch.ErrPermanent, eff.Kind)
 	}
 	out, err := f(e, ctx, eff, inc)
+	e.noteOutcome(eff, err)
 	if err != nil {
 		return dispatch.Outcome{}, classify(eff, inc, err)
 	}

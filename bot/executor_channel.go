@@ -72,6 +72,8 @@ func (e *Executor) createOrAdopt(ctx context.Context, inc incident.Incident) (sl
 		if slackCode(err) != "name_taken" {
 			return slack.Channel{}, fmt.Errorf("create channel %s: %w", name, err)
 		}
+		// The purpose call reserved with the create was not made: the
+		// adoption uses it, so a retry never needs more than it reserves.
 		ch2, ours, err := e.adoptable(ctx, name, inc)
 		if err != nil || ours {
 			return ch2, err
@@ -83,7 +85,8 @@ func (e *Executor) createOrAdopt(ctx context.Context, inc incident.Incident) (sl
 // adoptable looks up the channel holding a taken name and reports whether it
 // is this incident's: created since the incident was detected, and its
 // purpose carries the marker, or tocsin created it and an interruption left
-// its purpose empty (then the marker is set now).
+// its purpose empty (then the marker is set now, with the
+// conversations.setPurpose call the caller reserved).
 func (e *Executor) adoptable(ctx context.Context, name string, inc incident.Incident) (slack.Channel, bool, error) {
 	ch, found, err := e.lookupName(ctx, name)
 	if err != nil || !found || ch.IsArchived || !createdSince(ch, inc) {
@@ -97,9 +100,6 @@ func (e *Executor) adoptable(ctx context.Context, name string, inc incident.Inci
 	}
 	self, err := e.selfID(ctx)
 	if err != nil || ch.Creator != self {
-		return slack.Channel{}, false, err
-	}
-	if err := e.wait(call{method: "conversations.setPurpose"}); err != nil {
 		return slack.Channel{}, false, err
 	}
 	if _, err := e.api.SetPurposeOfConversationContext(ctx, ch.ID, Purpose(inc)); err != nil {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -15,6 +17,12 @@ import (
 
 // maxRunMessages bounds the remembered progress messages.
 const maxRunMessages = 10000
+
+// firstStatusWaits is how many times a later status of a run waits for the
+// run's first status message before it is posted on its own.
+const firstStatusWaits = 3
+
+var errNoRunMessage = errors.New("the run's first status message is not posted yet")
 
 // runStatus posts a run's progress (Data "text"), or updates its earlier
 // progress message (Data "ts", or the one this process posted). Data
@@ -31,21 +39,37 @@ func (e *Executor) runStatus(ctx context.Context, eff incident.Effect, inc incid
 	blocks := RunStatusBlocks(run, eff.Data["text"])
 	text := truncate(Escape(cmp.Or(firstLine(eff.Data["text"]), "Runbook "+run.Runbook+": "+run.Status)), 300)
 	final := eff.Data["final"] == "1"
-	if ts := e.runMessage(run.ID, ch, eff.Data["ts"], final); ts != "" {
+	ts := e.runMessage(run.ID, ch, eff.Data["ts"], final)
+	if ts == "" && (eff.Data["follows"] == "1" || e.inDoubt(eff)) {
+		// Posted by an earlier process, or by an attempt whose answer was lost.
+		id := blockID(inc.ID, "runstatus:"+run.ID)
+		if ts, err = e.findMessage(ctx, ch, time.Time{}, func(m slack.Message) bool { return hasBlock(m.Blocks, id) }); err != nil {
+			return dispatch.Outcome{}, err
+		}
+		if ts == "" && eff.Data["follows"] == "1" && eff.Attempts < firstStatusWaits {
+			// After a restart a run's effects come due together: wait for its
+			// first message rather than post a second one beside it.
+			return dispatch.Outcome{}, dispatch.Retry(noChannelRetry, errNoRunMessage)
+		}
+	}
+	updated := false
+	if ts != "" {
 		if err := e.wait(call{method: "chat.update"}); err != nil {
 			return dispatch.Outcome{}, err
 		}
 		_, _, _, err := e.api.UpdateMessageContext(ctx, ch, ts, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
-		if slackCode(err) != "message_not_found" {
+		if slackCode(err) != "message_not_found" && err != nil {
 			return dispatch.Outcome{}, err
 		}
+		updated = err == nil
 	}
-	if err := e.wait(paced("chat.postMessage", ch)...); err != nil {
-		return dispatch.Outcome{}, err
-	}
-	ts, err := e.postBlocks(ctx, ch, "", text, blocks)
-	if err != nil {
-		return dispatch.Outcome{}, err
+	if !updated {
+		if err := e.wait(paced("chat.postMessage", ch)...); err != nil {
+			return dispatch.Outcome{}, err
+		}
+		if ts, err = e.postBlocks(ctx, ch, "", text, blocks); err != nil {
+			return dispatch.Outcome{}, err
+		}
 	}
 	if !final {
 		e.mu.Lock()

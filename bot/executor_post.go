@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -39,14 +40,17 @@ func (e *Executor) header(ctx context.Context, eff incident.Effect, inc incident
 	return dispatch.Outcome{Events: []incident.Event{e.event(inc, incident.EventHeader, map[string]string{"ts": ts})}}, nil
 }
 
-// findHeader returns the ts of this incident's pinned header, if an earlier
-// attempt posted it. A first attempt in a channel this process created
-// cannot have, and skips the lookup.
+// findHeader returns the ts of this incident's header, if an earlier
+// attempt posted it: among the channel's pins or, when that attempt was cut
+// off between the post and the pin or its answer was lost, among the
+// channel's recent messages (it is pinned now). In a channel this process
+// created, an attempt not in doubt cannot have posted it, and skips the
+// lookups.
 func (e *Executor) findHeader(ctx context.Context, eff incident.Effect, inc incident.Incident, ch string) (string, error) {
 	e.mu.Lock()
 	fresh := e.created[ch]
 	e.mu.Unlock()
-	if fresh && eff.Attempts == 0 {
+	if fresh && !e.inDoubt(eff) {
 		return "", nil
 	}
 	if err := e.wait(call{method: "pins.list"}); err != nil {
@@ -58,16 +62,15 @@ func (e *Executor) findHeader(ctx context.Context, eff incident.Effect, inc inci
 	}
 	want := blockID(inc.ID, "header")
 	for _, it := range items {
-		if it.Message == nil {
-			continue
-		}
-		for _, b := range it.Message.Blocks.BlockSet {
-			if b.ID() == want {
-				return it.Message.Timestamp, nil
-			}
+		if it.Message != nil && hasBlock(it.Message.Blocks, want) {
+			return it.Message.Timestamp, nil
 		}
 	}
-	return "", nil
+	ts, err := e.findMessage(ctx, ch, time.Time{}, func(m slack.Message) bool { return hasBlock(m.Blocks, want) })
+	if ts != "" {
+		e.pin(ctx, inc, ch, ts)
+	}
+	return ts, err
 }
 
 // pin pins the header. A failure does not fail the effect (the header
@@ -120,7 +123,7 @@ func (e *Executor) announce(ctx context.Context, eff incident.Effect, inc incide
 	if err := e.wait(paced("chat.postMessage", ch)...); err != nil {
 		return dispatch.Outcome{}, err
 	}
-	_, err := e.postBlocks(ctx, ch, "", summary(inc), AnnouncementBlocks(inc, eff.Data["text"]))
+	_, err := e.postOnce(ctx, eff, ch, "", summary(inc), AnnouncementBlocks(inc, eff.Data["text"]))
 	return dispatch.Outcome{}, err
 }
 
@@ -144,7 +147,7 @@ func (e *Executor) post(ctx context.Context, eff incident.Effect, inc incident.I
 	if err := e.wait(paced("chat.postMessage", ch)...); err != nil {
 		return dispatch.Outcome{}, err
 	}
-	_, err = e.postBlocks(ctx, ch, thread, mentions(eff.Data["mention"])+SafeMrkdwn(text), nil)
+	_, err = e.postOnce(ctx, eff, ch, thread, mentions(eff.Data["mention"])+SafeMrkdwn(text), nil)
 	return dispatch.Outcome{}, err
 }
 
@@ -178,7 +181,7 @@ func (e *Executor) checklist(ctx context.Context, eff incident.Effect, inc incid
 	if err := e.wait(paced("chat.postMessage", ch)...); err != nil {
 		return dispatch.Outcome{}, err
 	}
-	_, err = e.postBlocks(ctx, ch, "", "Checklist for "+inc.ID.String(), ChecklistBlocks(inc.ID, items))
+	_, err = e.postOnce(ctx, eff, ch, "", "Checklist for "+inc.ID.String(), ChecklistBlocks(inc.ID, items))
 	return dispatch.Outcome{}, err
 }
 
@@ -196,7 +199,7 @@ func (e *Executor) approval(ctx context.Context, eff incident.Effect, inc incide
 		return dispatch.Outcome{}, err
 	}
 	text := fmt.Sprintf("Approval needed to run %s for %s", Escape(run.Runbook), inc.ID)
-	_, err = e.postBlocks(ctx, ch, "", text, ApprovalBlocks(run))
+	_, err = e.postOnce(ctx, eff, ch, "", text, ApprovalBlocks(run))
 	return dispatch.Outcome{}, err
 }
 

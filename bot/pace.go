@@ -48,6 +48,7 @@ func DefaultRates() map[string]Rate {
 		"conversations.invite":         tier3,
 		"conversations.list":           tier3,
 		"conversations.info":           tier3,
+		"conversations.history":        tier3,
 		"chat.update":                  tier3,
 		"auth.test":                    tier3,
 		"files.getUploadURLExternal":   tier4,

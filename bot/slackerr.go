@@ -69,8 +69,8 @@ func classify(eff incident.Effect, inc incident.Incident, err error) error {
 	code := slackCode(err)
 	switch {
 	case goneCodes[code]:
-		return fmt.Errorf("%w: %s for %s: channel %s was deleted or archived outside tocsin (%s); tocsin does not unarchive or recreate it: %w",
-			dispatch.ErrPermanent, eff.Kind, inc.ID, inc.Channel.ID, code, err)
+		return fmt.Errorf("%w: %w: %s for %s: channel %s was deleted or archived outside tocsin (%s); tocsin does not unarchive or recreate it: %w",
+			dispatch.ErrPermanent, dispatch.ErrChannelGone, eff.Kind, inc.ID, inc.Channel.ID, code, err)
 	case permanentCodes[code]:
 		return fmt.Errorf("%w: %s for %s: Slack refused it: %w", dispatch.ErrPermanent, eff.Kind, inc.ID, err)
 	}

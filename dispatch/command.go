@@ -68,5 +68,8 @@ type Result struct {
 	Message  string           // a plain sentence for the requester
 	Events   []incident.Event // for timeline
 	List     []incident.Incident
-	Public   bool // the message may be shown in the channel, not only to the requester
+	// Public: the message may be shown in the channel the command was given
+	// in, not only to the requester. Results whose message is also posted in
+	// the incident channel are not Public, so that nobody reads it twice.
+	Public bool
 }

@@ -17,7 +17,7 @@ func (e *Engine) statusUpdate(ctx context.Context, tx incident.Tx, inc incident.
 	if err != nil {
 		return Result{}, err
 	}
-	msg := fmt.Sprintf(":mega: *Status update* for %s (%s, %s) from <@%s>: %s", inc.ID, inc.Severity, inc.Status, cmd.Actor, text)
+	msg := fmt.Sprintf(":mega: *Status update* for %s (%s, %s) from <@%s>: %s", inc.ID, inc.Severity, inc.Status, cmd.Actor, inert(text))
 	if err := post(tx, inc.ID, msg); err != nil {
 		return Result{}, err
 	}
@@ -40,7 +40,7 @@ func (e *Engine) severity(ctx context.Context, tx incident.Tx, inc incident.Inci
 		return Result{}, err
 	}
 	msg := fmt.Sprintf("<@%s> changed the severity of %s from %s to %s.", cmd.Actor, inc.ID, prev, inc.Severity)
-	return Result{Incident: inc, Message: msg, Public: true}, post(tx, inc.ID, msg)
+	return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
 }
 
 func (e *Engine) role(ctx context.Context, tx incident.Tx, inc incident.Incident, cmd Command) (Result, error) {
@@ -52,7 +52,7 @@ func (e *Engine) role(ctx context.Context, tx incident.Tx, inc incident.Incident
 		return Result{}, err
 	}
 	msg := fmt.Sprintf("<@%s> is now %s of %s.", cmd.User, cmd.Role, inc.ID)
-	return Result{Incident: inc, Message: msg, Public: true}, post(tx, inc.ID, msg)
+	return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
 }
 
 // note adds a note; a note about a captured Slack message that was later

@@ -34,7 +34,7 @@ func (e *Engine) declare(ctx context.Context, cmd Command) (Result, error) {
 			return err
 		}
 		res = Result{Incident: inc, Public: true,
-			Message: fmt.Sprintf("Declared %s (%s): %s. A channel is being created.", inc.ID, inc.Severity, title)}
+			Message: fmt.Sprintf("Declared %s (%s): %s. A channel is being created.", inc.ID, inc.Severity, inert(title))}
 		return e.enqueueOpen(tx, inc, pb)
 	})
 	return res, err
@@ -90,9 +90,9 @@ func transition(to incident.Status, verb string) handler {
 		}
 		msg := fmt.Sprintf("<@%s> marked %s %s.", cmd.Actor, inc.ID, verb)
 		if ev.Text != "" {
-			msg += " " + ev.Text
+			msg += " " + inert(ev.Text)
 		}
-		return Result{Incident: inc, Message: msg, Public: true}, post(tx, inc.ID, msg)
+		return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
 	}
 }
 

@@ -21,7 +21,7 @@ const (
 	EffSlackPost      = "slack.post"      // Data: text, thread (header|ts), mention
 	EffSlackChecklist = "slack.checklist" // post the playbook checklist; Data: items (one per line), playbook
 	EffSlackApproval  = "slack.approval"  // post an approval request; Data: the requested runbook event's Data
-	EffSlackRunStatus = "slack.runstatus" // post or update a runbook's progress message; Data: run, text
+	EffSlackRunStatus = "slack.runstatus" // post or update a runbook's progress message; Data: run, text, final, follows (1: the run posted a status before)
 	EffSlackFile      = "slack.file"      // upload a file; Data: name, title, content (or graph=1)
 	EffSlackArchive   = "slack.archive"   // archive the channel (after the quiet period)
 	EffSlackUnarchive = "slack.unarchive" //
@@ -52,6 +52,12 @@ type Executor interface {
 // access denied). The effect is dropped and the failure recorded on the
 // incident's timeline.
 var ErrPermanent = errors.New("permanent failure")
+
+// ErrChannelGone marks a permanent failure because the incident's channel
+// was archived or deleted outside tocsin. Besides the line on the timeline,
+// the responders are told once, where they will see it: in the
+// announcements channel, or else by the incident commander's direct message.
+var ErrChannelGone = errors.New("the incident channel was archived or deleted outside tocsin")
 
 // RetryError asks the worker to try the effect again after a delay (a rate
 // limit's Retry-After, a channel that does not exist yet).

@@ -61,6 +61,17 @@ func (e *Engine) refuse(tx incident.Tx, inc incident.Incident, runID, runbook, r
 	return Result{Incident: inc, Message: "Not run: " + reason}, err
 }
 
+// inertText escapes the three characters Slack's mrkdwn treats as markup.
+var inertText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// inert makes text the engine quotes from outside (an alarm's name, a reason
+// that repeats it, an AWS error, what a person typed) safe inside a message
+// it posts. Posted text passes bot.SafeMrkdwn, which lets the engine's own
+// <@U…> and <!subteam^S…> mentions through; quoted text must not be able to
+// write one, so an alarm named "<!subteam^S01>-cpu-high", or a status
+// update that spells the markup out, notifies nobody.
+func inert(s string) string { return inertText.Replace(s) }
+
 func clip(s string) string {
 	if len(s) > 64 {
 		return s[:64] + "…"
@@ -121,7 +132,7 @@ func (e *Engine) autoRun(tx incident.Tx, inc incident.Incident, a incident.Alarm
 		if err != nil {
 			return err
 		}
-		text := fmt.Sprintf(":robot_face: Alarm %s matched the pre-approved runbook *%s*. %s", a.Name, rb.Name, res.Message)
+		text := fmt.Sprintf(":robot_face: Alarm %s matched the pre-approved runbook *%s*. %s", inert(a.Name), rb.Name, inert(res.Message))
 		if err := post(tx, inc.ID, text); err != nil {
 			return err
 		}
@@ -164,6 +175,22 @@ func (e *Engine) approverGroups(ctx context.Context, cmd Command) []string {
 	return in
 }
 
+// rolesWhenRequested is the incident as it stood when the run was requested.
+// Approval by role (role:commander) counts only for whoever held the role
+// then: taking the role after the request, to approve it, does not work.
+func rolesWhenRequested(tx incident.Tx, id incident.ID, runID string) (incident.Incident, error) {
+	evs, err := tx.Events(id)
+	if err != nil {
+		return incident.Incident{}, err
+	}
+	for i, ev := range evs {
+		if ev.Type == incident.EventRunbook && ev.Data["run"] == runID && ev.Data["step"] == "requested" {
+			return incident.Replay(evs[:i+1])
+		}
+	}
+	return incident.Incident{}, fmt.Errorf("%w: run %q was never requested", incident.ErrInvalid, clip(runID))
+}
+
 // approve counts one approval, checked on the server from the verified
 // clicker and the stored policy; enough approvals start the run. A refused
 // click is recorded on the timeline.
@@ -176,7 +203,11 @@ func (e *Engine) approve(ctx context.Context, tx incident.Tx, inc incident.Incid
 	if r.Status != runbooks.RunAwaitingApproval {
 		return Result{Incident: inc, Message: fmt.Sprintf("Run %s is %s; there is nothing to approve.", r.ID, strings.ReplaceAll(string(r.Status), "_", " "))}, nil
 	}
-	groups := runbooks.ApproverGroups(&inc, cmd.Actor, groupsOf(ctx))
+	roles, err := rolesWhenRequested(tx, inc.ID, r.ID)
+	if err != nil {
+		return Result{}, err
+	}
+	groups := runbooks.ApproverGroups(&roles, cmd.Actor, groupsOf(ctx))
 	if err := r.Policy.Check(r.Request(), cmd.Actor, groups, now); err != nil {
 		inc, aerr := tx.Append(inc.ID, incident.Event{Type: incident.EventInfo, At: now, Actor: cmd.Actor,
 			Text: fmt.Sprintf("approval of %s (run %s) refused: %v", r.Runbook, r.ID, err), Data: map[string]string{"run": r.ID, "refused": "approval"}})
@@ -197,7 +228,7 @@ func (e *Engine) approve(ctx context.Context, tx incident.Tx, inc incident.Incid
 		return Result{}, err
 	}
 	msg := fmt.Sprintf(":white_check_mark: <@%s> approved %s (run %s). Starting it.", cmd.Actor, r.Runbook, r.ID)
-	return Result{Incident: inc, Message: msg, Public: true}, post(tx, inc.ID, msg)
+	return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
 }
 
 func (e *Engine) deny(ctx context.Context, tx incident.Tx, inc incident.Incident, cmd Command) (Result, error) {
@@ -208,7 +239,11 @@ func (e *Engine) deny(ctx context.Context, tx incident.Tx, inc incident.Incident
 	if r.Status != runbooks.RunAwaitingApproval {
 		return Result{Incident: inc, Message: fmt.Sprintf("Run %s is no longer awaiting approval.", r.ID)}, nil
 	}
-	groups := runbooks.ApproverGroups(&inc, cmd.Actor, groupsOf(ctx))
+	roles, err := rolesWhenRequested(tx, inc.ID, r.ID)
+	if err != nil {
+		return Result{}, err
+	}
+	groups := runbooks.ApproverGroups(&roles, cmd.Actor, groupsOf(ctx))
 	if err := r.Policy.Check(runbooks.Request{ExpiresAt: r.ExpiresAt}, cmd.Actor, groups, e.cfg.Now()); err != nil && cmd.Actor != r.Requester {
 		return Result{Incident: inc, Message: "Only an approver or the requester can deny this run: " + err.Error() + "."}, nil
 	}
@@ -217,7 +252,7 @@ func (e *Engine) deny(ctx context.Context, tx incident.Tx, inc incident.Incident
 		return Result{}, err
 	}
 	msg := fmt.Sprintf("<@%s> denied %s (run %s). Nothing was run.", cmd.Actor, r.Runbook, r.ID)
-	return Result{Incident: inc, Message: msg, Public: true}, post(tx, inc.ID, msg)
+	return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
 }
 
 func (e *Engine) cancelRun(ctx context.Context, tx incident.Tx, inc incident.Incident, cmd Command) (Result, error) {
@@ -239,5 +274,5 @@ func (e *Engine) cancelRun(ctx context.Context, tx incident.Tx, inc incident.Inc
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Incident: inc, Message: msg, Public: true}, post(tx, inc.ID, msg)
+	return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/runbooks"
@@ -74,7 +75,7 @@ func (x *RunExecutor) start(ctx context.Context, r *runbooks.Run) (Outcome, erro
 		}
 		reason := runbooks.Explain(err)
 		return Outcome{Events: []incident.Event{runbooks.RefusedEvent(r.ID, r.Runbook, reason, now)},
-			Then: []incident.Effect{postEffect(fmt.Sprintf(":x: %s (run %s) was refused by Systems Manager: %s", r.Runbook, r.ID, reason))}}, nil
+			Then: []incident.Effect{postEffect(fmt.Sprintf(":x: %s (run %s) was refused by Systems Manager: %s", r.Runbook, r.ID, inert(reason)))}}, nil
 	}
 	id := s.CommandID + s.ExecutionID
 	return Outcome{
@@ -104,13 +105,87 @@ func (x *RunExecutor) poll(ctx context.Context, r *runbooks.Run, eff incident.Ef
 			icon = ":x:"
 		}
 		return Outcome{Events: []incident.Event{runbooks.FinishedEvent(r.ID, r.Runbook, p, now)},
-			Then: []incident.Effect{{Kind: EffSlackRunStatus, Data: map[string]string{"run": r.ID, "final": "1",
+			Then: []incident.Effect{{Kind: EffSlackRunStatus, Data: map[string]string{"run": r.ID, "final": "1", "follows": "1",
 				"text": fmt.Sprintf("%s %s (run %s) finished: %s\n%s", icon, r.Runbook, r.ID, p.Summary(), p.Text())}}}}, nil
 	}
+	since := eff.Data[keyRunningSince]
+	if since == "" && p.Status != "Pending" {
+		since = incident.FormatTime(now)
+	}
+	next := now.Add(runbooks.NextPoll(attempt))
+	if deadline, ok := runDeadline(r, since); ok {
+		if !now.Before(deadline) {
+			return x.overdue(r, p, now)
+		}
+		if next.After(deadline) {
+			next = deadline
+		}
+	}
+	poll := map[string]string{"run": r.ID, "attempt": strconv.Itoa(attempt + 1)}
+	if since != "" {
+		poll[keyRunningSince] = since
+	}
 	return Outcome{Then: []incident.Effect{
-		{Kind: EffSlackRunStatus, Key: "runstatus:" + r.ID, Data: map[string]string{"run": r.ID, "text": fmt.Sprintf(":gear: %s (run %s): %s", r.Runbook, r.ID, p.Summary())}},
-		{Kind: EffSSMPoll, NotBefore: now.Add(runbooks.NextPoll(attempt)), Data: map[string]string{"run": r.ID, "attempt": strconv.Itoa(attempt + 1)}},
+		{Kind: EffSlackRunStatus, Key: "runstatus:" + r.ID, Data: map[string]string{"run": r.ID, "follows": "1", "text": fmt.Sprintf(":gear: %s (run %s): %s", r.Runbook, r.ID, p.Summary())}},
+		{Kind: EffSSMPoll, NotBefore: next, Data: poll},
 	}}, nil
+}
+
+// keyRunningSince is the poll effects' Data key for when a poll first saw
+// the command past Pending (RFC 3339).
+const keyRunningSince = "running_since"
+
+// SSM's defaults for a command's delivery timeout (TimeoutSeconds) and for
+// the executionTimeout parameter of AWS-RunShellScript and its kin.
+const (
+	ssmDeliveryTimeout  = time.Hour
+	ssmExecutionTimeout = time.Hour
+)
+
+// runDeadline is when tocsin stops waiting for a command: its execution
+// timeout after a poll first saw it running (or, while it is still pending,
+// its delivery and execution timeouts after it was sent), plus a grace as
+// long as the execution timeout (at least 5 s, at most 5 min) for SSM to
+// report the end. SSM itself ends a command at its timeout; one still "in
+// progress" after that is stuck (an agent that died, a lost report), and
+// polling it forever would keep the run "running" for good. Automations set
+// their own step timeouts and have no bound here.
+func runDeadline(r *runbooks.Run, runningSince string) (time.Time, bool) {
+	if r.Plan.Kind != runbooks.KindCommand || r.StartedAt.IsZero() {
+		return time.Time{}, false
+	}
+	exec := ssmExecutionTimeout
+	if v := r.Plan.Parameters["executionTimeout"]; len(v) == 1 {
+		if n, err := strconv.Atoi(v[0]); err == nil && n > 0 {
+			exec = time.Duration(n) * time.Second
+		}
+	}
+	grace := min(max(exec, 5*time.Second), 5*time.Minute)
+	if t, err := time.Parse(time.RFC3339Nano, runningSince); err == nil {
+		return t.Add(exec + grace), true
+	}
+	delivery := ssmDeliveryTimeout
+	if r.Plan.TimeoutSeconds > 0 {
+		delivery = time.Duration(r.Plan.TimeoutSeconds) * time.Second
+	}
+	return r.StartedAt.Add(delivery + exec + grace), true
+}
+
+// overdue ends a run that outlived runDeadline: it is recorded as failed,
+// SSM is asked to cancel it, and the channel is told that it may still be
+// running on the instance.
+func (x *RunExecutor) overdue(r *runbooks.Run, p runbooks.Progress, now time.Time) (Outcome, error) {
+	p.Detail = fmt.Sprintf("tocsin stopped waiting: still %s %s after it was sent, past its timeout; it asked Systems Manager to cancel it",
+		p.Status, now.Sub(r.StartedAt).Round(time.Second))
+	return Outcome{
+		Events: []incident.Event{runbooks.FinishedEvent(r.ID, r.Runbook, p, now)},
+		Then: []incident.Effect{
+			{Kind: EffSSMCancel, Data: map[string]string{"run": r.ID}},
+			{Kind: EffSlackRunStatus, Data: map[string]string{"run": r.ID, "final": "1", "follows": "1", "text": fmt.Sprintf(
+				":x: %s (run %s) did not finish within its timeout: %s. tocsin asked Systems Manager to cancel it; check the instance before running it again.\n%s",
+				r.Runbook, r.ID, p.Summary(), p.Text())}},
+		},
+	}, nil
 }
 
 // classify turns SSM errors into worker decisions: transient ones are

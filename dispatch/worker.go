@@ -34,6 +34,10 @@ type Worker struct {
 
 	mu       sync.Mutex
 	inflight map[uint64]bool
+	// settled are the effects performed (or rescheduled) since the outbox
+	// was last read: a read that began before one was completed may still
+	// list it, and must not perform it again.
+	settled map[uint64]bool
 }
 
 // Run performs effects until ctx ends, then waits for the ones in flight.
@@ -51,6 +55,9 @@ func (w *Worker) Run(ctx context.Context) error {
 		case <-t.C:
 		case <-w.Engine.Wake():
 		}
+		w.mu.Lock()
+		clear(w.settled) // what settles from here on may still be in this read
+		w.mu.Unlock()
 		due, err := w.Outbox.Due(w.Engine.cfg.Now(), 256)
 		if err != nil {
 			w.Engine.log.Error("read outbox", "err", err)
@@ -87,7 +94,7 @@ func (w *Worker) defaults() {
 	}
 	w.mu.Lock()
 	if w.inflight == nil {
-		w.inflight = map[uint64]bool{}
+		w.inflight, w.settled = map[uint64]bool{}, map[uint64]bool{}
 	}
 	w.mu.Unlock()
 }
@@ -95,7 +102,7 @@ func (w *Worker) defaults() {
 func (w *Worker) claim(id uint64) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.inflight[id] {
+	if w.inflight[id] || w.settled[id] {
 		return false
 	}
 	w.inflight[id] = true
@@ -105,6 +112,7 @@ func (w *Worker) claim(id uint64) bool {
 func (w *Worker) release(id uint64) {
 	w.mu.Lock()
 	delete(w.inflight, id)
+	w.settled[id] = true
 	w.mu.Unlock()
 }
 
@@ -205,8 +213,15 @@ func (w *Worker) giveUp(ctx context.Context, eff incident.Effect, err error) {
 	e.log.Error("effect failed permanently", "kind", eff.Kind, "incident", eff.Incident, "err", err)
 	uerr := e.update(ctx, func(tx incident.Tx) error {
 		if eff.Incident != 0 {
+			data := map[string]string{"effect": eff.Kind}
+			if errors.Is(err, ErrChannelGone) {
+				if err := w.tellChannelGone(tx, eff.Incident); err != nil {
+					return err
+				}
+				data[channelGoneKey] = "true"
+			}
 			_, aerr := tx.Append(eff.Incident, incident.Event{Type: incident.EventInfo, At: e.cfg.Now(), Actor: "tocsin",
-				Text: fmt.Sprintf("tocsin could not %s: %v", describe(eff.Kind), err), Data: map[string]string{"effect": eff.Kind}})
+				Text: fmt.Sprintf("tocsin could not %s: %v", describe(eff.Kind), err), Data: data})
 			if aerr != nil {
 				return aerr
 			}
@@ -216,6 +231,39 @@ func (w *Worker) giveUp(ctx context.Context, eff incident.Effect, err error) {
 	if uerr != nil {
 		e.log.Error("record permanent failure", "kind", eff.Kind, "err", uerr)
 	}
+}
+
+// channelGoneKey marks the timeline line of a failure caused by a lost
+// channel, so that the responders are told only once.
+const channelGoneKey = "channel_gone"
+
+// tellChannelGone tells the responders, the first time, that the incident's
+// channel is gone: in the announcements channel, or else in a direct
+// message to the commander. With neither, the timeline line is all.
+func (w *Worker) tellChannelGone(tx incident.Tx, id incident.ID) error {
+	evs, err := tx.Events(id)
+	if err != nil {
+		return err
+	}
+	for _, ev := range evs {
+		if ev.Type == incident.EventInfo && ev.Datum(channelGoneKey) != "" {
+			return nil
+		}
+	}
+	inc, err := tx.Incident(id)
+	if err != nil {
+		return err
+	}
+	to := w.Engine.cfg.Announce
+	if to == "" {
+		to = inc.RoleHolder(incident.RoleCommander)
+	}
+	if to == "" {
+		return nil
+	}
+	return tx.Enqueue(incident.Effect{Kind: EffSlackAnnounce, Incident: id, Data: map[string]string{"channel": to,
+		"text": ":warning: tocsin can no longer post in this incident's channel: it was archived or deleted outside tocsin. " +
+			"Unarchive it to get updates there again; until then the timeline on the dashboard has every event."}})
 }
 
 func describe(kind string) string {

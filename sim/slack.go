@@ -59,6 +59,7 @@ type Slack struct {
 	faults  map[string][]SlackFault
 	limited map[string]int
 	buckets map[string]*slackBucket
+	hooks   map[string]func(SlackCall) // see OnCall
 }
 
 // NewSlack returns a stand-in listening on a local port; it serves once Start is called.

@@ -136,7 +136,9 @@ func (s *Slack) slackServe(rt slackRoute) http.HandlerFunc {
 				return
 			}
 		}
-		slackWrite(w, s.slackAnswer(rt, q))
+		rep := s.slackAnswer(rt, q)
+		s.slackHook(q, rep)
+		slackWrite(w, rep)
 	}
 }
 

@@ -61,6 +61,7 @@ type SSM struct {
 	commands    []*ssmCommand
 	automations []*ssmAutomation
 	tokens      map[string]*ssmAutomation // ClientToken -> execution
+	hooks       map[string]func(SSMCall)  // see OnCall
 }
 
 // ssmError is an API error as written on the wire.
@@ -162,6 +163,7 @@ func (s *SSM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.calls = append(s.calls, call)
 	s.mu.Unlock()
+	s.ssmHook(call)
 
 	ssmWrite(w, out, apiErr)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"net/url"
 )
@@ -43,6 +44,11 @@ func postLogin(cfg Config) http.HandlerFunc {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+		var tooBig *http.MaxBytesError
+		if err := r.ParseForm(); errors.As(err, &tooBig) {
+			renderError(w, cfg.Logger, http.StatusRequestEntityTooLarge, "The sign-in form was too large.", false)
+			return
+		}
 		if !tokenMatches(r.PostFormValue("token"), cfg.Token) {
 			cfg.Logger.Info("dashboard sign-in refused", "remote", r.RemoteAddr)
 			v := loginView{Error: "That token is not right."}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tocsin-dev/tocsin/sim"
+)
+
+// stormPlaybook groups the storm's alarms by their Service dimension.
+const stormPlaybook = `name: storm
+description: The storm benchmark's alarms, one incident per service.
+match: {namespace: ` + stormNamespace + `}
+service: "{{dimension:Service}}"
+group_by: service
+owner: S00ONCALL
+severity: {default: sev2}
+`
+
+// bench is one run of the storm.
+type bench struct {
+	opts options
+	dir  string
+	log  io.Writer
+}
+
+func (b *bench) logf(format string, args ...any) {
+	fmt.Fprintf(b.log, "storm: "+format+"\n", args...)
+}
+
+// run prepares everything, sends the storm, waits for the Slack work to
+// finish, checks and measures.
+func (b *bench) run(ctx context.Context) (*Report, error) {
+	b.logf("building tocsin")
+	bin, err := buildTocsin(ctx, b.dir)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	f, err := newFeed(b.dir, now)
+	if err != nil {
+		return nil, err
+	}
+	p := newPlan(b.opts, now)
+	b.logf("signing %d notifications (before the clock starts)", len(p.messages))
+	if err := f.signAll(p.messages, now); err != nil {
+		return nil, err
+	}
+	token := "xoxb-storm-" + rand.Text()
+	sl := sim.NewSlack(sim.SlackOptions{BotToken: token, RateLimits: true, Latency: b.opts.latency,
+		Users:      []sim.SlackUser{{ID: "U0ONCALL1", Name: "ana"}, {ID: "U0ONCALL2", Name: "bo"}},
+		UserGroups: map[string][]string{"S00ONCALL": {"U0ONCALL1", "U0ONCALL2"}}})
+	sl.Start()
+	defer sl.Close()
+	aws := httptest.NewServer(&sim.AWS{SSM: sim.NewSSM(sim.SSMOptions{}), CloudWatch: sim.NewCloudWatch(sim.CloudWatchOptions{})})
+	defer aws.Close()
+	env, err := b.env(f, token, sl.URL(), aws.URL)
+	if err != nil {
+		return nil, err
+	}
+	c, err := startChild(ctx, bin, env, filepath.Join(b.dir, "tocsin.log"))
+	if err != nil {
+		return nil, err
+	}
+	defer c.stop()
+	return b.measure(ctx, c, sl, p)
+}
+
+// env is tocsin's whole configuration.
+func (b *bench) env(f *feed, slackToken, slackURL, awsURL string) (map[string]string, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	pbDir := filepath.Join(b.dir, "playbooks")
+	if err := os.MkdirAll(pbDir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(pbDir, "storm.yaml"), []byte(stormPlaybook), 0o600); err != nil {
+		return nil, err
+	}
+	return map[string]string{
+		"TOCSIN_ADDR": addr, "TOCSIN_DB": filepath.Join(b.dir, "storm.db"), "TOCSIN_API_TOKEN": "storm-" + rand.Text(),
+		"TOCSIN_SNS_TOPIC_ARNS": stormTopic, "TOCSIN_SNS_CERT_DIR": f.certDir, "TOCSIN_PLAYBOOKS": pbDir,
+		"SLACK_BOT_TOKEN": slackToken, "SLACK_SIGNING_SECRET": "storm-" + rand.Text(), "SLACK_API_URL": slackURL,
+		"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": awsURL,
+		"AWS_ACCESS_KEY_ID": "AKIASTORMBENCH000000", "AWS_SECRET_ACCESS_KEY": "storm-" + rand.Text(),
+		"TOCSIN_LOG_LEVEL": "warn",
+	}, nil
+}
+
+// measure sends the storm against the running child and gathers the report.
+func (b *bench) measure(ctx context.Context, c *child, sl *sim.Slack, p *plan) (*Report, error) {
+	a := api{base: c.base, token: c.token, client: &http.Client{Timeout: time.Minute}}
+	sampling, stopSampling := context.WithCancel(ctx)
+	defer stopSampling()
+	heap := sampleHeap(sampling, c.base)
+	b.logf("sending %d notifications over %s (%d distinct, %d alarms, %d services)",
+		len(p.deliveries), b.opts.duration, len(p.messages), b.opts.alarms, b.opts.services)
+	s := send(ctx, c.base, p, b.opts.workers)
+	b.logf("storm sent in %s; waiting for tocsin's Slack work (at most %s)", s.elapsed.Round(time.Millisecond), b.opts.drain)
+	dr := waitDrain(ctx, a, sl, b.opts, b.log)
+	rss, rssErr := c.peakRSS()
+	views, err := a.views()
+	if err != nil {
+		return nil, fmt.Errorf("read incidents back: %w", err)
+	}
+	stopSampling()
+	r := &Report{When: time.Now().UTC(), Workload: workloadOf(b.opts, p), Drain: dr, PeakRSS: rss}
+	r.PeakHeap, r.HeapSamples = heap.result()
+	if rssErr != nil {
+		b.logf("peak RSS unavailable: %v", rssErr)
+	}
+	r.Ack = ackReport(s)
+	r.Check = check(p, s, views)
+	r.Slack = slackReport(sl, p, s, views)
+	if err := c.stop(); err != nil {
+		b.logf("%v", err)
+	}
+	r.LogLines = c.logLines()
+	r.Store, err = storeReport(c.db, r.Check.TimelineEvents)
+	if err != nil {
+		return nil, err
+	}
+	if !r.Check.OK {
+		b.logf("correctness check failed; last lines of tocsin's log:\n%s", c.tail(20))
+	}
+	return r, nil
+}

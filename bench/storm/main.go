@@ -1,0 +1,153 @@
+// Command storm is tocsin's alarm-storm benchmark (issue "Performance under
+// an alarm storm"). It floods a real tocsin with signed CloudWatch alarm
+// notifications over SNS's HTTP protocol and reports how fast they are
+// acknowledged, how soon each incident gets its Slack channel and pinned
+// header, how many Slack calls that costs, how much memory and disk tocsin
+// uses, and whether every acknowledged notification is on a timeline
+// exactly once.
+//
+//	go run ./bench/storm            # the default storm, as a table
+//	go run ./bench/storm -json      # the same, as JSON
+//	go run ./bench/storm -h         # every number of the workload is a flag
+//
+// tocsin's wiring lives in package main, which cannot be imported, so storm
+// builds the tocsin binary (go build, from the module root) and runs it as a
+// child process. This is deliberate: the memory reported (peak RSS from the
+// child's /proc/<pid>/status VmHWM, peak heap from its own /metrics) is
+// tocsin's alone, not the load generator's, and tocsin runs exactly as it is
+// deployed, configured by environment variables. The Slack stand-in
+// (sim.Slack, enforcing Slack's per-method rate limits, with added latency)
+// and the AWS stand-in (sim.AWS: SSM and CloudWatch) run in this process;
+// everything listens on 127.0.0.1.
+//
+// The load is open loop: each notification has a fixed send time, a pool of
+// workers sends them, and latency is measured from the scheduled time, so a
+// slow server shows up as latency instead of silently lowering the rate.
+// Bodies are signed (RSA-2048, SignatureVersion 2) before the clock starts:
+// signing is SNS's cost, not tocsin's. Note that the generator shares the
+// machine's cores with tocsin.
+//
+// storm exits with status 1 if the correctness check fails: a refused (4xx)
+// notification, an acknowledged MessageId missing from the timelines or on
+// them twice, or not exactly one incident per service.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// options are the workload and the measurement's bounds; every one is a flag.
+type options struct {
+	notifications int
+	alarms        int
+	services      int
+	duration      time.Duration
+	dupFraction   float64
+	flapFraction  float64
+	workers       int
+	latency       time.Duration
+	drain         time.Duration
+	quiet         time.Duration
+	seed          int64
+	json          bool
+	keep          bool
+}
+
+func parseOptions(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("storm", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&o.notifications, "n", 20000, "notifications to send, redeliveries included")
+	fs.IntVar(&o.alarms, "alarms", 1000, "distinct CloudWatch alarms")
+	fs.IntVar(&o.services, "services", 10, "services the alarms belong to (one incident each)")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "time over which the notifications are sent")
+	fs.Float64Var(&o.dupFraction, "dup", 0.05, "fraction of deliveries that re-send an earlier MessageId")
+	fs.Float64Var(&o.flapFraction, "flap", 0.2, "fraction of alarms that alternate ALARM and OK")
+	fs.IntVar(&o.workers, "workers", 256, "concurrent senders (connections)")
+	fs.DurationVar(&o.latency, "latency", 100*time.Millisecond, "latency the Slack stand-in adds to every call")
+	fs.DurationVar(&o.drain, "drain", 3*time.Minute, "longest wait after the storm for tocsin's Slack work to finish")
+	fs.DurationVar(&o.quiet, "quiet", 5*time.Second, "Slack silence that, with every header pinned, counts as drained")
+	fs.Int64Var(&o.seed, "seed", 1, "seed of the workload's randomness")
+	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binary, store, logs)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	return o, o.validate()
+}
+
+func (o options) validate() error {
+	var errs []error
+	if o.notifications < 1 || o.alarms < 1 || o.services < 1 || o.workers < 1 {
+		errs = append(errs, errors.New("-n, -alarms, -services and -workers must be positive"))
+	}
+	if o.alarms < o.services {
+		errs = append(errs, errors.New("-alarms must be at least -services"))
+	}
+	if o.dupFraction < 0 || o.dupFraction >= 1 || o.flapFraction < 0 || o.flapFraction > 1 {
+		errs = append(errs, errors.New("-dup must be in [0,1) and -flap in [0,1]"))
+	}
+	if distinct(o) < o.alarms {
+		errs = append(errs, fmt.Errorf("-n with -dup leaves %d distinct notifications, fewer than -alarms", distinct(o)))
+	}
+	if o.duration <= 0 || o.drain <= 0 || o.quiet <= 0 {
+		errs = append(errs, errors.New("-duration, -drain and -quiet must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// distinct is how many different MessageIds the storm sends.
+func distinct(o options) int {
+	return o.notifications - int(float64(o.notifications)*o.dupFraction+0.5)
+}
+
+// errCheckFailed reports a failed correctness check (after the report).
+var errCheckFailed = errors.New("correctness check failed")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "storm:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// run is the whole benchmark.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseOptions(args, stderr)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "tocsin-storm-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		fmt.Fprintln(stderr, "storm: keeping", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	b := &bench{opts: o, dir: dir, log: stderr}
+	rep, err := b.run(ctx)
+	if err != nil {
+		return err
+	}
+	if err := rep.write(stdout, o.json); err != nil {
+		return err
+	}
+	if !rep.Check.OK {
+		return errCheckFailed
+	}
+	return nil
+}

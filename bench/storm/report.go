@@ -1,0 +1,188 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"runtime"
+	"slices"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tocsin-dev/tocsin/store"
+)
+
+// Report is everything storm measured.
+type Report struct {
+	When        time.Time `json:"when"`
+	Workload    Workload  `json:"workload"`
+	Ack         Ack       `json:"ack"`
+	Slack       Slack     `json:"slack"`
+	Drain       drain     `json:"drain"`
+	PeakHeap    int64     `json:"peak_heap_inuse_bytes"`
+	HeapSamples int       `json:"heap_samples"`
+	PeakRSS     int64     `json:"peak_rss_bytes"`
+	Store       Store     `json:"store"`
+	LogLines    int       `json:"tocsin_log_lines_warn_or_worse"`
+	Check       Check     `json:"check"`
+}
+
+// Workload is what was sent.
+type Workload struct {
+	Notifications int           `json:"notifications"`
+	Distinct      int           `json:"distinct_message_ids"`
+	Redeliveries  int           `json:"redeliveries"`
+	Alarms        int           `json:"alarms"`
+	Services      int           `json:"services"`
+	Duration      time.Duration `json:"duration_ns"`
+	OfferedRate   float64       `json:"offered_per_second"`
+	Workers       int           `json:"workers"`
+	SlackLatency  time.Duration `json:"slack_latency_ns"`
+	CPUs          int           `json:"cpus"`
+}
+
+func workloadOf(o options, p *plan) Workload {
+	return Workload{Notifications: len(p.deliveries), Distinct: len(p.messages), Redeliveries: len(p.deliveries) - len(p.messages),
+		Alarms: o.alarms, Services: o.services, Duration: o.duration, Workers: o.workers, SlackLatency: o.latency,
+		OfferedRate: float64(len(p.deliveries)) / o.duration.Seconds(), CPUs: runtime.NumCPU()}
+}
+
+// Ack is how POST /sns answered.
+type Ack struct {
+	Acknowledged int         `json:"acknowledged"`
+	PerSecond    float64     `json:"acknowledged_per_second"`
+	Elapsed      float64     `json:"elapsed_seconds"`
+	Latency      dist        `json:"latency_ms"`
+	Statuses     map[int]int `json:"statuses"`
+}
+
+func ackReport(s *storm) Ack {
+	lat := s.ackLatencies()
+	return Ack{Acknowledged: len(lat), PerSecond: float64(len(lat)) / s.elapsed.Seconds(),
+		Elapsed: s.elapsed.Seconds(), Latency: newDist(lat), Statuses: s.statuses()}
+}
+
+// Store is the bbolt file after tocsin shut down.
+type Store struct {
+	FileBytes      int64   `json:"file_bytes"`
+	DiskBytes      int64   `json:"allocated_on_disk_bytes"`
+	UsedBytes      int64   `json:"bbolt_high_water_bytes"`
+	PerEventFile   float64 `json:"file_bytes_per_timeline_event"`
+	PerEventUsed   float64 `json:"used_bytes_per_timeline_event"`
+	OutboxLeftover int     `json:"outbox_effects_left"`
+	// OutboxByKind counts the effects left by kind and coalescing key.
+	OutboxByKind map[string]int `json:"outbox_effects_left_by_kind,omitempty"`
+}
+
+// storeReport opens the file read-only once tocsin has closed it.
+func storeReport(path string, events int) (Store, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return Store{}, err
+	}
+	s := Store{FileBytes: fi.Size()}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		s.DiskBytes = st.Blocks * 512
+	}
+	db, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		return s, err
+	}
+	defer db.Close()
+	s.UsedBytes, s.OutboxLeftover = db.Size(), db.Pending()
+	left, err := db.Due(time.Now().Add(100*365*24*time.Hour), s.OutboxLeftover)
+	if err != nil {
+		return s, err
+	}
+	for _, e := range left {
+		if s.OutboxByKind == nil {
+			s.OutboxByKind = map[string]int{}
+		}
+		s.OutboxByKind[e.Kind]++
+	}
+	if events > 0 {
+		s.PerEventFile = float64(s.FileBytes) / float64(events)
+		s.PerEventUsed = float64(s.UsedBytes) / float64(events)
+	}
+	return s, nil
+}
+
+// dist summarises durations, in milliseconds.
+type dist struct {
+	N   int     `json:"n"`
+	Min float64 `json:"min"`
+	P50 float64 `json:"p50"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+func newDist(ds []time.Duration) dist {
+	if len(ds) == 0 {
+		return dist{}
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	at := func(q float64) float64 {
+		i := int(math.Ceil(q*float64(len(s)))) - 1
+		return float64(s[max(0, i)]) / float64(time.Millisecond)
+	}
+	return dist{N: len(s), Min: at(0), P50: at(0.50), P99: at(0.99), Max: at(1)}
+}
+
+func (d dist) String() string {
+	return fmt.Sprintf("min %s  p50 %s  p99 %s  max %s  (n=%d)", ms(d.Min), ms(d.P50), ms(d.P99), ms(d.Max), d.N)
+}
+
+func ms(v float64) string {
+	if v >= 1000 {
+		return fmt.Sprintf("%.2f s", v/1000)
+	}
+	return fmt.Sprintf("%.1f ms", v)
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+func (r *Report) write(w io.Writer, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	t := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	row := func(k, format string, args ...any) { fmt.Fprintf(t, "%s\t"+format+"\n", append([]any{k}, args...)...) }
+	wl := r.Workload
+	row("workload", "%d notifications (%d distinct, %d redeliveries), %d alarms, %d services, over %s (%.0f/s offered), %d workers, %d CPUs",
+		wl.Notifications, wl.Distinct, wl.Redeliveries, wl.Alarms, wl.Services, wl.Duration, wl.OfferedRate, wl.Workers, wl.CPUs)
+	row("acknowledged", "%d in %.2f s = %.0f/s   statuses %v", r.Ack.Acknowledged, r.Ack.Elapsed, r.Ack.PerSecond, r.Ack.Statuses)
+	row("ack latency", "%s", r.Ack.Latency)
+	row("first ALARM → channel", "%s   (Slack stand-in latency %s per call)", r.Slack.ToChannel, wl.SlackLatency)
+	row("first ALARM → pinned header", "%s", r.Slack.ToHeader)
+	row("Slack calls", "%d = %.1f per incident: %.1f to set up, %.1f chat.update; the last %s after the start",
+		r.Slack.Calls, r.Slack.PerIncident, r.Slack.SetupPerIn, r.Slack.UpdatesPerIn, r.Slack.LastCall.Round(time.Millisecond))
+	row("Slack calls by method", "%v", r.Slack.ByMethod)
+	row("Slack 429s", "%d %v", r.Slack.Limited429, r.Slack.RateLimited)
+	row("Slack failed calls", "%v", r.Slack.Failed)
+	row("drained", "%v after %s (outbox effects left at shutdown: %d %v)", r.Drain.Drained, r.Drain.Waited.Round(time.Millisecond), r.Store.OutboxLeftover, r.Store.OutboxByKind)
+	row("peak heap in use", "%s (%d samples)", mib(r.PeakHeap), r.HeapSamples)
+	row("peak RSS (VmHWM)", "%s", mib(r.PeakRSS))
+	row("store", "file %s (%s allocated), bbolt used %s; %.0f B/event of file, %.0f B/event used, %d timeline events",
+		mib(r.Store.FileBytes), mib(r.Store.DiskBytes), mib(r.Store.UsedBytes), r.Store.PerEventFile, r.Store.PerEventUsed, r.Check.TimelineEvents)
+	c := r.Check
+	row("check", "%s: %d incidents (want %d); %d acknowledged MessageIds, %d on timelines, %d missing, %d twice, %d unknown; %d 4xx, %d other not acknowledged",
+		verdict(c.OK), c.Incidents, c.WantIncidents, c.Acknowledged, c.OnTimeline, c.Missing, c.Duplicated, c.Unknown, c.Refused4xx, c.NotAcked)
+	for _, p := range c.Problems {
+		row("", "problem: %s", p)
+	}
+	row("tocsin log", "%d lines at warn or worse", r.LogLines)
+	return t.Flush()
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/sim"
+)
+
+// TestSecurity_SecretsNeverLeak runs a full flow with distinctive secrets —
+// alarm, channel, ack, note, runbook request, approval, SSM run to the end —
+// with a Slack 500, an SSM throttle, refused Slack and API requests and a
+// failed sign-in on the way, so that error paths log too. No configured
+// secret appears in the logs (debug level), the API's timeline, the review,
+// the dashboard, /metrics, anything posted to Slack, or the store file.
+// (Config.LogValue, bot's TestConfig_LogValue and
+// TestHandlers_ResponseURLNotLogged, and intake's
+// TestVerifier_CheckURL_redactsQuery cover the redaction helpers.)
+func TestSecurity_SecretsNeverLeak(t *testing.T) {
+	const page = "https://pager.example/hooks/sec-page-3c9d0e1f7a"
+	s := startSecStack(t, "TOCSIN_PAGE_WEBHOOK", page)
+	secrets := map[string]string{"SLACK_BOT_TOKEN": secBotToken, "SLACK_SIGNING_SECRET": secSigning,
+		"TOCSIN_API_TOKEN": secAPIToken, "AWS_SECRET_ACCESS_KEY": secAWSSecret, "AWS_ACCESS_KEY_ID": secAWSKeyID,
+		"TOCSIN_PAGE_WEBHOOK": page}
+	s.sl.FailNext("chat.postMessage", 1, sim.SlackFault{Status: 500})
+	s.ssm.FailNext("GetCommandInvocation", 3, "ThrottlingException", 400)
+	ch := s.openIncident(t, "m-secret", "api-5xx", "API errors", "api")
+	for _, text := range []string{"ack", "note rolling back the deploy", "runbook restart-unit unit=app.service"} {
+		if code, body := s.slash(t, secRequester, ch, text, "flow"); code != 200 {
+			t.Fatalf("%s: %d %s", text, code, body)
+		}
+	}
+	runID, blockID := approvalButton(t, s, ch)
+	if code, _, _ := s.signedPost(t, "/slack/interactions", s.clickForm(secApprover, ch, "tocsin_approve", blockID, runID, "flow"), secSigning, time.Now()); code != 200 {
+		t.Fatalf("approval: %d", code)
+	}
+	waitFor(t, "the run to finish", func() bool {
+		return len(s.events(t, func(e incident.Event) bool { return e.Data["step"] == "finished" })) == 1
+	})
+	// Refusals and failures that log.
+	s.signedPost(t, "/slack/commands", s.slashForm(secRequester, ch, "ack", "x"), "wrong-secret", time.Now())
+	get(t, s.base+"/api/incidents", "wrong-"+secAPIToken)
+	http.PostForm(s.base+"/login", url.Values{"token": {secAPIToken + "x"}})
+	s.slash(t, secRequester, ch, "runbook restart-unit unit=$(reboot)", "flow")
+	waitFor(t, "every reply", func() bool { return len(s.replies("flow")) >= 5 })
+
+	places := map[string]string{}
+	_, places["API timeline"] = get(t, s.base+"/api/incidents/INC-1", secAPIToken)
+	_, places["API list"] = get(t, s.base+"/api/incidents", secAPIToken)
+	_, places["review.md"] = get(t, s.base+"/api/incidents/INC-1/review.md", secAPIToken)
+	_, places["metrics"] = get(t, s.base+"/metrics", "")
+	_, _, places["dashboard"] = rawGet(t, strings.TrimPrefix(s.base, "http://"), "/incidents/INC-1", secSession(t, s.base))
+	var slack strings.Builder
+	for _, c := range s.sl.Channels() {
+		slack.WriteString(c.Topic + c.Purpose)
+		for _, m := range s.sl.Messages(c.ID) {
+			slack.WriteString(m.Text + string(m.Blocks))
+		}
+	}
+	for _, e := range s.sl.Ephemerals() {
+		slack.WriteString(e.Text + string(e.Blocks))
+	}
+	for _, p := range s.sl.ResponseURLPosts() {
+		slack.WriteString(string(p.Body))
+	}
+	for _, c := range s.sl.Calls() {
+		for k, v := range c.Params {
+			slack.WriteString(k + "=" + v + "\n")
+		}
+	}
+	places["Slack"] = slack.String()
+	var ssmIn strings.Builder
+	for _, c := range s.ssm.Commands() {
+		ssmIn.WriteString(c.Comment + strings.Join(c.Parameters["commands"], " "))
+	}
+	places["SSM"] = ssmIn.String()
+	if err := s.stop(); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	places["logs"] = s.logs.String()
+	db, err := os.ReadFile(s.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	places["store file"] = string(db)
+
+	for where, text := range places {
+		if text == "" {
+			t.Errorf("%s: nothing captured", where)
+		}
+		for name, secret := range secrets {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s appears in the %s", name, where)
+			}
+		}
+	}
+	for _, want := range []string{`"slack_bot_token":"set"`, "refused Slack request", "dashboard sign-in refused",
+		`"kind":"ssm.poll"`, "slack server error: 500"} {
+		if !strings.Contains(places["logs"], want) {
+			t.Errorf("the logs lack %q: the flow did not take the paths it should have", want)
+		}
+	}
+}
