@@ -150,6 +150,21 @@ func (db *DB) Retry(ctx context.Context, effectID uint64, notBefore time.Time, e
 		if err := json.Unmarshal(v, &e); err != nil {
 			return fmt.Errorf("decode outbox entry %d: %w", effectID, err)
 		}
+		if e.Key != "" {
+			// The worker freed the key when it started (Unkey). A deferred
+			// effect takes it back, so later changes coalesce into it again;
+			// if a newer effect took the key meanwhile, that one renders the
+			// newest state and this one is dropped.
+			keys := itx.(*Tx).tx.Bucket(bucketOutboxKeys)
+			switch holder := keys.Get([]byte(e.Key)); {
+			case holder == nil:
+				if err := keys.Put([]byte(e.Key), itob(effectID)); err != nil {
+					return err
+				}
+			case btoi(holder) != effectID:
+				return b.Delete(itob(effectID))
+			}
+		}
 		e.Attempts++
 		e.NotBefore, e.LastError = notBefore, errText
 		return putEffect(b, e)

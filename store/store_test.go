@@ -143,52 +143,6 @@ func TestDB_Indexes(t *testing.T) {
 	}
 }
 
-func TestDB_Outbox(t *testing.T) {
-	db, _ := MustOpenDB(t)
-	ctx := context.Background()
-	err := db.Update(ctx, func(tx incident.Tx) error {
-		for i := 0; i < 5; i++ { // a storm of header refreshes coalesces into one
-			if err := tx.Enqueue(incident.Effect{Kind: "slack.update", Incident: 1, Key: "update:1"}); err != nil {
-				return err
-			}
-		}
-		tx.Enqueue(incident.Effect{Kind: "escalate", Incident: 1, NotBefore: t0.Add(5 * time.Minute)})
-		return tx.Enqueue(incident.Effect{Kind: "escalate", Incident: 1, NotBefore: t0.Add(10 * time.Minute)})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	due, _ := db.Due(t0, 10)
-	if len(due) != 1 || due[0].Kind != "slack.update" {
-		t.Fatalf("due now = %+v, want the one coalesced update", due)
-	}
-	if err := db.Retry(ctx, due[0].ID, t0.Add(time.Second), "ratelimited"); err != nil {
-		t.Fatal(err)
-	}
-	if due, _ := db.Due(t0, 10); len(due) != 0 {
-		t.Errorf("retried effect due before its time: %+v", due)
-	}
-	due, _ = db.Due(t0.Add(6*time.Minute), 10)
-	if len(due) != 2 || due[0].Attempts != 1 || due[0].LastError != "ratelimited" {
-		t.Fatalf("due later = %+v", due)
-	}
-	db.Update(ctx, func(tx incident.Tx) error {
-		if n, err := tx.Cancel(1, "escalate"); n != 2 || err != nil {
-			t.Errorf("Cancel = %d, %v; want 2", n, err)
-		}
-		return tx.Complete(due[0].ID)
-	})
-	if db.Pending() != 0 {
-		t.Errorf("pending = %d after complete and cancel", db.Pending())
-	}
-	db.Update(ctx, func(tx incident.Tx) error { // the key is free again
-		return tx.Enqueue(incident.Effect{Kind: "slack.update", Incident: 1, Key: "update:1"})
-	})
-	if db.Pending() != 1 {
-		t.Errorf("pending = %d, want a new update once the old one completed", db.Pending())
-	}
-}
-
 func TestDB_ConcurrentWriters(t *testing.T) {
 	db, _ := MustOpenDB(t)
 	ctx := context.Background()
@@ -316,29 +270,5 @@ func childWriter(path string) {
 			os.Exit(1)
 		}
 		fmt.Println(k) // acknowledged only after the commit returned
-	}
-}
-
-func TestDB_Unkey(t *testing.T) {
-	db, _ := MustOpenDB(t)
-	ctx := context.Background()
-	enqueue := func() {
-		db.Update(ctx, func(tx incident.Tx) error {
-			return tx.Enqueue(incident.Effect{Kind: "slack.update", Incident: 1, Key: "update:1"})
-		})
-	}
-	enqueue()
-	due, _ := db.Due(t0, 10)
-	if err := db.Unkey(ctx, due[0].ID); err != nil { // the worker starts performing it
-		t.Fatal(err)
-	}
-	enqueue() // a change committed meanwhile must not be coalesced into it
-	if db.Pending() != 2 {
-		t.Fatalf("pending = %d, want 2: the change made while the first ran was lost", db.Pending())
-	}
-	db.Update(ctx, func(tx incident.Tx) error { return tx.Complete(due[0].ID) })
-	enqueue() // the second is still pending: coalesced into it
-	if db.Pending() != 1 {
-		t.Errorf("pending = %d, want 1", db.Pending())
 	}
 }
