@@ -32,9 +32,10 @@ type Options struct {
 
 // DB is an open tocsin store.
 type DB struct {
-	bolt *bolt.DB
-	now  func() time.Time
-	path string
+	bolt  *bolt.DB
+	now   func() time.Time
+	cache txCache // incidents decoded in the current write transaction
+	path  string
 }
 
 // Open opens (creating if needed) the store at path and migrates it to
@@ -88,7 +89,7 @@ func (db *DB) Update(ctx context.Context, fn func(incident.Tx) error) error {
 		return err
 	}
 	return db.bolt.Batch(func(btx *bolt.Tx) error {
-		return fn(&Tx{tx: btx, now: db.now})
+		return fn(&Tx{tx: btx, now: db.now, cache: &db.cache})
 	})
 }
 

@@ -12,8 +12,9 @@ import (
 
 // Tx is a store transaction; it implements incident.Tx.
 type Tx struct {
-	tx  *bolt.Tx
-	now func() time.Time
+	tx    *bolt.Tx
+	now   func() time.Time
+	cache *txCache // nil outside group-committed writes
 }
 
 // Now is the store's clock, for callers that stamp records in a transaction.
@@ -21,6 +22,11 @@ func (t *Tx) Now() time.Time { return t.now() }
 
 // Incident returns an incident's current state.
 func (t *Tx) Incident(id incident.ID) (incident.Incident, error) {
+	if t.cache != nil {
+		if inc, ok := t.cache.get(t.tx, id); ok {
+			return inc, nil
+		}
+	}
 	var inc incident.Incident
 	v := t.tx.Bucket(bucketIncidents).Get(itob(uint64(id)))
 	if v == nil {
@@ -28,6 +34,9 @@ func (t *Tx) Incident(id incident.ID) (incident.Incident, error) {
 	}
 	if err := json.Unmarshal(v, &inc); err != nil {
 		return inc, fmt.Errorf("decode incident %s: %w", id, err)
+	}
+	if t.cache != nil {
+		t.cache.put(t.tx, inc)
 	}
 	return inc, nil
 }
@@ -104,6 +113,9 @@ func (t *Tx) putIncident(inc incident.Incident) error {
 	}
 	if err := t.tx.Bucket(bucketIncidents).Put(itob(uint64(inc.ID)), v); err != nil {
 		return fmt.Errorf("write incident %s: %w", inc.ID, err)
+	}
+	if t.cache != nil {
+		t.cache.put(t.tx, inc)
 	}
 	return nil
 }
