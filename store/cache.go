@@ -3,35 +3,23 @@ package store
 import (
 	"maps"
 	"slices"
-	"sync"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/tocsin-dev/tocsin/incident"
 )
 
-// txCache holds the incidents decoded during the current write transaction.
-// DB.Batch runs many callers' functions in one transaction, one after the
-// other; during an alarm storm they mostly touch the same few incidents, and
-// decoding an incident with many linked alarms is the most expensive step of
-// intake. The cache lives exactly as long as its bbolt transaction: a new
-// transaction (after a commit or a rollback) starts empty, so nothing cached
-// ever outlives the data it was read from. (Holding the *bolt.Tx keeps its
-// address from being reused by a later transaction, so comparing pointers
-// is safe; a rolled-back batch is rerun in a new transaction.)
-type txCache struct {
-	mu   sync.Mutex
-	tx   *bolt.Tx
-	incs map[incident.ID]incident.Incident
+// txIncidents holds the incidents read or changed in one write transaction.
+// A group commit runs many writers' functions in one transaction; during an
+// alarm storm they mostly touch the same few incidents, whose records (with
+// every linked alarm) are the most expensive thing intake decodes and
+// encodes. So each incident is decoded at most once and encoded once, when
+// the transaction is about to commit (Tx.flush). It lives and dies with its
+// transaction: a rolled-back group is rerun with a new one.
+type txIncidents struct {
+	incs  map[incident.ID]incident.Incident
+	dirty map[incident.ID]bool
 }
 
-// get returns a copy of the cached incident, if btx is the cached transaction.
-func (c *txCache) get(btx *bolt.Tx, id incident.ID) (incident.Incident, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.tx != btx {
-		return incident.Incident{}, false
-	}
+func (c *txIncidents) get(id incident.ID) (incident.Incident, bool) {
 	inc, ok := c.incs[id]
 	if !ok {
 		return inc, false
@@ -39,13 +27,14 @@ func (c *txCache) get(btx *bolt.Tx, id incident.ID) (incident.Incident, bool) {
 	return clone(inc), true
 }
 
-func (c *txCache) put(btx *bolt.Tx, inc incident.Incident) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.tx != btx {
-		c.tx, c.incs = btx, map[incident.ID]incident.Incident{}
+func (c *txIncidents) put(inc incident.Incident, dirty bool) {
+	if c.incs == nil {
+		c.incs, c.dirty = map[incident.ID]incident.Incident{}, map[incident.ID]bool{}
 	}
 	c.incs[inc.ID] = clone(inc)
+	if dirty {
+		c.dirty[inc.ID] = true
+	}
 }
 
 // clone copies an incident deeply enough that changing the copy (folding

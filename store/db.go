@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -23,19 +24,18 @@ type Options struct {
 	Timeout time.Duration
 	// Now is the clock for timestamps the store writes (default time.Now).
 	Now func() time.Time
-	// MaxBatchDelay is how long a group commit waits for more writers
-	// (default 2 ms; bbolt's own default of 10 ms is too slow at low load).
-	MaxBatchDelay time.Duration
 	// ReadOnly opens the file for reading only (the CLI's offline commands).
 	ReadOnly bool
 }
 
 // DB is an open tocsin store.
 type DB struct {
-	bolt  *bolt.DB
-	now   func() time.Time
-	cache txCache // incidents decoded in the current write transaction
-	path  string
+	bolt    *bolt.DB
+	now     func() time.Time
+	path    string
+	queue   chan *write   // writes waiting for the committer
+	stopped chan struct{} // closed when the committer has finished
+	closing sync.Once
 }
 
 // Open opens (creating if needed) the store at path and migrates it to
@@ -59,38 +59,37 @@ func Open(path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	b.MaxBatchDelay = 2 * time.Millisecond
-	if opts.MaxBatchDelay > 0 {
-		b.MaxBatchDelay = opts.MaxBatchDelay
-	}
-	b.MaxBatchSize = 2000
-	db := &DB{bolt: b, now: opts.Now, path: path}
+	db := &DB{bolt: b, now: opts.Now, path: path, queue: make(chan *write, maxGroup), stopped: make(chan struct{})}
 	if !opts.ReadOnly {
 		if err := db.migrate(); err != nil {
 			b.Close()
 			return nil, fmt.Errorf("open store %s: %w", path, err)
 		}
 	}
+	go db.committer()
 	return db, nil
 }
 
-// Close flushes and closes the file.
-func (db *DB) Close() error { return db.bolt.Close() }
+// Close lets queued writes commit, then closes the file. Writes after Close
+// fail with ErrClosed.
+func (db *DB) Close() error {
+	db.closing.Do(func() { close(db.queue) })
+	<-db.stopped
+	return db.bolt.Close()
+}
 
 // Path is the file's path.
 func (db *DB) Path() string { return db.path }
 
-// Update runs fn in a write transaction that is group-committed with other
-// concurrent writers and is on disk when Update returns nil. fn may run more
-// than once (bbolt re-runs a batch member that failed alone), so it must not
-// have effects outside the transaction.
+// Update runs fn in a write transaction that is group-committed with the
+// other writes queued at the same moment, and is on disk when Update returns
+// nil. fn may run more than once (a group is rerun without a member whose
+// function failed), so it must not have effects outside the transaction.
 func (db *DB) Update(ctx context.Context, fn func(incident.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return db.bolt.Batch(func(btx *bolt.Tx) error {
-		return fn(&Tx{tx: btx, now: db.now, cache: &db.cache})
-	})
+	return db.enqueue(fn)
 }
 
 // UpdateOne is Update without group commit: one writer, one commit. The
@@ -100,7 +99,11 @@ func (db *DB) UpdateOne(ctx context.Context, fn func(incident.Tx) error) error {
 		return err
 	}
 	return db.bolt.Update(func(btx *bolt.Tx) error {
-		return fn(&Tx{tx: btx, now: db.now})
+		t := &Tx{tx: btx, now: db.now, incs: &txIncidents{}}
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.flush()
 	})
 }
 

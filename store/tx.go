@@ -12,9 +12,9 @@ import (
 
 // Tx is a store transaction; it implements incident.Tx.
 type Tx struct {
-	tx    *bolt.Tx
-	now   func() time.Time
-	cache *txCache // nil outside group-committed writes
+	tx   *bolt.Tx
+	now  func() time.Time
+	incs *txIncidents // write transactions: incidents read and changed
 }
 
 // Now is the store's clock, for callers that stamp records in a transaction.
@@ -22,8 +22,8 @@ func (t *Tx) Now() time.Time { return t.now() }
 
 // Incident returns an incident's current state.
 func (t *Tx) Incident(id incident.ID) (incident.Incident, error) {
-	if t.cache != nil {
-		if inc, ok := t.cache.get(t.tx, id); ok {
+	if t.incs != nil {
+		if inc, ok := t.incs.get(id); ok {
 			return inc, nil
 		}
 	}
@@ -35,8 +35,8 @@ func (t *Tx) Incident(id incident.ID) (incident.Incident, error) {
 	if err := json.Unmarshal(v, &inc); err != nil {
 		return inc, fmt.Errorf("decode incident %s: %w", id, err)
 	}
-	if t.cache != nil {
-		t.cache.put(t.tx, inc)
+	if t.incs != nil {
+		t.incs.put(inc, false)
 	}
 	return inc, nil
 }
@@ -106,16 +106,23 @@ func (t *Tx) apply(inc *incident.Incident, id incident.ID, events []incident.Eve
 	return *inc, t.reindex(*inc)
 }
 
+// putIncident records an incident's new state: in a write transaction it is
+// encoded once, at flush, however many events were appended to it.
 func (t *Tx) putIncident(inc incident.Incident) error {
+	if t.incs != nil {
+		t.incs.put(inc, true)
+		return nil
+	}
+	return t.writeIncident(inc)
+}
+
+func (t *Tx) writeIncident(inc incident.Incident) error {
 	v, err := json.Marshal(inc)
 	if err != nil {
 		return fmt.Errorf("encode incident %s: %w", inc.ID, err)
 	}
 	if err := t.tx.Bucket(bucketIncidents).Put(itob(uint64(inc.ID)), v); err != nil {
 		return fmt.Errorf("write incident %s: %w", inc.ID, err)
-	}
-	if t.cache != nil {
-		t.cache.put(t.tx, inc)
 	}
 	return nil
 }
