@@ -73,7 +73,7 @@ func benchmarkAppend(b *testing.B, db *store.DB, parallel bool, update func(cont
 	b.ReportMetric(float64(db.Size()-size)/float64(b.N), "file-B/event")
 }
 
-// BenchmarkDB_Append compares group commit (Update, bbolt Batch) with one
+// BenchmarkDB_Append compares group commit (Update, the store's committer) with one
 // commit per write (UpdateOne), each fsynced, on a real file.
 func BenchmarkDB_Append(b *testing.B) {
 	for _, bc := range []struct {
