@@ -30,11 +30,15 @@ func ApprovalBlocks(run RunView) []slack.Block {
 			plain("Run: " + run.ID),
 		}, nil),
 	}
-	blocks = append(blocks, plainList("Targets", run.Targets)...)
+	targets := run.Targets
+	if len(targets) == 0 && len(run.Params) > 0 { // an automation takes its targets as a parameter
+		targets = []string{"given by the parameters below"}
+	}
+	blocks = append(blocks, plainList("Targets", targets)...)
 	blocks = append(blocks, plainList("Parameters", paramLines(run.Params))...)
 	approve := button(ActionApprove, run.ID, "Approve", slack.StylePrimary)
 	approve.Confirm = slack.NewConfirmationBlockObject(plain("Approve this run?"),
-		plain(truncate("Run "+run.Runbook+" ("+run.ID+") on "+strconv.Itoa(len(run.Targets))+" target(s).", 300)),
+		plain(truncate("Run "+run.Runbook+" ("+run.ID+") "+targetCount(run)+".", 300)),
 		plain("Approve"), plain("Cancel"))
 	deny := button(ActionDeny, run.ID, "Deny", slack.StyleDanger)
 	return append(blocks, slack.NewActionBlock(blockID(run.Incident, "run"), approve, deny))
@@ -169,4 +173,12 @@ func ChecklistBlocks(id incident.ID, items []ChecklistItem) []slack.Block {
 			slack.SectionBlockOptionBlockID(blockID(id, "item:"+idx))))
 	}
 	return blocks
+}
+
+// targetCount says where a run will act, for the confirmation dialog.
+func targetCount(run RunView) string {
+	if len(run.Targets) == 0 {
+		return "on the targets in its parameters"
+	}
+	return "on " + strconv.Itoa(len(run.Targets)) + " target(s)"
 }

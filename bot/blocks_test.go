@@ -266,3 +266,14 @@ func FuzzSafeMrkdwn(f *testing.F) {
 		}
 	})
 }
+
+// An automation takes its targets as a parameter: the approval must not say
+// it runs on no target.
+func TestApprovalBlocks_AutomationTargets(t *testing.T) {
+	run := RunView{ID: "1-5", Incident: 1, Runbook: "restart-ec2-instance", Document: "AWS-RestartEC2Instance",
+		Params: map[string]string{"InstanceId": "i-0abc123def4567890"}}
+	b, _ := json.Marshal(ApprovalBlocks(run))
+	if s := string(b); strings.Contains(s, "Targets: none") || strings.Contains(s, "0 target(s)") || !strings.Contains(s, "given by the parameters below") {
+		t.Errorf("approval blocks: %s", s)
+	}
+}

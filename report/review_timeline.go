@@ -54,7 +54,11 @@ func describe(e incident.Event) string {
 	case incident.EventHeader:
 		return ""
 	case incident.EventEscalated:
-		return fmt.Sprintf("Escalation step %s paged %s", d("step"), d("targets"))
+		verb := "notified"
+		if e.Data["paged"] == "yes" {
+			verb = "paged"
+		}
+		return fmt.Sprintf("Escalation step %s %s %s", d("step"), verb, d("targets"))
 	case incident.EventChecklist:
 		return fmt.Sprintf("Checklist %s: %s", map[bool]string{true: "done", false: "undone"}[e.Data["done"] == "true"], d("item"))
 	case incident.EventRunbook:
