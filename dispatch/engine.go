@@ -118,5 +118,5 @@ func refresh(tx incident.Tx, id incident.ID) error {
 
 // post enqueues a message into the incident channel.
 func post(tx incident.Tx, id incident.ID, text string) error {
-	return tx.Enqueue(incident.Effect{Kind: EffSlackPost, Incident: id, Data: map[string]string{"text": text}})
+	return tx.Enqueue(incident.Effect{Kind: EffSlackPost, Incident: id, Ordered: true, Data: map[string]string{"text": text}})
 }

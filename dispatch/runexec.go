@@ -51,7 +51,7 @@ func (x *RunExecutor) Execute(ctx context.Context, eff incident.Effect, inc inci
 }
 
 func postEffect(text string) incident.Effect {
-	return incident.Effect{Kind: EffSlackPost, Data: map[string]string{"text": text}}
+	return incident.Effect{Kind: EffSlackPost, Ordered: true, Data: map[string]string{"text": text}}
 }
 
 // start sends the approved plan to SSM. The executor finds a command an

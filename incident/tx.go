@@ -8,10 +8,14 @@ import "time"
 // effects, retries them, and deletes them once their result is recorded.
 // A timer is an effect with a NotBefore in the future.
 type Effect struct {
-	ID        uint64            `json:"id"`
-	Kind      string            `json:"kind"`
-	Incident  ID                `json:"incident"`
-	Key       string            `json:"key,omitempty"` // see Tx.Enqueue
+	ID       uint64 `json:"id"`
+	Kind     string `json:"kind"`
+	Incident ID     `json:"incident"`
+	Key      string `json:"key,omitempty"` // see Tx.Enqueue
+	// Ordered effects of an incident are performed one at a time, in the
+	// order they were enqueued (messages in a channel read in order even
+	// when one is deferred by a rate limit).
+	Ordered   bool              `json:"ordered,omitempty"`
 	Data      map[string]string `json:"data,omitempty"`
 	NotBefore time.Time         `json:"not_before,omitzero"`
 	Attempts  int               `json:"attempts,omitempty"`

@@ -112,15 +112,24 @@ func (db *DB) Unkey(ctx context.Context, effectID uint64) error {
 	})
 }
 
-// Due returns up to limit effects whose time has come, oldest first.
+// Due returns up to limit effects whose time has come, oldest first. An
+// ordered effect is due only when no earlier ordered effect of its incident
+// is still in the outbox (deferred or in flight).
 func (db *DB) Due(now time.Time, limit int) ([]incident.Effect, error) {
 	var out []incident.Effect
 	err := db.bolt.View(func(tx *bolt.Tx) error {
+		blocked := map[incident.ID]bool{}
 		c := tx.Bucket(bucketOutbox).Cursor()
 		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
 			var e incident.Effect
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("decode outbox entry %d: %w", btoi(k), err)
+			}
+			if e.Ordered {
+				if blocked[e.Incident] {
+					continue
+				}
+				blocked[e.Incident] = true
 			}
 			if !e.NotBefore.After(now) {
 				out = append(out, e)

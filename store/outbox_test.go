@@ -2,8 +2,11 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/tocsin-dev/tocsin/incident"
 )
@@ -104,5 +107,35 @@ func TestDB_RetryRestoresKey(t *testing.T) {
 	db.Retry(ctx, due[0].ID, t0.Add(2*time.Second), "paced")
 	if n := db.Pending(); n != 1 {
 		t.Errorf("pending = %d, want 1: the older deferred update should yield to the newer one", n)
+	}
+}
+
+// Messages of one incident go out in order: while an earlier ordered effect
+// is deferred, the later ones wait; other incidents and unordered effects do
+// not.
+func TestDB_DueOrdered(t *testing.T) {
+	db, _ := MustOpenDB(t)
+	ctx := context.Background()
+	db.Update(ctx, func(tx incident.Tx) error {
+		tx.Enqueue(incident.Effect{Kind: "slack.post", Incident: 1, Ordered: true, NotBefore: t0.Add(time.Minute)}) // deferred
+		tx.Enqueue(incident.Effect{Kind: "slack.post", Incident: 1, Ordered: true})
+		tx.Enqueue(incident.Effect{Kind: "slack.post", Incident: 2, Ordered: true})
+		return tx.Enqueue(incident.Effect{Kind: "slack.update", Incident: 1})
+	})
+	kinds := func(es []incident.Effect) (s []string) {
+		for _, e := range es {
+			s = append(s, fmt.Sprintf("%s/%d", e.Kind, e.Incident))
+		}
+		return s
+	}
+	due, _ := db.Due(t0, 10)
+	if got := kinds(due); !cmp.Equal(got, []string{"slack.post/2", "slack.update/1"}) {
+		t.Errorf("due = %v; incident 1's second message must wait for its deferred first", got)
+	}
+	due, _ = db.Due(t0.Add(time.Minute), 10)
+	db.Update(ctx, func(tx incident.Tx) error { return tx.Complete(due[0].ID) })
+	due, _ = db.Due(t0.Add(time.Minute), 10)
+	if got := kinds(due); len(got) == 0 || got[0] != "slack.post/1" {
+		t.Errorf("after the first went out, due = %v; want incident 1's second message", got)
 	}
 }
