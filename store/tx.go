@@ -84,6 +84,7 @@ func (t *Tx) Append(id incident.ID, events ...incident.Event) (incident.Incident
 func (t *Tx) apply(inc *incident.Incident, id incident.ID, events []incident.Event) (incident.Incident, error) {
 	b := t.tx.Bucket(bucketEvents)
 	b.FillPercent = 1.0 // append-only keys: pack pages full
+	wasOpen, hadEvents, hadAlarms, hadChannel := inc.Open(), inc.Events > 0, len(inc.Alarms), inc.Channel.ID
 	for _, e := range events {
 		if e.At.IsZero() {
 			e.At = t.now()
@@ -103,7 +104,35 @@ func (t *Tx) apply(inc *incident.Incident, id incident.ID, events []incident.Eve
 	if err := t.putIncident(*inc); err != nil {
 		return *inc, err
 	}
+	if hadEvents && wasOpen == inc.Open() {
+		// Still open (or still closed): only what was added needs indexing,
+		// so an incident with a thousand alarms does not re-check them all.
+		return *inc, t.reindexAdded(*inc, hadAlarms, hadChannel)
+	}
 	return *inc, t.reindex(*inc)
+}
+
+// reindexAdded indexes a channel and alarms that an append added to an
+// incident whose openness did not change.
+func (t *Tx) reindexAdded(inc incident.Incident, hadAlarms int, hadChannel string) error {
+	id := itob(uint64(inc.ID))
+	if inc.Channel.ID != "" && inc.Channel.ID != hadChannel {
+		if err := t.tx.Bucket(bucketChannels).Put([]byte(inc.Channel.ID), id); err != nil {
+			return err
+		}
+	}
+	if !inc.Open() {
+		return nil
+	}
+	alarms := t.tx.Bucket(bucketOpenAlarms)
+	for _, a := range inc.Alarms[hadAlarms:] {
+		if a.ARN != "" && alarms.Get([]byte(a.ARN)) == nil {
+			if err := alarms.Put([]byte(a.ARN), id); err != nil {
+				return fmt.Errorf("index %s: %w", inc.ID, err)
+			}
+		}
+	}
+	return nil
 }
 
 // putIncident records an incident's new state: in a write transaction it is
