@@ -106,6 +106,9 @@ func newApp(ctx context.Context, cfg Config, d deps) (*app, error) {
 		dispatch.EffEscalate: &dispatch.Escalator{Engine: a.engine, Pager: newPager(cfg.PageWebhook)},
 	}}
 	a.background = append(a.background, background{"outbox", a.worker.Run}, background{"reload", a.reloadOnHangup()})
+	if cfg.PprofAddr != "" {
+		a.background = append(a.background, background{"pprof", pprofServer(cfg.PprofAddr)})
+	}
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.registry.MustRegister(report.NewCollector(a.allIncidents, d.now))
 	if err := a.wire(ctx, d); err != nil {
@@ -204,7 +207,7 @@ func (a *app) review(inc incident.Incident, evs []incident.Event, now time.Time)
 }
 
 func (a *app) allIncidents() []incident.Incident {
-	incs, err := a.store.Incidents(context.Background(), false)
+	incs, err := a.store.Summaries(context.Background())
 	if err != nil {
 		a.log.Error("list incidents for metrics", "err", err)
 	}
@@ -215,7 +218,7 @@ func (a *app) metricsText(ctx context.Context, window time.Duration) (string, er
 	if window == 0 {
 		window = 30 * 24 * time.Hour
 	}
-	incs, err := a.store.Incidents(ctx, false)
+	incs, err := a.store.Summaries(ctx)
 	if err != nil {
 		return "", err
 	}

@@ -44,6 +44,7 @@ type Config struct {
 	PageWebhook     string
 	AutomationRole  string
 	MetricsNS       string
+	PprofAddr       string
 	LogLevel        slog.Level
 }
 
@@ -58,7 +59,8 @@ var settings = []struct{ name, def string }{
 	{"TOCSIN_DIGEST_CHANNEL", ""}, {"TOCSIN_DIGEST_SCHEDULE", "0 9 * * MON"}, {"TOCSIN_TIMEZONE", "UTC"},
 	{"TOCSIN_DEFAULT_SEVERITY", "sev3"}, {"TOCSIN_RESPONDERS", ""}, {"TOCSIN_AUTO_MITIGATE", "false"},
 	{"TOCSIN_ARCHIVE_AFTER", "24h"}, {"TOCSIN_RECONCILE_EVERY", "5m"}, {"TOCSIN_MAX_PENDING", "50000"},
-	{"TOCSIN_PAGE_WEBHOOK", ""}, {"TOCSIN_AUTOMATION_ROLE", ""}, {"TOCSIN_CLOUDWATCH_NAMESPACE", ""}, {"TOCSIN_LOG_LEVEL", "info"},
+	{"TOCSIN_PAGE_WEBHOOK", ""}, {"TOCSIN_AUTOMATION_ROLE", ""}, {"TOCSIN_CLOUDWATCH_NAMESPACE", ""},
+	{"TOCSIN_PPROF_ADDR", ""}, {"TOCSIN_LOG_LEVEL", "info"},
 }
 
 // LoadConfig reads the settings and reports every problem at once, each
@@ -93,6 +95,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DigestChannel: get("TOCSIN_DIGEST_CHANNEL"), DigestSchedule: get("TOCSIN_DIGEST_SCHEDULE"),
 		Timezone: get("TOCSIN_TIMEZONE"), Responders: list(get("TOCSIN_RESPONDERS")),
 		PageWebhook: get("TOCSIN_PAGE_WEBHOOK"), AutomationRole: get("TOCSIN_AUTOMATION_ROLE"), MetricsNS: get("TOCSIN_CLOUDWATCH_NAMESPACE"),
+		PprofAddr: get("TOCSIN_PPROF_ADDR"),
 	}
 	c.DefaultSeverity = p.severity("TOCSIN_DEFAULT_SEVERITY", get("TOCSIN_DEFAULT_SEVERITY"))
 	c.AutoMitigate = p.boolean("TOCSIN_AUTO_MITIGATE", get("TOCSIN_AUTO_MITIGATE"))
@@ -129,6 +132,9 @@ func (c Config) validate() error {
 		if !strings.HasPrefix(t, "arn:aws") || strings.Count(t, ":") != 5 {
 			errs = append(errs, fmt.Errorf("TOCSIN_SNS_TOPIC_ARNS: %q is not an SNS topic ARN", t))
 		}
+	}
+	if c.PprofAddr != "" && !loopback(c.PprofAddr) {
+		errs = append(errs, fmt.Errorf("TOCSIN_PPROF_ADDR %q must be a loopback host:port such as 127.0.0.1:6060 (profiles are not authenticated)", c.PprofAddr))
 	}
 	if strings.HasPrefix(c.MetricsNS, "AWS/") {
 		errs = append(errs, errors.New("TOCSIN_CLOUDWATCH_NAMESPACE must not start with AWS/"))

@@ -163,6 +163,7 @@ func TestRun_BadInput(t *testing.T) {
 		{"bad zone", []string{"TOCSIN_TIMEZONE", "Mars/Olympus"}, "TOCSIN_TIMEZONE"},
 		{"bad topic", []string{"TOCSIN_SNS_TOPIC_ARNS", "my-topic"}, "TOCSIN_SNS_TOPIC_ARNS"},
 		{"slack without secret", []string{"SLACK_BOT_TOKEN", "xoxb-1"}, "SLACK_SIGNING_SECRET"},
+		{"public pprof", []string{"TOCSIN_PPROF_ADDR", "0.0.0.0:6060"}, "TOCSIN_PPROF_ADDR"},
 		{"bad automation role", []string{"TOCSIN_AUTOMATION_ROLE", "admin"}, "TOCSIN_AUTOMATION_ROLE"},
 		{"unwritable db", []string{"TOCSIN_DB", "/proc/nope/tocsin.db"}, "TOCSIN_DB"},
 		{"locked db", []string{"TOCSIN_DB", locked}, "in use by another process"},
@@ -190,5 +191,28 @@ func TestRun_Version(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"tocsin", "version"}, env(t), &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "tocsin ") {
 		t.Errorf("version: %q, %v", out.String(), err)
+	}
+}
+
+// TestRun_Pprof: the profiler answers on its own loopback listener and
+// never through TOCSIN_ADDR.
+func TestRun_Pprof(t *testing.T) {
+	pprofAddr := freeAddr(t)
+	base, _, stop := startServer(t, env(t, "TOCSIN_PPROF_ADDR", pprofAddr))
+	defer stop()
+	var code int
+	var body string
+	for range 100 { // the listener starts beside the main one
+		if code, body = get(t, "http://"+pprofAddr+"/debug/pprof/", ""); code == 200 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	const index = "Types of profiles available"
+	if code != 200 || !strings.Contains(body, index) {
+		t.Errorf("GET pprof index = %d %q; want 200 listing the profiles", code, body)
+	}
+	if _, body := get(t, base+"/debug/pprof/", ""); strings.Contains(body, index) {
+		t.Errorf("the profiler answers on TOCSIN_ADDR")
 	}
 }

@@ -34,7 +34,7 @@ func (a *app) wirePublish() {
 }
 
 func (a *app) publishOnce(ctx context.Context) error {
-	incs, err := a.store.Incidents(ctx, false)
+	incs, err := a.store.Summaries(ctx)
 	if err != nil {
 		return err
 	}

@@ -151,15 +151,16 @@ func (e *Engine) joinAlarm(tx incident.Tx, before incident.Incident, pb *playboo
 	if err != nil {
 		return err
 	}
-	if sev := pb.Severity(len(inc.Firing())); sev.Valid() && sev < inc.Severity && inc.Open() {
+	firing := inc.FiringCount()
+	if sev := pb.Severity(firing); sev.Valid() && sev < inc.Severity && inc.Open() {
 		inc, err = tx.Append(id, incident.Event{Type: incident.EventSeverity, At: e.cfg.Now(), Actor: "playbook:" + pb.Name,
 			Data: map[string]string{"severity": sev.String(), "previous": inc.Severity.String(),
-				"reason": fmt.Sprintf("%d alarms firing", len(inc.Firing()))}})
+				"reason": fmt.Sprintf("%d alarms firing", firing)}})
 		if err != nil {
 			return err
 		}
 	}
-	if len(inc.Firing()) == 0 && !inc.Recovered && inc.Open() {
+	if firing == 0 && !inc.Recovered && inc.Open() {
 		if err := e.recovered(tx, inc); err != nil {
 			return err
 		}

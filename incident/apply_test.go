@@ -145,3 +145,11 @@ func TestAlarmData_RoundTrip(t *testing.T) {
 		t.Error("a note was taken for an alarm")
 	}
 }
+
+func TestFiringCount(t *testing.T) {
+	inc := incident.Incident{Alarms: []incident.LinkedAlarm{
+		{ARN: "a", State: incident.StateAlarm}, {ARN: "b", State: incident.StateOK}, {ARN: "c", State: incident.StateAlarm}}}
+	if n, f := inc.FiringCount(), inc.Firing(); n != 2 || len(f) != 2 || f[0].ARN != "a" || f[1].ARN != "c" {
+		t.Errorf("FiringCount %d, Firing %+v; want 2: a and c in joining order", n, f)
+	}
+}

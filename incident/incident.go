@@ -164,6 +164,17 @@ func (inc *Incident) Firing() []LinkedAlarm {
 	return out
 }
 
+// FiringCount is len(Firing()) without building the list.
+func (inc *Incident) FiringCount() int {
+	n := 0
+	for i := range inc.Alarms {
+		if inc.Alarms[i].State == StateAlarm {
+			n++
+		}
+	}
+	return n
+}
+
 // Alarm returns the linked alarm with the given ARN.
 func (inc *Incident) Alarm(arn string) (*LinkedAlarm, bool) {
 	for i := range inc.Alarms {

@@ -27,6 +27,10 @@ type Effect struct {
 // together or not at all, and is on disk before the caller hears success.
 // It is declared here, with the vocabulary, so that the store can offer it
 // and the response engine can use it without either importing the other.
+//
+// Incidents it returns may share their maps and slices (Alarms, Roles,
+// Extra, Followups) with the store's caches: read them, never change them
+// in place. Only the store folds events into an incident, on its own copy.
 type Tx interface {
 	// Incident returns the current state of an incident (ErrNotFound).
 	Incident(id ID) (Incident, error)

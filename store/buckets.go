@@ -7,8 +7,12 @@ import "encoding/binary"
 // and appends go to the end of a bucket.
 //
 //	meta          "schema" -> uint64 schema version
-//	incidents     id -> JSON incident.Incident (the fold of its timeline)
-//	events        id ‖ seq -> JSON incident.Event (append-only; never rewritten)
+//	incidents     id -> JSON incident.Incident (the fold of its timeline),
+//	              without its alarms                                    (since v3)
+//	events        id -> bucket: seq -> JSON incident.Event (append-only) (since v3;
+//	              before, one flat bucket keyed id ‖ seq)
+//	alarms        id -> bucket: n -> JSON incident.LinkedAlarm, the n-th
+//	              alarm to join the incident                            (since v3)
 //	open_keys     group key -> id of the open incident with that key
 //	open_alarms   alarm ARN -> id of the open incident it is linked to
 //	channels      Slack channel id -> incident id                      (since v2)
@@ -20,6 +24,7 @@ var (
 	bucketMeta       = []byte("meta")
 	bucketIncidents  = []byte("incidents")
 	bucketEvents     = []byte("events")
+	bucketAlarms     = []byte("alarms")
 	bucketOpenKeys   = []byte("open_keys")
 	bucketOpenAlarms = []byte("open_alarms")
 	bucketChannels   = []byte("channels")
@@ -32,7 +37,7 @@ var (
 )
 
 // SchemaVersion is the layout this code writes. Open migrates older files.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // bucketsV1 are the buckets of schema version 1.
 var bucketsV1 = [][]byte{bucketMeta, bucketIncidents, bucketEvents, bucketOpenKeys,

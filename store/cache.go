@@ -7,38 +7,89 @@ import (
 	"github.com/tocsin-dev/tocsin/incident"
 )
 
+// Two caches keep intake from decoding the same incidents again and again
+// during an alarm storm, when thousands of writes a second touch the same
+// few incidents.
+//
 // txIncidents holds the incidents read or changed in one write transaction.
-// A group commit runs many writers' functions in one transaction; during an
-// alarm storm they mostly touch the same few incidents, whose records (with
-// every linked alarm) are the most expensive thing intake decodes and
-// encodes. So each incident is decoded at most once and encoded once, when
-// the transaction is about to commit (Tx.flush). It lives and dies with its
-// transaction: a rolled-back group is rerun with a new one.
+// A group commit runs many writers' functions in one transaction, so each
+// incident is read at most once and written once, when the transaction is
+// about to commit (Tx.flush). It lives and dies with its transaction: a
+// rolled-back group is rerun with a new one.
+//
+// committedIncidents holds the open incidents as the last commit left them.
+// Only the committer goroutine uses it (every write transaction runs
+// there), and only after a successful commit does it learn the new
+// versions, so it never holds anything the file does not.
 type txIncidents struct {
-	incs  map[incident.ID]incident.Incident
-	dirty map[incident.ID]bool
+	committed *committedIncidents // nil outside the committer
+	incs      map[incident.ID]incident.Incident
+	base      map[incident.ID][]incident.LinkedAlarm // alarms as in the file
+	dirty     map[incident.ID]bool
 }
+
+// Incidents in both caches are shared with callers and never changed in
+// place: Tx.apply folds events into a copy (copy-on-write), which put then
+// records. So reading an incident costs no copy, and appending one event to
+// an incident with a thousand alarms copies them once.
 
 func (c *txIncidents) get(id incident.ID) (incident.Incident, bool) {
 	inc, ok := c.incs[id]
-	if !ok {
-		return inc, false
+	if !ok && c.committed != nil {
+		if inc, ok = c.committed.incs[id]; ok {
+			c.put(inc, inc.Alarms, false)
+		}
 	}
-	return clone(inc), true
+	return inc, ok
 }
 
-func (c *txIncidents) put(inc incident.Incident, dirty bool) {
+// put records inc as the transaction's version; inc must not be changed
+// afterwards. base is the incident's alarms as they are in the file; it is
+// kept from the first put only.
+func (c *txIncidents) put(inc incident.Incident, base []incident.LinkedAlarm, dirty bool) {
 	if c.incs == nil {
 		c.incs, c.dirty = map[incident.ID]incident.Incident{}, map[incident.ID]bool{}
+		c.base = map[incident.ID][]incident.LinkedAlarm{}
 	}
-	c.incs[inc.ID] = clone(inc)
+	if _, ok := c.incs[inc.ID]; !ok {
+		c.base[inc.ID] = base
+	}
+	c.incs[inc.ID] = inc
 	if dirty {
 		c.dirty[inc.ID] = true
 	}
 }
 
-// clone copies an incident deeply enough that changing the copy (folding
-// events into it) never changes the original.
+// committedIncidents is the committer's cache of open incidents.
+type committedIncidents struct {
+	incs map[incident.ID]incident.Incident
+}
+
+// maxCommitted bounds the cache; past it, arbitrary entries make room.
+const maxCommitted = 512
+
+// learn takes the versions a committed transaction left.
+func (c *committedIncidents) learn(t *txIncidents) {
+	if c.incs == nil {
+		c.incs = map[incident.ID]incident.Incident{}
+	}
+	for id, inc := range t.incs {
+		if !inc.Open() {
+			delete(c.incs, id)
+			continue
+		}
+		for victim := range c.incs {
+			if len(c.incs) < maxCommitted {
+				break
+			}
+			delete(c.incs, victim)
+		}
+		c.incs[id] = inc
+	}
+}
+
+// clone copies an incident deeply enough that folding events into the copy
+// never changes the original.
 func clone(inc incident.Incident) incident.Incident {
 	inc.Roles = maps.Clone(inc.Roles)
 	inc.Extra = maps.Clone(inc.Extra)

@@ -17,8 +17,9 @@ const maxGroup = 2000
 
 // write is one caller's transaction function waiting for a group commit.
 type write struct {
-	fn   func(incident.Tx) error
-	done chan error
+	fn    func(incident.Tx) error
+	done  chan error
+	alone bool // commit this write by itself (UpdateOne)
 }
 
 // committer is the store's one writer: it takes every write queued, runs
@@ -30,13 +31,26 @@ type write struct {
 // than once and must not have effects outside it).
 func (db *DB) committer() {
 	defer close(db.stopped)
-	for w := range db.queue {
+	var next *write // taken from the queue but wanting a commit of its own
+	for {
+		w := next
+		if w == nil {
+			var ok bool
+			if w, ok = <-db.queue; !ok {
+				return
+			}
+		}
 		group := []*write{w}
+		next = nil
 	fill:
-		for len(group) < maxGroup {
+		for len(group) < maxGroup && !w.alone {
 			select {
 			case w, ok := <-db.queue:
 				if !ok {
+					break fill
+				}
+				if w.alone {
+					next = w
 					break fill
 				}
 				group = append(group, w)
@@ -54,8 +68,9 @@ var errMember = errors.New("a member of the group failed")
 func (db *DB) commitGroup(group []*write) {
 	for len(group) > 0 {
 		failed, ferr := -1, error(nil)
+		incs := &txIncidents{committed: &db.committed}
 		err := db.bolt.Update(func(btx *bolt.Tx) error {
-			t := &Tx{tx: btx, now: db.now, incs: &txIncidents{}}
+			t := &Tx{tx: btx, now: db.now, incs: incs}
 			for i, w := range group {
 				if err := w.fn(t); err != nil {
 					failed, ferr = i, err
@@ -66,6 +81,7 @@ func (db *DB) commitGroup(group []*write) {
 		})
 		switch {
 		case err == nil:
+			db.committed.learn(incs)
 			for _, w := range group {
 				w.done <- nil
 			}
@@ -88,7 +104,7 @@ func (t *Tx) flush() error {
 		return nil
 	}
 	for id := range t.incs.dirty {
-		if err := t.writeIncident(t.incs.incs[id]); err != nil {
+		if err := writeIncident(t.tx, t.incs.incs[id], t.incs.base[id]); err != nil {
 			return err
 		}
 	}
@@ -96,8 +112,8 @@ func (t *Tx) flush() error {
 }
 
 // enqueue hands fn to the committer and waits for its commit.
-func (db *DB) enqueue(fn func(incident.Tx) error) (err error) {
-	w := &write{fn: fn, done: make(chan error, 1)}
+func (db *DB) enqueue(fn func(incident.Tx) error, alone bool) (err error) {
+	w := &write{fn: fn, done: make(chan error, 1), alone: alone}
 	defer func() {
 		if recover() != nil { // the queue was closed by Close
 			err = fmt.Errorf("write: %w", ErrClosed)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/tocsin-dev/tocsin/incident"
 )
@@ -27,33 +28,32 @@ func (t *Tx) Incident(id incident.ID) (incident.Incident, error) {
 			return inc, nil
 		}
 	}
-	var inc incident.Incident
-	v := t.tx.Bucket(bucketIncidents).Get(itob(uint64(id)))
-	if v == nil {
-		return inc, fmt.Errorf("incident %s: %w", id, incident.ErrNotFound)
-	}
-	if err := json.Unmarshal(v, &inc); err != nil {
-		return inc, fmt.Errorf("decode incident %s: %w", id, err)
+	inc, err := readIncident(t.tx, id)
+	if err != nil {
+		return inc, err
 	}
 	if t.incs != nil {
-		t.incs.put(inc, false)
+		t.incs.put(inc, inc.Alarms, false)
 	}
 	return inc, nil
 }
 
 // Events returns an incident's timeline in order.
 func (t *Tx) Events(id incident.ID) ([]incident.Event, error) {
+	b, _ := subBucket(t.tx, bucketEvents, id, false)
+	if b == nil {
+		return nil, nil
+	}
 	var out []incident.Event
-	c := t.tx.Bucket(bucketEvents).Cursor()
-	prefix := itob(uint64(id))
-	for k, v := c.Seek(prefix); k != nil && string(k[:8]) == string(prefix); k, v = c.Next() {
+	err := b.ForEach(func(k, v []byte) error {
 		var e incident.Event
 		if err := json.Unmarshal(v, &e); err != nil {
-			return nil, fmt.Errorf("decode event %d of %s: %w", btoi(k[8:]), id, err)
+			return fmt.Errorf("decode event %d of %s: %w", btoi(k), id, err)
 		}
 		out = append(out, e)
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // Open creates an incident from its first event and assigns its id.
@@ -82,9 +82,12 @@ func (t *Tx) Append(id incident.ID, events ...incident.Event) (incident.Incident
 }
 
 func (t *Tx) apply(inc *incident.Incident, id incident.ID, events []incident.Event) (incident.Incident, error) {
-	b := t.tx.Bucket(bucketEvents)
-	b.FillPercent = 1.0 // append-only keys: pack pages full
+	b, err := subBucket(t.tx, bucketEvents, id, true)
+	if err != nil {
+		return *inc, err
+	}
 	wasOpen, hadEvents, hadAlarms, hadChannel := inc.Open(), inc.Events > 0, len(inc.Alarms), inc.Channel.ID
+	*inc = clone(*inc) // the original may be shared with the caches and callers
 	for _, e := range events {
 		if e.At.IsZero() {
 			e.At = t.now()
@@ -97,7 +100,7 @@ func (t *Tx) apply(inc *incident.Incident, id incident.ID, events []incident.Eve
 		if err != nil {
 			return *inc, fmt.Errorf("encode event of %s: %w", id, err)
 		}
-		if err := b.Put(eventKey(uint64(id), uint64(e.Seq)), v); err != nil {
+		if err := b.Put(itob(uint64(e.Seq)), v); err != nil {
 			return *inc, fmt.Errorf("append event to %s: %w", id, err)
 		}
 	}
@@ -138,21 +141,10 @@ func (t *Tx) reindexAdded(inc incident.Incident, hadAlarms int, hadChannel strin
 // putIncident records an incident's new state: in a write transaction it is
 // encoded once, at flush, however many events were appended to it.
 func (t *Tx) putIncident(inc incident.Incident) error {
-	if t.incs != nil {
-		t.incs.put(inc, true)
-		return nil
+	if t.incs == nil {
+		return fmt.Errorf("write %s: %w", inc.ID, bolterrors.ErrTxNotWritable)
 	}
-	return t.writeIncident(inc)
-}
-
-func (t *Tx) writeIncident(inc incident.Incident) error {
-	v, err := json.Marshal(inc)
-	if err != nil {
-		return fmt.Errorf("encode incident %s: %w", inc.ID, err)
-	}
-	if err := t.tx.Bucket(bucketIncidents).Put(itob(uint64(inc.ID)), v); err != nil {
-		return fmt.Errorf("write incident %s: %w", inc.ID, err)
-	}
+	t.incs.put(inc, nil, true)
 	return nil
 }
 

@@ -79,6 +79,12 @@ func (b *bench) env(f *feed, slackToken, slackURL, awsURL string) (map[string]st
 	if err != nil {
 		return nil, err
 	}
+	pprofAddr := ""
+	if b.opts.cpuProfile != "" {
+		if pprofAddr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+	}
 	pbDir := filepath.Join(b.dir, "playbooks")
 	if err := os.MkdirAll(pbDir, 0o700); err != nil {
 		return nil, err
@@ -92,7 +98,7 @@ func (b *bench) env(f *feed, slackToken, slackURL, awsURL string) (map[string]st
 		"SLACK_BOT_TOKEN": slackToken, "SLACK_SIGNING_SECRET": "storm-" + rand.Text(), "SLACK_API_URL": slackURL,
 		"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": awsURL,
 		"AWS_ACCESS_KEY_ID": "AKIASTORMBENCH000000", "AWS_SECRET_ACCESS_KEY": "storm-" + rand.Text(),
-		"TOCSIN_LOG_LEVEL": "warn",
+		"TOCSIN_LOG_LEVEL": "warn", "TOCSIN_PPROF_ADDR": pprofAddr,
 	}, nil
 }
 
@@ -104,7 +110,11 @@ func (b *bench) measure(ctx context.Context, c *child, sl *sim.Slack, p *plan) (
 	heap := sampleHeap(sampling, c.base)
 	b.logf("sending %d notifications over %s (%d distinct, %d alarms, %d services)",
 		len(p.deliveries), b.opts.duration, len(p.messages), b.opts.alarms, b.opts.services)
+	prof := b.profile(ctx, c)
 	s := send(ctx, c.base, p, b.opts.workers)
+	if err := prof(); err != nil {
+		b.logf("cpu profile: %v", err)
+	}
 	b.logf("storm sent in %s; waiting for tocsin's Slack work (at most %s)", s.elapsed.Round(time.Millisecond), b.opts.drain)
 	dr := waitDrain(ctx, a, sl, b.opts, b.log)
 	rss, rssErr := c.peakRSS()

@@ -54,6 +54,7 @@ type child struct {
 	base   string
 	token  string
 	db     string
+	pprof  string // TOCSIN_PPROF_ADDR, or ""
 	logs   string
 	exited chan struct{}
 	err    error // set when exited is closed
@@ -63,7 +64,7 @@ type child struct {
 // into tocsin's AWS or Slack settings) and waits for /healthz.
 func startChild(ctx context.Context, bin string, env map[string]string, logs string) (*child, error) {
 	c := &child{base: "http://" + env["TOCSIN_ADDR"], token: env["TOCSIN_API_TOKEN"], db: env["TOCSIN_DB"],
-		logs: logs, exited: make(chan struct{})}
+		pprof: env["TOCSIN_PPROF_ADDR"], logs: logs, exited: make(chan struct{})}
 	lf, err := os.Create(logs)
 	if err != nil {
 		return nil, err
