@@ -28,6 +28,10 @@ type Worker struct {
 	Executors map[string]Executor // by kind prefix: "slack.", "ssm.", "escalate"
 	Parallel  int                 // default 8
 	Poll      time.Duration       // fallback poll interval, default 250 ms
+	// MinGap is the shortest time between two reads of the outbox (default
+	// 20 ms). During an alarm storm every commit wakes the worker; without
+	// a gap it would spend a core re-reading the outbox between them.
+	MinGap time.Duration
 	// MaxAttempts before a transiently failing effect is given up and the
 	// failure written on the timeline (default 60: hours of backoff).
 	MaxAttempts int
@@ -48,13 +52,18 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer wg.Wait()
 	t := time.NewTimer(0)
 	defer t.Stop()
+	var last time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		case <-w.Engine.Wake():
+			if !w.gap(ctx, last) {
+				return nil
+			}
 		}
+		last = time.Now()
 		w.mu.Lock()
 		clear(w.settled) // what settles from here on may still be in this read
 		w.mu.Unlock()
@@ -82,12 +91,32 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 }
 
+// gap waits until MinGap has passed since the last read of the outbox; it
+// reports false if ctx ended first.
+func (w *Worker) gap(ctx context.Context, last time.Time) bool {
+	d := w.MinGap - time.Since(last)
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
 func (w *Worker) defaults() {
 	if w.Parallel <= 0 {
 		w.Parallel = 8
 	}
 	if w.Poll <= 0 {
 		w.Poll = 250 * time.Millisecond
+	}
+	if w.MinGap <= 0 {
+		w.MinGap = 20 * time.Millisecond
 	}
 	if w.MaxAttempts <= 0 {
 		w.MaxAttempts = 60

@@ -111,7 +111,9 @@ func (b *bench) measure(ctx context.Context, c *child, sl *sim.Slack, p *plan) (
 	b.logf("sending %d notifications over %s (%d distinct, %d alarms, %d services)",
 		len(p.deliveries), b.opts.duration, len(p.messages), b.opts.alarms, b.opts.services)
 	prof := b.profile(ctx, c)
+	cpu0, _ := scrape(c.base, "process_cpu_seconds_total")
 	s := send(ctx, c.base, p, b.opts.workers)
+	cpu1, cpuOK := scrape(c.base, "process_cpu_seconds_total")
 	if err := prof(); err != nil {
 		b.logf("cpu profile: %v", err)
 	}
@@ -129,6 +131,9 @@ func (b *bench) measure(ctx context.Context, c *child, sl *sim.Slack, p *plan) (
 		b.logf("peak RSS unavailable: %v", rssErr)
 	}
 	r.Ack = ackReport(s)
+	if cpuOK {
+		r.Ack.CPUSeconds = cpu1 - cpu0
+	}
 	r.Check = check(p, s, views)
 	r.Slack = slackReport(sl, p, s, views)
 	if err := c.stop(); err != nil {

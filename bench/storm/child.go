@@ -166,7 +166,7 @@ func sampleHeap(ctx context.Context, base string) *heapSampler {
 		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
 		for {
-			if v, ok := heapInuse(base); ok {
+			if v, ok := scrape(base, "go_memstats_heap_inuse_bytes"); ok {
 				h.mu.Lock()
 				h.peak, h.samples = max(h.peak, v), h.samples+1
 				h.mu.Unlock()
@@ -189,7 +189,8 @@ func (h *heapSampler) result() (int64, int) {
 	return int64(h.peak), h.samples
 }
 
-func heapInuse(base string) (float64, bool) {
+// scrape reads one unlabelled metric from tocsin's /metrics.
+func scrape(base, metric string) (float64, bool) {
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
 		return 0, false
@@ -197,7 +198,7 @@ func heapInuse(base string) (float64, bool) {
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(io.LimitReader(resp.Body, 4<<20))
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_inuse_bytes "); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), metric+" "); ok {
 			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
 			return v, err == nil
 		}

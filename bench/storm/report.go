@@ -57,6 +57,20 @@ type Ack struct {
 	Elapsed      float64     `json:"elapsed_seconds"`
 	Latency      dist        `json:"latency_ms"`
 	Statuses     map[int]int `json:"statuses"`
+	// CPUSeconds is tocsin's CPU time (process_cpu_seconds_total) over the
+	// sending phase; 0 if it could not be read.
+	CPUSeconds float64 `json:"tocsin_cpu_seconds"`
+}
+
+// cpuLine says how much of the machine tocsin used and what one
+// notification cost it.
+func (a Ack) cpuLine() string {
+	if a.CPUSeconds <= 0 || a.Acknowledged == 0 {
+		return "unavailable"
+	}
+	per := a.CPUSeconds / float64(a.Acknowledged)
+	return fmt.Sprintf("%.1f s over %.1f s = %.2f cores; %.0f µs per notification (%.0f/s per core)",
+		a.CPUSeconds, a.Elapsed, a.CPUSeconds/a.Elapsed, per*1e6, 1/per)
 }
 
 func ackReport(s *storm) Ack {
@@ -158,6 +172,7 @@ func (r *Report) write(w io.Writer, asJSON bool) error {
 		wl.Notifications, wl.Distinct, wl.Redeliveries, wl.Alarms, wl.Services, wl.Duration, wl.OfferedRate, wl.Workers, wl.CPUs)
 	row("acknowledged", "%d in %.2f s = %.0f/s   statuses %v", r.Ack.Acknowledged, r.Ack.Elapsed, r.Ack.PerSecond, r.Ack.Statuses)
 	row("ack latency", "%s", r.Ack.Latency)
+	row("tocsin CPU while sending", "%s", r.Ack.cpuLine())
 	row("first ALARM → channel", "%s   (Slack stand-in latency %s per call)", r.Slack.ToChannel, wl.SlackLatency)
 	row("first ALARM → pinned header", "%s", r.Slack.ToHeader)
 	row("Slack calls", "%d = %.1f per incident: %.1f to set up, %.1f chat.update; the last %s after the start",
