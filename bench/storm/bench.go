@@ -98,7 +98,7 @@ func (b *bench) env(f *feed, slackToken, slackURL, awsURL string) (map[string]st
 		"SLACK_BOT_TOKEN": slackToken, "SLACK_SIGNING_SECRET": "storm-" + rand.Text(), "SLACK_API_URL": slackURL,
 		"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": awsURL,
 		"AWS_ACCESS_KEY_ID": "AKIASTORMBENCH000000", "AWS_SECRET_ACCESS_KEY": "storm-" + rand.Text(),
-		"TOCSIN_LOG_LEVEL": "warn", "TOCSIN_PPROF_ADDR": pprofAddr,
+		"TOCSIN_LOG_LEVEL": "warn", "TOCSIN_PPROF_ADDR": pprofAddr, "GOGC": b.opts.gogc,
 	}, nil
 }
 

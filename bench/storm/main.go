@@ -60,6 +60,7 @@ type options struct {
 	json          bool
 	keep          bool
 	cpuProfile    string
+	gogc          string
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -79,6 +80,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.Int64Var(&o.seed, "seed", 1, "seed of the workload's randomness")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binary, store, logs)")
+	fs.StringVar(&o.gogc, "gogc", "", "GOGC for tocsin (empty: tocsin's own default)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write tocsin's CPU profile over the sending phase to this file, and its allocations to FILE.allocs (read them with go tool pprof and the kept binary)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
