@@ -45,6 +45,7 @@ type Config struct {
 	AutomationRole  string
 	MetricsNS       string
 	PprofAddr       string
+	Standby         int
 	LogLevel        slog.Level
 }
 
@@ -60,8 +61,11 @@ var settings = []struct{ name, def string }{
 	{"TOCSIN_DEFAULT_SEVERITY", "sev3"}, {"TOCSIN_RESPONDERS", ""}, {"TOCSIN_AUTO_MITIGATE", "false"},
 	{"TOCSIN_ARCHIVE_AFTER", "24h"}, {"TOCSIN_RECONCILE_EVERY", "5m"}, {"TOCSIN_MAX_PENDING", "50000"},
 	{"TOCSIN_PAGE_WEBHOOK", ""}, {"TOCSIN_AUTOMATION_ROLE", ""}, {"TOCSIN_CLOUDWATCH_NAMESPACE", ""},
-	{"TOCSIN_PPROF_ADDR", ""}, {"TOCSIN_LOG_LEVEL", "info"},
+	{"TOCSIN_STANDBY_CHANNELS", "0"}, {"TOCSIN_PPROF_ADDR", ""}, {"TOCSIN_LOG_LEVEL", "info"},
 }
+
+// maxStandby bounds TOCSIN_STANDBY_CHANNELS: each is a real, visible channel.
+const maxStandby = 50
 
 // LoadConfig reads the settings and reports every problem at once, each
 // naming its variable.
@@ -102,6 +106,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.ArchiveAfter = p.duration("TOCSIN_ARCHIVE_AFTER", get("TOCSIN_ARCHIVE_AFTER"))
 	c.Reconcile = p.duration("TOCSIN_RECONCILE_EVERY", get("TOCSIN_RECONCILE_EVERY"))
 	c.MaxPending = p.integer("TOCSIN_MAX_PENDING", get("TOCSIN_MAX_PENDING"))
+	c.Standby = p.integer("TOCSIN_STANDBY_CHANNELS", get("TOCSIN_STANDBY_CHANNELS"))
 	c.LogLevel = p.level("TOCSIN_LOG_LEVEL", get("TOCSIN_LOG_LEVEL"))
 	p.add(c.validate())
 	return c, p.err()
@@ -132,6 +137,9 @@ func (c Config) validate() error {
 		if !strings.HasPrefix(t, "arn:aws") || strings.Count(t, ":") != 5 {
 			errs = append(errs, fmt.Errorf("TOCSIN_SNS_TOPIC_ARNS: %q is not an SNS topic ARN", t))
 		}
+	}
+	if c.Standby < 0 || c.Standby > maxStandby {
+		errs = append(errs, fmt.Errorf("TOCSIN_STANDBY_CHANNELS %d must be between 0 and %d", c.Standby, maxStandby))
 	}
 	if c.PprofAddr != "" && !loopback(c.PprofAddr) {
 		errs = append(errs, fmt.Errorf("TOCSIN_PPROF_ADDR %q must be a loopback host:port such as 127.0.0.1:6060 (profiles are not authenticated)", c.PprofAddr))

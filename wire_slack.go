@@ -27,8 +27,12 @@ func (a *app) wireSlack(ctx context.Context, d deps) error {
 		return nil
 	}
 	ex := bot.NewExecutor(bot.ExecutorConfig{Token: a.cfg.SlackBotToken, APIURL: a.cfg.SlackAPIURL,
-		AnnounceChannel: a.cfg.Announce, Grapher: grapher{a}, Logger: a.log.With("component", "slack"), Now: a.now})
+		AnnounceChannel: a.cfg.Announce, Grapher: grapher{a}, Logger: a.log.With("component", "slack"), Now: a.now,
+		Standby: a.cfg.Standby, Owned: a.ownsChannel})
 	a.worker.Executors["slack."] = ex
+	if a.cfg.Standby > 0 {
+		a.background = append(a.background, background{"slack-standby", ex.RunStandby})
+	}
 	a.slackGroups = ex.UserGroups
 	client := slack.New(a.cfg.SlackBotToken, slack.OptionAPIURL(a.cfg.SlackAPIURL), slack.OptionAppLevelToken(a.cfg.SlackAppToken))
 	h := bot.NewHandlers(bot.HandlerConfig{SigningSecret: a.cfg.SlackSigning, Doer: a.engine, Slack: client,
@@ -45,6 +49,12 @@ func (a *app) wireSlack(ctx context.Context, d deps) error {
 		a.background = append(a.background, background{"slack-socket-mode", func(ctx context.Context) error { return h.RunSocketMode(ctx, sm) }})
 	}
 	return nil
+}
+
+// ownsChannel reports whether an incident owns a Slack channel.
+func (a *app) ownsChannel(ctx context.Context, channelID string) (bool, error) {
+	_, ok, err := a.store.ByChannel(ctx, channelID)
+	return ok, err
 }
 
 // groups resolves a Slack user group for approvals (nil without Slack).

@@ -47,13 +47,18 @@ type ExecutorConfig struct {
 	Logger *slog.Logger
 	// Now is the clock for pacing, caches and event times; nil means time.Now.
 	Now func() time.Time
+	// Standby is how many channels to keep created ahead for new incidents
+	// (standby.go); 0 turns it off. Owned must then say whether an incident
+	// owns a channel.
+	Standby int
+	Owned   func(ctx context.Context, channelID string) (bool, error)
 }
 
 // LogValue shows the configuration without the token.
 func (c ExecutorConfig) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("api_url", c.APIURL), slog.Bool("token_set", c.Token != ""),
-		slog.String("announce_channel", c.AnnounceChannel),
+		slog.String("announce_channel", c.AnnounceChannel), slog.Int("standby", c.Standby),
 	)
 }
 
@@ -72,17 +77,19 @@ type Executor struct {
 	now  func() time.Time
 	pace *pacer
 
-	mu       sync.Mutex
-	self     string                     // the bot's user id, from auth.test
-	names    map[string]slack.Channel   // channel name -> channel, from conversations.list
-	created  map[string]bool            // channels this process created
-	topics   map[string]string          // channel -> the topic last set or seen
-	unpinned map[string]string          // channel -> header ts whose pin failed
-	runMsgs  map[string]runMessage      // run id -> its progress message
-	groups   map[string]groupMembership // usergroup id -> members
-	order    runOrder                   // keeps run status messages from going backwards
-	started  time.Time                  // when this process's executor was made
-	doubts   map[uint64]bool            // effects whose last attempt may have reached Slack
+	mu      sync.Mutex
+	self    string                     // the bot's user id, from auth.test
+	names   map[string]slack.Channel   // channel name -> channel, from conversations.list
+	created map[string]bool            // channels this process created
+	topics  map[string]string          // channel -> the topic last set or seen
+	runMsgs map[string]runMessage      // run id -> its progress message
+	groups  map[string]groupMembership // usergroup id -> members
+	order   runOrder                   // keeps run status messages from going backwards
+	started time.Time                  // when this process's executor was made
+	doubts  map[uint64]bool            // effects whose last attempt may have reached Slack
+	standby []slack.Channel            // standby channels ready to take, oldest first
+	// standbyLoaded: the standby channels an earlier run left were adopted.
+	standbyLoaded bool
 }
 
 type runMessage struct{ channel, ts string }
@@ -106,19 +113,18 @@ func NewExecutor(cfg ExecutorConfig) *Executor {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Executor{
-		api:      slack.New(cfg.Token, slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(cfg.HTTPClient)),
-		cfg:      cfg,
-		log:      log.With("component", "bot.executor"),
-		now:      cfg.Now,
-		pace:     newPacer(cfg.Now, cfg.Rates),
-		names:    map[string]slack.Channel{},
-		created:  map[string]bool{},
-		topics:   map[string]string{},
-		unpinned: map[string]string{},
-		runMsgs:  map[string]runMessage{},
-		groups:   map[string]groupMembership{},
-		started:  cfg.Now(),
-		doubts:   map[uint64]bool{},
+		api:     slack.New(cfg.Token, slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(cfg.HTTPClient)),
+		cfg:     cfg,
+		log:     log.With("component", "bot.executor"),
+		now:     cfg.Now,
+		pace:    newPacer(cfg.Now, cfg.Rates),
+		names:   map[string]slack.Channel{},
+		created: map[string]bool{},
+		topics:  map[string]string{},
+		runMsgs: map[string]runMessage{},
+		groups:  map[string]groupMembership{},
+		started: cfg.Now(),
+		doubts:  map[uint64]bool{},
 	}
 }
 
@@ -132,7 +138,7 @@ func (e *Executor) Kinds() []string {
 		dispatch.EffSlackChannel, dispatch.EffSlackTopic, dispatch.EffSlackInvite, dispatch.EffSlackHeader,
 		dispatch.EffSlackUpdate, dispatch.EffSlackAnnounce, dispatch.EffSlackPost, dispatch.EffSlackChecklist,
 		dispatch.EffSlackApproval, dispatch.EffSlackRunStatus, dispatch.EffSlackFile,
-		dispatch.EffSlackArchive, dispatch.EffSlackUnarchive,
+		dispatch.EffSlackArchive, dispatch.EffSlackUnarchive, dispatch.EffSlackRename, dispatch.EffSlackPin,
 	}
 }
 
@@ -152,6 +158,8 @@ var effectFuncs = map[string]effectFunc{
 	dispatch.EffSlackFile:      (*Executor).file,
 	dispatch.EffSlackArchive:   (*Executor).archive,
 	dispatch.EffSlackUnarchive: (*Executor).unarchive,
+	dispatch.EffSlackRename:    (*Executor).rename,
+	dispatch.EffSlackPin:       (*Executor).pin,
 }
 
 // Execute performs one slack.* effect (dispatch.Executor). A retry never

@@ -16,13 +16,19 @@ import (
 // maxNameTries bounds the -2, -3, ... suffixes tried for a taken name.
 const maxNameTries = 20
 
-// channel creates the incident's channel, or adopts the one an interrupted
-// attempt created (its purpose carries tocsin:INC-42), and schedules the
-// topic, invitations (Data "invite"), header and announcement (in Data
-// "announce", or else the configured channel).
+// channel takes a standby channel (standby.go) or creates the incident's
+// channel, or adopts the one an interrupted attempt created (its purpose
+// carries tocsin:INC-42), and schedules the topic, invitations (Data
+// "invite"), header and announcement (in Data "announce", or else the
+// configured channel), and for a standby channel its renaming.
 func (e *Executor) channel(ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
 	if inc.Channel.ID != "" {
 		return dispatch.Outcome{}, nil
+	}
+	if ch, ok := e.takeStandby(); ok {
+		ev := e.event(inc, incident.EventChannel, map[string]string{"channel_id": ch.ID, "channel_name": ch.Name, "standby": "yes"})
+		then := append(e.channelFollowups(eff, inc), incident.Effect{Kind: dispatch.EffSlackRename, Incident: inc.ID, CreatedAt: e.now().UTC()})
+		return dispatch.Outcome{Events: []incident.Event{ev}, Then: then}, nil
 	}
 	ch, err := e.createOrAdopt(ctx, inc)
 	if err != nil {

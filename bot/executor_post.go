@@ -29,21 +29,24 @@ func (e *Executor) header(ctx context.Context, eff incident.Effect, inc incident
 		return dispatch.Outcome{}, err
 	}
 	if ts == "" {
-		if err := e.wait(append(paced("chat.postMessage", ch), call{method: "pins.add"})...); err != nil {
+		if err := e.wait(paced("chat.postMessage", ch)...); err != nil {
 			return dispatch.Outcome{}, err
 		}
 		if ts, err = e.postBlocks(ctx, ch, "", summary(inc), HeaderBlocks(inc)); err != nil {
 			return dispatch.Outcome{}, fmt.Errorf("post header: %w", err)
 		}
-		e.pin(ctx, inc, ch, ts)
 	}
-	return dispatch.Outcome{Events: []incident.Event{e.event(inc, incident.EventHeader, map[string]string{"ts": ts})}}, nil
+	// The pin is its own effect: pins.add is Tier 2, and when a storm opens
+	// many incidents at once the header must not wait for it.
+	pin := incident.Effect{Kind: dispatch.EffSlackPin, Incident: inc.ID, Data: map[string]string{"ts": ts}, CreatedAt: e.now().UTC()}
+	return dispatch.Outcome{Events: []incident.Event{e.event(inc, incident.EventHeader, map[string]string{"ts": ts})},
+		Then: []incident.Effect{pin}}, nil
 }
 
 // findHeader returns the ts of this incident's header, if an earlier
 // attempt posted it: among the channel's pins or, when that attempt was cut
-// off between the post and the pin or its answer was lost, among the
-// channel's recent messages (it is pinned now). In a channel this process
+// off before the pin or its answer was lost, among the channel's recent
+// messages (the slack.pin effect that follows pins it). In a channel this process
 // created, an attempt not in doubt cannot have posted it, and skips the
 // lookups.
 func (e *Executor) findHeader(ctx context.Context, eff incident.Effect, inc incident.Incident, ch string) (string, error) {
@@ -66,25 +69,25 @@ func (e *Executor) findHeader(ctx context.Context, eff incident.Effect, inc inci
 			return it.Message.Timestamp, nil
 		}
 	}
-	ts, err := e.findMessage(ctx, ch, time.Time{}, func(m slack.Message) bool { return hasBlock(m.Blocks, want) })
-	if ts != "" {
-		e.pin(ctx, inc, ch, ts)
-	}
-	return ts, err
+	return e.findMessage(ctx, ch, time.Time{}, func(m slack.Message) bool { return hasBlock(m.Blocks, want) })
 }
 
-// pin pins the header. A failure does not fail the effect (the header
-// exists and must be recorded); the next header update tries again.
-func (e *Executor) pin(ctx context.Context, inc incident.Incident, ch, ts string) {
-	err := e.api.AddPinContext(ctx, ch, slack.NewRefToMessage(ch, ts))
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if err == nil || slackCode(err) == "already_pinned" {
-		delete(e.unpinned, ch)
-		return
+// pin pins the header (slack.pin, which slack.header schedules); a message
+// pinned already counts as done.
+func (e *Executor) pin(ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
+	ch, err := needChannel(inc)
+	if err != nil {
+		return dispatch.Outcome{}, err
 	}
-	e.unpinned[ch] = ts
-	e.log.Warn("pin header", "incident", inc.ID.String(), "channel", ch, "err", err)
+	if err := e.wait(call{method: "pins.add"}); err != nil {
+		return dispatch.Outcome{}, err
+	}
+	ts := eff.Data["ts"]
+	err = e.api.AddPinContext(ctx, ch, slack.NewRefToMessage(ch, ts))
+	if err != nil && slackCode(err) != "already_pinned" {
+		return dispatch.Outcome{}, fmt.Errorf("pin header %s in %s: %w", ts, ch, err)
+	}
+	return dispatch.Outcome{}, nil
 }
 
 // update refreshes the header and, only when its text changed, the topic.
@@ -100,12 +103,6 @@ func (e *Executor) update(ctx context.Context, _ incident.Effect, inc incident.I
 		slack.MsgOptionText(summary(inc), false), slack.MsgOptionBlocks(HeaderBlocks(inc)...))
 	if err != nil {
 		return dispatch.Outcome{}, fmt.Errorf("update header: %w", err)
-	}
-	e.mu.Lock()
-	ts, unpinned := e.unpinned[ch]
-	e.mu.Unlock()
-	if unpinned && e.pace.reserve(call{method: "pins.add"}) == 0 {
-		e.pin(ctx, inc, ch, ts)
 	}
 	return dispatch.Outcome{}, e.syncTopic(ctx, ch, Topic(inc))
 }

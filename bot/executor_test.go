@@ -84,6 +84,19 @@ func mustExecute(tb testing.TB, ex *Executor, eff incident.Effect, inc *incident
 	return out
 }
 
+// performAll performs effects and then their follow-ups, breadth first, as
+// the outbox would.
+func performAll(tb testing.TB, ex *Executor, effs []incident.Effect, inc *incident.Incident) {
+	tb.Helper()
+	for len(effs) > 0 {
+		var next []incident.Effect
+		for _, eff := range effs {
+			next = append(next, mustExecute(tb, ex, eff, inc).Then...)
+		}
+		effs = next
+	}
+}
+
 func methods(s *sim.Slack) []string {
 	var out []string
 	for _, c := range s.Calls() {
@@ -120,13 +133,11 @@ func TestExecutor_ChannelFlow(t *testing.T) {
 	if diff := cmp.Diff(want, kinds); diff != "" {
 		t.Fatalf("follow-ups (-want +got):\n%s", diff)
 	}
-	for _, eff := range out.Then {
-		mustExecute(t, ex, eff, &inc)
-	}
+	performAll(t, ex, out.Then, &inc)
 
 	wantCalls := []string{
 		"conversations.create", "conversations.setPurpose", "conversations.setTopic",
-		"usergroups.users.list", "conversations.invite", "chat.postMessage", "pins.add", "chat.postMessage",
+		"usergroups.users.list", "conversations.invite", "chat.postMessage", "chat.postMessage", "pins.add",
 	}
 	if diff := cmp.Diff(wantCalls, methods(s)); diff != "" {
 		t.Errorf("Slack calls (-want +got):\n%s", diff)

@@ -40,6 +40,7 @@ func DefaultRates() map[string]Rate {
 		"conversations.create":         tier2,
 		"conversations.setTopic":       tier2,
 		"conversations.setPurpose":     tier2,
+		"conversations.rename":         tier2,
 		"conversations.archive":        tier2,
 		"conversations.unarchive":      tier2,
 		"pins.add":                     tier2,
@@ -146,6 +147,20 @@ func (p *pacer) bucket(c call, now time.Time) *bucket {
 	}
 	b.refill(now)
 	return b
+}
+
+// idle reports whether every bucket of the given methods is full: nothing
+// has used them lately, so a background call cannot delay urgent ones.
+func (p *pacer) idle(methods ...string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	for _, m := range methods {
+		if b := p.bucket(call{method: m}, now); b.tokens < float64(b.rate.Burst) {
+			return false
+		}
+	}
+	return true
 }
 
 // dropIdle forgets buckets that are full again: they would be created full.

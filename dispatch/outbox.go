@@ -25,6 +25,8 @@ const (
 	EffSlackFile      = "slack.file"      // upload a file; Data: name, title, content (or graph=1)
 	EffSlackArchive   = "slack.archive"   // archive the channel (after the quiet period)
 	EffSlackUnarchive = "slack.unarchive" //
+	EffSlackRename    = "slack.rename"    // name a channel taken from standby after its incident
+	EffSlackPin       = "slack.pin"       // pin the header; Data: ts
 	EffSSMStart       = "ssm.start"       // start a run; Data: run
 	EffSSMPoll        = "ssm.poll"        // poll a run; Data: run, attempt
 	EffSSMCancel      = "ssm.cancel"      // cancel a running run; Data: run

@@ -47,7 +47,9 @@ const (
 	EventCorrected EventType = "corrected"
 	// EventFollowup: an action item for the review. Text.
 	EventFollowup EventType = "followup"
-	// EventChannel: the Slack channel exists. Data: channel_id, channel_name.
+	// EventChannel: the Slack channel exists, or was renamed. Data:
+	// channel_id, channel_name; standby=yes when it was taken from the
+	// standby channels; renamed_from when it was renamed.
 	EventChannel EventType = "channel"
 	// EventHeader: the pinned header message exists. Data: ts.
 	EventHeader EventType = "header"

@@ -50,6 +50,12 @@ func describe(e incident.Event) string {
 	case incident.EventCorrected:
 		return fmt.Sprintf("Corrected %s time to %s (was %s)", d("field"), correctedTime(e.Data["at"]), correctedTime(e.Data["previous"]))
 	case incident.EventChannel:
+		switch {
+		case e.Data["renamed_from"] != "":
+			return "Channel \\#" + d("renamed_from") + " renamed \\#" + d("channel_name")
+		case e.Data["standby"] == "yes":
+			return "Channel \\#" + d("channel_name") + " taken from standby"
+		}
 		return "Channel \\#" + d("channel_name") + " created"
 	case incident.EventHeader:
 		return ""

@@ -111,6 +111,7 @@ func slackAPIRoutes() map[string]slackHandler {
 		"conversations.list":           slackConversationsList,
 		"conversations.setTopic":       slackConversationsSetTopic,
 		"conversations.setPurpose":     slackConversationsSetPurpose,
+		"conversations.rename":         slackConversationsRename,
 		"conversations.invite":         slackConversationsInvite,
 		"conversations.join":           slackConversationsJoin,
 		"conversations.archive":        slackConversationsArchive,
@@ -135,7 +136,7 @@ func slackAPIRoutes() map[string]slackHandler {
 // slackOverridden are the routes slacktest registers by default that the stand-in
 // does not implement; they are replaced so that nothing canned can answer.
 var slackOverridden = []string{
-	"ws", "rtm.start", "rtm.connect", "conversations.rename", "conversations.inviteShared",
+	"ws", "rtm.start", "rtm.connect", "conversations.inviteShared",
 	"users.lookupByEmail", "bots.info", "apps.connections.open",
 }
 

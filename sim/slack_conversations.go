@@ -28,6 +28,31 @@ func slackConversationsCreate(s *Slack, q *slackRequest) slackReply {
 	return slackOK(map[string]any{"channel": slackChannelJSON(c)})
 }
 
+// slackConversationsRename: only the channel's creator (or an admin, which
+// the bot never is) may rename it; the name follows the create rules.
+func slackConversationsRename(s *Slack, q *slackRequest) slackReply {
+	c, errCode := s.ws.writable(q.params["channel"])
+	name := q.params["name"]
+	switch {
+	case errCode != "":
+		return slackFail(errCode)
+	case !c.isMember(SlackBotUserID):
+		return slackFail("not_in_channel")
+	case c.Creator != SlackBotUserID:
+		return slackFail("not_authorized")
+	}
+	if errCode := slackValidName(name); errCode != "" {
+		return slackFail(errCode)
+	}
+	for _, other := range s.ws.channels {
+		if other.Name == name && other != c {
+			return slackFail("name_taken")
+		}
+	}
+	c.Name = name
+	return slackOK(map[string]any{"channel": slackChannelJSON(c)})
+}
+
 // slackValidName applies Slack's channel name rules: lower case letters, digits,
 // hyphens and underscores, at most 80 characters, not only punctuation.
 func slackValidName(name string) string {

@@ -57,8 +57,9 @@ func TestSlack_RateLimitPostPerChannel(t *testing.T) {
 func TestSlack_SlackTier(t *testing.T) {
 	tests := map[string]int{
 		"conversations.create": 2, "pins.add": 2, "bookmarks.add": 2,
-		"conversations.invite": 3, "chat.update": 3, "files.completeUploadExternal": 3,
-		"chat.postEphemeral": 4, "views.open": 4,
+		"conversations.invite": 3, "chat.update": 3, "files.completeUploadExternal": 4, "files.getUploadURLExternal": 4,
+		"conversations.rename": 2,
+		"chat.postEphemeral":   4, "views.open": 4,
 		"chat.postMessage": SlackTierSpecial, "auth.test": SlackTierSpecial,
 	}
 	for method, want := range tests {

@@ -14,6 +14,7 @@ var slackTiers = map[string]int{
 	"conversations.create":         2,
 	"conversations.setTopic":       2,
 	"conversations.setPurpose":     2,
+	"conversations.rename":         2,
 	"conversations.archive":        2,
 	"conversations.unarchive":      2,
 	"pins.add":                     2,
@@ -28,8 +29,8 @@ var slackTiers = map[string]int{
 	"chat.delete":                  3,
 	"reactions.add":                3,
 	"usergroups.users.list":        3,
-	"files.getUploadURLExternal":   3,
-	"files.completeUploadExternal": 3,
+	"files.getUploadURLExternal":   4, // Tier 4 on its reference page
+	"files.completeUploadExternal": 4,
 	"chat.postEphemeral":           4,
 	"users.info":                   4,
 	"views.open":                   4,
@@ -55,10 +56,10 @@ const (
 // SlackTier reports the rate-limit tier (1–4) of a Web API method:
 //
 //	Tier 1    1/min
-//	Tier 2   20/min  conversations.create/setTopic/setPurpose/archive/unarchive, pins.add/list, bookmarks.add
+//	Tier 2   20/min  conversations.create/rename/setTopic/setPurpose/archive/unarchive, pins.add/list, bookmarks.add
 //	Tier 3   50/min  conversations.invite/info/list/history/join, chat.update/delete, reactions.add,
-//	                 usergroups.users.list, files.getUploadURLExternal/completeUploadExternal
-//	Tier 4  100/min  chat.postEphemeral, users.info, views.open
+//	                 usergroups.users.list
+//	Tier 4  100/min  chat.postEphemeral, users.info, views.open, files.getUploadURLExternal/completeUploadExternal
 //
 // It reports [SlackTierSpecial] for everything else: chat.postMessage, limited to about
 // one message per second per channel, and methods the stand-in never limits

@@ -88,6 +88,10 @@ type slackWorkspace struct {
 	responses  []SlackResponsePost
 }
 
+// SlackOwnerUserID created the channels that exist before the bot came
+// (SlackOptions.Channels).
+const SlackOwnerUserID = "U0WSOWNER"
+
 type slackChannel struct {
 	SlackChannel
 	messages   []*SlackMessage
@@ -110,6 +114,7 @@ func slackNewWorkspace(opts SlackOptions) *slackWorkspace {
 	for _, name := range opts.Channels {
 		c := w.addChannel(name, false, now)
 		c.Members = slices.Clone(everyone)
+		c.Creator = SlackOwnerUserID // there before the bot was installed
 	}
 	return w
 }

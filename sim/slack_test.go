@@ -219,3 +219,34 @@ func TestSlack_PrivateChannel(t *testing.T) {
 		t.Errorf("messages = %d, want 1", len(got))
 	}
 }
+
+func TestSlack_Rename(t *testing.T) {
+	_, api := slackMustStart(t, SlackOptions{Channels: []string{"general"}})
+	ch := slackMustCreate(t, api, "inc-standby-a")
+	slackMustCreate(t, api, "taken")
+	got, err := api.RenameConversation(ch.ID, "inc-7-api-5xx")
+	if err != nil || got.Name != "inc-7-api-5xx" || got.ID != ch.ID {
+		t.Fatalf("rename = %+v, %v; want %s named inc-7-api-5xx", got, err, ch.ID)
+	}
+	info, _ := api.GetConversationInfo(&slack.GetConversationInfoInput{ChannelID: ch.ID})
+	if info == nil || info.Name != "inc-7-api-5xx" {
+		t.Errorf("conversations.info after rename = %+v", info)
+	}
+	general, _, _ := api.GetConversations(&slack.GetConversationsParameters{})
+	var generalID string
+	for _, c := range general {
+		if c.Name == "general" {
+			generalID = c.ID
+		}
+	}
+	for _, c := range []struct{ id, name, want string }{
+		{ch.ID, "taken", "name_taken"},
+		{ch.ID, "Bad Name", "invalid_name_specials"},
+		{generalID, "mine-now", "not_authorized"}, // the bot did not create it
+		{"C0NOPE", "x", "channel_not_found"},
+	} {
+		if _, err := api.RenameConversation(c.id, c.name); err == nil || err.Error() != c.want {
+			t.Errorf("rename %s to %q: err = %v, want %s", c.id, c.name, err, c.want)
+		}
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tocsin-dev/tocsin/sim"
@@ -70,7 +72,36 @@ func (b *bench) run(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	defer c.stop()
+	if err := b.waitStandby(ctx, sl); err != nil {
+		return nil, err
+	}
 	return b.measure(ctx, c, sl, p)
+}
+
+// waitStandby waits until tocsin has made its standby channels.
+func (b *bench) waitStandby(ctx context.Context, sl *sim.Slack) error {
+	if b.opts.standby <= 0 {
+		return nil
+	}
+	b.logf("waiting for %d standby channels (Slack's Tier 2 pace: about one each 3.3 s)", b.opts.standby)
+	deadline := time.Now().Add(time.Duration(b.opts.standby)*5*time.Second + 30*time.Second)
+	for time.Now().Before(deadline) {
+		n := 0
+		for _, ch := range sl.Channels() {
+			if strings.HasPrefix(ch.Name, "inc-standby-") && ch.Purpose != "" {
+				n++
+			}
+		}
+		if n >= b.opts.standby {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("tocsin did not make %d standby channels in time", b.opts.standby)
 }
 
 // env is tocsin's whole configuration.
@@ -99,6 +130,7 @@ func (b *bench) env(f *feed, slackToken, slackURL, awsURL string) (map[string]st
 		"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": awsURL,
 		"AWS_ACCESS_KEY_ID": "AKIASTORMBENCH000000", "AWS_SECRET_ACCESS_KEY": "storm-" + rand.Text(),
 		"TOCSIN_LOG_LEVEL": "warn", "TOCSIN_PPROF_ADDR": pprofAddr, "GOGC": b.opts.gogc,
+		"TOCSIN_STANDBY_CHANNELS": strconv.Itoa(b.opts.standby),
 	}, nil
 }
 

@@ -61,6 +61,7 @@ type options struct {
 	keep          bool
 	cpuProfile    string
 	gogc          string
+	standby       int
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -80,6 +81,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.Int64Var(&o.seed, "seed", 1, "seed of the workload's randomness")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binary, store, logs)")
+	fs.IntVar(&o.standby, "standby", 0, "TOCSIN_STANDBY_CHANNELS: channels tocsin creates before the storm (storm waits for them)")
 	fs.StringVar(&o.gogc, "gogc", "", "GOGC for tocsin (empty: tocsin's own default)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write tocsin's CPU profile over the sending phase to this file, and its allocations to FILE.allocs (read them with go tool pprof and the kept binary)")
 	if err := fs.Parse(args); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -42,12 +43,15 @@ type Workload struct {
 	Workers       int           `json:"workers"`
 	SlackLatency  time.Duration `json:"slack_latency_ns"`
 	CPUs          int           `json:"cpus"`
+	Standby       int           `json:"standby_channels"`
+	GOGC          string        `json:"gogc,omitempty"`
 }
 
 func workloadOf(o options, p *plan) Workload {
 	return Workload{Notifications: len(p.deliveries), Distinct: len(p.messages), Redeliveries: len(p.deliveries) - len(p.messages),
 		Alarms: o.alarms, Services: o.services, Duration: o.duration, Workers: o.workers, SlackLatency: o.latency,
-		OfferedRate: float64(len(p.deliveries)) / o.duration.Seconds(), CPUs: runtime.NumCPU()}
+		OfferedRate: float64(len(p.deliveries)) / o.duration.Seconds(), CPUs: runtime.NumCPU(),
+		Standby: o.standby, GOGC: o.gogc}
 }
 
 // Ack is how POST /sns answered.
@@ -168,16 +172,19 @@ func (r *Report) write(w io.Writer, asJSON bool) error {
 	t := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, format string, args ...any) { fmt.Fprintf(t, "%s\t"+format+"\n", append([]any{k}, args...)...) }
 	wl := r.Workload
-	row("workload", "%d notifications (%d distinct, %d redeliveries), %d alarms, %d services, over %s (%.0f/s offered), %d workers, %d CPUs",
-		wl.Notifications, wl.Distinct, wl.Redeliveries, wl.Alarms, wl.Services, wl.Duration, wl.OfferedRate, wl.Workers, wl.CPUs)
+	row("workload", "%d notifications (%d distinct, %d redeliveries), %d alarms, %d services, over %s (%.0f/s offered), %d workers, %d CPUs, %d standby channels, GOGC %s",
+		wl.Notifications, wl.Distinct, wl.Redeliveries, wl.Alarms, wl.Services, wl.Duration, wl.OfferedRate, wl.Workers, wl.CPUs, wl.Standby, cmp.Or(wl.GOGC, "tocsin's default"))
 	row("acknowledged", "%d in %.2f s = %.0f/s   statuses %v", r.Ack.Acknowledged, r.Ack.Elapsed, r.Ack.PerSecond, r.Ack.Statuses)
 	row("ack latency", "%s", r.Ack.Latency)
 	row("tocsin CPU while sending", "%s", r.Ack.cpuLine())
-	row("first ALARM → channel", "%s   (Slack stand-in latency %s per call)", r.Slack.ToChannel, wl.SlackLatency)
+	row("first ALARM → channel", "%s   (Slack stand-in latency %s per call; %d of %d from standby)", r.Slack.ToChannel, wl.SlackLatency, r.Slack.FromStandby, r.Check.Incidents)
 	row("first ALARM → pinned header", "%s", r.Slack.ToHeader)
 	row("Slack calls", "%d = %.1f per incident: %.1f to set up, %.1f chat.update; the last %s after the start",
 		r.Slack.Calls, r.Slack.PerIncident, r.Slack.SetupPerIn, r.Slack.UpdatesPerIn, r.Slack.LastCall.Round(time.Millisecond))
 	row("Slack calls by method", "%v", r.Slack.ByMethod)
+	if r.Slack.Before > 0 {
+		row("Slack calls before the storm", "%d (making %d standby channels)", r.Slack.Before, wl.Standby)
+	}
 	row("Slack 429s", "%d %v", r.Slack.Limited429, r.Slack.RateLimited)
 	row("Slack failed calls", "%v", r.Slack.Failed)
 	row("drained", "%v after %s (outbox effects left at shutdown: %d %v)", r.Drain.Drained, r.Drain.Waited.Round(time.Millisecond), r.Store.OutboxLeftover, r.Store.OutboxByKind)

@@ -34,12 +34,19 @@ type Slack struct {
 	// NoChannel and NoHeader count incidents still without one at the end.
 	NoChannel int `json:"incidents_without_channel"`
 	NoHeader  int `json:"incidents_without_pinned_header"`
+	// FromStandby counts incidents whose channel was a standby channel
+	// (created before the storm; TOCSIN_STANDBY_CHANNELS). For them the
+	// channel exists for the incident at tocsin's first call on it.
+	FromStandby int `json:"incidents_with_standby_channel"`
+	// Before counts the calls made before the storm began (creating the
+	// standby channels); they are not in Calls.
+	Before int `json:"calls_before_storm"`
 }
 
 // slackReport reads the stand-in's record of calls.
 func slackReport(sl *sim.Slack, p *plan, s *storm, views []web.IncidentView) Slack {
 	r := Slack{ByMethod: map[string]int{}, RateLimited: sl.RateLimited(), Failed: map[string]int{}}
-	created, pinned := r.tally(sl.Calls(), s.start)
+	created, pinned, used := r.tally(sl.Calls(), s.start)
 	for _, n := range r.RateLimited {
 		r.Limited429 += n
 	}
@@ -47,7 +54,13 @@ func slackReport(sl *sim.Slack, p *plan, s *storm, views []web.IncidentView) Sla
 	var toChannel, toHeader []time.Duration
 	for _, v := range views {
 		sent := s.start.Add(first[v.Incident.Service])
-		if at, ok := created[v.Incident.Channel.Name]; ok && v.Incident.Channel.Name != "" {
+		at, ok := created[v.Incident.Channel.Name]
+		if !ok && v.Incident.Channel.ID != "" {
+			if at, ok = used[v.Incident.Channel.ID]; ok {
+				r.FromStandby++
+			}
+		}
+		if ok {
 			toChannel = append(toChannel, at.Sub(sent))
 		} else {
 			r.NoChannel++
@@ -67,26 +80,36 @@ func slackReport(sl *sim.Slack, p *plan, s *storm, views []web.IncidentView) Sla
 	return r
 }
 
-// tally counts the calls and returns when each channel (by name) was
-// created and each (by id) first had a message pinned.
-func (r *Slack) tally(calls []sim.SlackCall, start time.Time) (created, pinned map[string]time.Time) {
-	created, pinned = map[string]time.Time{}, map[string]time.Time{}
-	r.Calls = len(calls)
+// tally counts the calls made since the storm began and returns when each
+// channel (by name) was created, each (by id) first had a message pinned,
+// and each (by id) was first used.
+func (r *Slack) tally(calls []sim.SlackCall, start time.Time) (created, pinned, used map[string]time.Time) {
+	created, pinned, used = map[string]time.Time{}, map[string]time.Time{}, map[string]time.Time{}
 	for _, c := range calls {
+		if c.At.Before(start) {
+			r.Before++
+			continue
+		}
+		r.Calls++
 		r.ByMethod[c.Method]++
 		r.LastCall = max(r.LastCall, c.At.Sub(start))
-		ok := c.Status == http.StatusOK && c.Error == ""
+		if c.Status != http.StatusOK || c.Error != "" {
+			if c.Status != http.StatusTooManyRequests {
+				r.Failed[c.Method+": "+c.Error]++
+			}
+			continue
+		}
+		if ch := c.Params["channel"]; ch != "" && used[ch].IsZero() {
+			used[ch] = c.At
+		}
 		switch {
-		case !ok && c.Status != http.StatusTooManyRequests:
-			r.Failed[c.Method+": "+c.Error]++
-		case !ok:
 		case c.Method == "conversations.create":
 			created[c.Params["name"]] = c.At
 		case c.Method == "pins.add" && pinned[c.Params["channel"]].IsZero():
 			pinned[c.Params["channel"]] = c.At
 		}
 	}
-	return created, pinned
+	return created, pinned, used
 }
 
 // drain is how the wait for tocsin's Slack work ended.

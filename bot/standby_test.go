@@ -1,0 +1,134 @@
+package bot
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tocsin-dev/tocsin/dispatch"
+	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/sim"
+)
+
+// owners is a fake ownership index: channel id -> owned.
+type owners map[string]bool
+
+func (o owners) owned(_ context.Context, id string) (bool, error) { return o[id], nil }
+
+func countCalls(s *sim.Slack, method string) int {
+	n := 0
+	for _, c := range s.Calls() {
+		if c.Method == method {
+			n++
+		}
+	}
+	return n
+}
+
+// A new incident takes a standby channel with no Slack call, is invited to
+// and gets its header at once, and the channel is renamed after it.
+func TestStandby_TakeAndRename(t *testing.T) {
+	s := MustSlack(t)
+	own := owners{}
+	clock := time.Now()
+	cfg := func(c *ExecutorConfig) {
+		c.Standby, c.Owned, c.Now = 2, own.owned, func() time.Time { return clock }
+	}
+	ex := newTestExecutor(t, s, cfg)
+	fill := func(ex *Executor) (int, error) { // a minute apart, so the pace is idle again
+		clock = clock.Add(time.Minute)
+		ex.FillStandby(context.Background())
+		clock = clock.Add(time.Minute)
+		return ex.FillStandby(context.Background())
+	}
+	if n, err := fill(ex); err != nil || n != 2 {
+		t.Fatalf("FillStandby = %d, %v; want 2 ready", n, err)
+	}
+	ready := incidentChannels(s, standbyPrefix)
+	if len(ready) != 2 || ready[0].Purpose != standbyPurpose {
+		t.Fatalf("standby channels = %+v", ready)
+	}
+	creates := countCalls(s, "conversations.create")
+
+	inc := testIncident()
+	out := mustExecute(t, ex, incident.Effect{Kind: dispatch.EffSlackChannel, Incident: 42, Data: map[string]string{"invite": "U0ALICE"}}, &inc)
+	if inc.Channel.ID != ready[0].ID || countCalls(s, "conversations.create") != creates {
+		t.Fatalf("incident channel %+v; want the oldest standby %s taken without conversations.create", inc.Channel, ready[0].ID)
+	}
+	if out.Events[0].Data["standby"] != "yes" {
+		t.Errorf("channel event %v does not say standby", out.Events[0].Data)
+	}
+	own[inc.Channel.ID] = true
+	var kinds []string
+	for _, eff := range out.Then {
+		kinds = append(kinds, eff.Kind)
+		mustExecute(t, ex, eff, &inc)
+	}
+	want := []string{dispatch.EffSlackTopic, dispatch.EffSlackInvite, dispatch.EffSlackHeader, dispatch.EffSlackAnnounce, dispatch.EffSlackRename}
+	if diff := cmp.Diff(want, kinds); diff != "" {
+		t.Errorf("follow-ups (-want +got):\n%s", diff)
+	}
+	ch, ok := s.ChannelByName("inc-42-api-5xx")
+	if !ok || ch.ID != ready[0].ID || inc.Channel.Name != "inc-42-api-5xx" || !hasMarker(ch.Purpose, 42) {
+		t.Errorf("after rename: channel %+v, incident channel %+v", ch, inc.Channel)
+	}
+	if !slices.Contains(ch.Members, "U0ALICE") || len(s.Messages(ch.ID)) != 1 {
+		t.Errorf("members %v, messages %d: want alice invited and the header posted", ch.Members, len(s.Messages(ch.ID)))
+	}
+	// Renaming again is a no-op once the name is the incident's.
+	calls := len(s.Calls())
+	mustExecute(t, ex, incident.Effect{Kind: dispatch.EffSlackRename, Incident: 42}, &inc)
+	if len(s.Calls()) != calls {
+		t.Errorf("a second rename made %d calls", len(s.Calls())-calls)
+	}
+
+	// The pool refills; a restarted executor adopts the standby channels
+	// that no incident owns, and not the one incident 42 owns.
+	if n, _ := fill(ex); n != 2 {
+		t.Errorf("refill: %d ready, want 2", n)
+	}
+	again := newTestExecutor(t, s, cfg)
+	creates = countCalls(s, "conversations.create")
+	if n, err := fill(again); err != nil || n != 2 || countCalls(s, "conversations.create") != creates {
+		t.Errorf("after restart: %d ready, %v, %d creates; want the 2 left adopted", n, err, countCalls(s, "conversations.create")-creates)
+	}
+	for _, ch := range again.standby {
+		if ch.ID == inc.Channel.ID || !strings.HasPrefix(ch.Name, standbyPrefix) {
+			t.Errorf("adopted %+v", ch)
+		}
+	}
+}
+
+// Standby channels are only made while conversations.create is idle: an
+// incident's channel never waits for one.
+func TestStandby_OnlyWhenIdle(t *testing.T) {
+	s := MustSlack(t)
+	clock := time.Now()
+	ex := newTestExecutor(t, s, func(c *ExecutorConfig) {
+		c.Standby, c.Owned = 5, owners{}.owned
+		c.Rates = DefaultRates() // Tier 2: a burst of 3
+		c.Now = func() time.Time { return clock }
+	})
+	if n, _ := ex.FillStandby(context.Background()); n != 1 {
+		t.Fatalf("ready = %d; want 1: after one, the bucket is no longer full", n)
+	}
+	inc := testIncident()
+	mustExecute(t, ex, incident.Effect{Kind: dispatch.EffSlackChannel, Incident: 42}, &inc) // takes it
+	if n, _ := ex.FillStandby(context.Background()); n != 0 {
+		t.Errorf("ready = %d right after; want 0 (the create bucket is not full)", n)
+	}
+	inc2 := testIncident()
+	inc2.ID = 43
+	mustExecute(t, ex, incident.Effect{Kind: dispatch.EffSlackChannel, Incident: 43}, &inc2)
+	if _, ok := s.ChannelByName("inc-43-api-5xx"); !ok {
+		t.Errorf("incident 43's channel was not created at once")
+	}
+	clock = clock.Add(10 * time.Second) // the bucket refills (18/min)
+	if n, _ := ex.FillStandby(context.Background()); n != 1 {
+		t.Errorf("ready = %d after 10 s; want 1", n)
+	}
+}
