@@ -4,6 +4,11 @@
 // and the Executor that performs the outbox's slack.* effects with
 // per-method pacing below Slack's rate limits.
 //
+// The path from a new incident to a usable channel is shaped by those
+// limits: conversations.create is Tier 2, so the Executor can keep standby
+// channels made ahead (standby.go), and the header is posted without
+// waiting for its Tier 2 pin (slack.pin follows as its own effect).
+//
 // bot turns what people do in Slack into dispatch.Command values and hands
 // them to a Doer; it never decides what a command may do or who may do it —
 // that is dispatch's job, from the verified Slack user id bot supplies.

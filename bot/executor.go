@@ -188,6 +188,20 @@ func (e *Executor) wait(calls ...call) error {
 	return nil
 }
 
+// waitIdle is wait for calls that can wait: they go only when their
+// methods' buckets are full, so that they never take the token an urgent
+// call (a new incident's channel) needs. Under load they wait until it ends.
+func (e *Executor) waitIdle(calls ...call) error {
+	methods := make([]string, len(calls))
+	for i, c := range calls {
+		methods[i] = c.method
+	}
+	if d := e.pace.untilIdle(methods...); d > 0 {
+		return dispatch.Retry(d, ErrPaced)
+	}
+	return e.wait(calls...)
+}
+
 // needChannel returns the incident's channel, or a retry when it has none.
 func needChannel(inc incident.Incident) (string, error) {
 	if inc.Channel.ID == "" {

@@ -152,15 +152,21 @@ func (p *pacer) bucket(c call, now time.Time) *bucket {
 // idle reports whether every bucket of the given methods is full: nothing
 // has used them lately, so a background call cannot delay urgent ones.
 func (p *pacer) idle(methods ...string) bool {
+	return p.untilIdle(methods...) == 0
+}
+
+// untilIdle is how long until every bucket of the given methods is full.
+func (p *pacer) untilIdle(methods ...string) time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
+	var wait time.Duration
 	for _, m := range methods {
 		if b := p.bucket(call{method: m}, now); b.tokens < float64(b.rate.Burst) {
-			return false
+			wait = max(wait, b.until(float64(b.rate.Burst)))
 		}
 	}
-	return true
+	return wait
 }
 
 // dropIdle forgets buckets that are full again: they would be created full.

@@ -21,8 +21,8 @@ import (
 // while nothing else needs conversations.create, named inc-standby-xxxxxx.
 // A new incident takes one at once, with no Slack call: invitations and the
 // header follow immediately, and the channel is renamed after the incident
-// (conversations.rename, its own Tier 2 bucket) and its purpose set as soon
-// as the pace allows.
+// (conversations.rename, its own Tier 2 bucket) and its purpose set when
+// nothing more urgent needs those calls (Executor.waitIdle).
 //
 // Slack is the record of which standby channels exist: at start the
 // Executor lists the channels and keeps the ones it created with the
@@ -163,7 +163,9 @@ func (e *Executor) rename(ctx context.Context, _ incident.Effect, inc incident.I
 	}
 	base := ChannelName(inc.ID, inc.Title)
 	for n := 1; n <= maxNameTries; n++ {
-		if err := e.wait(call{method: "conversations.rename"}, call{method: "conversations.setPurpose"}); err != nil {
+		// Renaming can wait: it must not take the conversations.setPurpose
+		// token a new incident's channel needs.
+		if err := e.waitIdle(call{method: "conversations.rename"}, call{method: "conversations.setPurpose"}); err != nil {
 			return dispatch.Outcome{}, err
 		}
 		renamed, err := e.api.RenameConversationContext(ctx, ch, ChannelNameN(base, n))

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -66,6 +67,7 @@ func TestStandby_TakeAndRename(t *testing.T) {
 	var kinds []string
 	for _, eff := range out.Then {
 		kinds = append(kinds, eff.Kind)
+		clock = clock.Add(time.Minute) // renaming waits for idle buckets
 		mustExecute(t, ex, eff, &inc)
 	}
 	want := []string{dispatch.EffSlackTopic, dispatch.EffSlackInvite, dispatch.EffSlackHeader, dispatch.EffSlackAnnounce, dispatch.EffSlackRename}
@@ -130,5 +132,33 @@ func TestStandby_OnlyWhenIdle(t *testing.T) {
 	clock = clock.Add(10 * time.Second) // the bucket refills (18/min)
 	if n, _ := ex.FillStandby(context.Background()); n != 1 {
 		t.Errorf("ready = %d after 10 s; want 1", n)
+	}
+}
+
+// Renaming a standby channel waits while a new incident's channel needs the
+// conversations.setPurpose bucket.
+func TestStandby_RenameYieldsToNewChannels(t *testing.T) {
+	s := MustSlack(t)
+	clock := time.Now()
+	ex := newTestExecutor(t, s, func(c *ExecutorConfig) {
+		c.Standby, c.Owned = 1, owners{}.owned
+		c.Rates = DefaultRates()
+		c.Now = func() time.Time { return clock }
+	})
+	ex.FillStandby(context.Background())
+	clock = clock.Add(time.Minute)
+	inc := testIncident()
+	mustExecute(t, ex, incident.Effect{Kind: dispatch.EffSlackChannel, Incident: 42}, &inc) // the standby one
+	inc2 := testIncident()
+	inc2.ID = 43
+	mustExecute(t, ex, incident.Effect{Kind: dispatch.EffSlackChannel, Incident: 43}, &inc2) // created: uses setPurpose
+	_, err := ex.Execute(context.Background(), incident.Effect{Kind: dispatch.EffSlackRename, Incident: 42}, inc)
+	if !errors.Is(err, ErrPaced) {
+		t.Fatalf("rename while setPurpose was just used: %v; want it held back", err)
+	}
+	clock = clock.Add(20 * time.Second)
+	mustExecute(t, ex, incident.Effect{Kind: dispatch.EffSlackRename, Incident: 42}, &inc)
+	if !strings.HasPrefix(inc.Channel.Name, "inc-42-") {
+		t.Errorf("after the wait: %q", inc.Channel.Name)
 	}
 }
