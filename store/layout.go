@@ -52,17 +52,23 @@ func readIncident(tx *bolt.Tx, id incident.ID) (incident.Incident, error) {
 // readAlarms returns the alarms linked to an incident in the order they
 // joined.
 func readAlarms(tx *bolt.Tx, id incident.ID) ([]incident.LinkedAlarm, error) {
-	b, _ := subBucket(tx, bucketAlarms, id, false)
+	return readNested[incident.LinkedAlarm](tx, bucketAlarms, id, "alarm")
+}
+
+// readNested decodes every entry of an incident's nested bucket under
+// parent, in key order; what names an entry in errors.
+func readNested[T any](tx *bolt.Tx, parent []byte, id incident.ID, what string) ([]T, error) {
+	b, _ := subBucket(tx, parent, id, false)
 	if b == nil {
 		return nil, nil
 	}
-	var out []incident.LinkedAlarm
+	var out []T
 	err := b.ForEach(func(k, v []byte) error {
-		var a incident.LinkedAlarm
-		if err := json.Unmarshal(v, &a); err != nil {
-			return fmt.Errorf("decode alarm %d of %s: %w", btoi(k), id, err)
+		var x T
+		if err := json.Unmarshal(v, &x); err != nil {
+			return fmt.Errorf("decode %s %d of %s: %w", what, btoi(k), id, err)
 		}
-		out = append(out, a)
+		out = append(out, x)
 		return nil
 	})
 	return out, err

@@ -40,20 +40,7 @@ func (t *Tx) Incident(id incident.ID) (incident.Incident, error) {
 
 // Events returns an incident's timeline in order.
 func (t *Tx) Events(id incident.ID) ([]incident.Event, error) {
-	b, _ := subBucket(t.tx, bucketEvents, id, false)
-	if b == nil {
-		return nil, nil
-	}
-	var out []incident.Event
-	err := b.ForEach(func(k, v []byte) error {
-		var e incident.Event
-		if err := json.Unmarshal(v, &e); err != nil {
-			return fmt.Errorf("decode event %d of %s: %w", btoi(k), id, err)
-		}
-		out = append(out, e)
-		return nil
-	})
-	return out, err
+	return readNested[incident.Event](t.tx, bucketEvents, id, "event")
 }
 
 // Open creates an incident from its first event and assigns its id.
