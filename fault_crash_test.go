@@ -86,7 +86,7 @@ var crashPoints = map[string]crashPoint{
 		})
 	}, check: func(t *testing.T, s *faultStack) {
 		if n := len(s.events(1, runStep("approved"))); n != 1 {
-			t.Errorf("approved events = %d, want 1 (the first click was lost, the second counted)", n)
+			t.Errorf("approved events = %d, want 1 (the click, run again from the inbox after the restart)", n)
 		}
 	}},
 	"approval/right-after-200": {afterClick: true},

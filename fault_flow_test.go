@@ -144,12 +144,10 @@ func runCrashFlow(t *testing.T, points []string) flowState {
 	if afterClick {
 		c.kill("approval/right-after-200")
 	}
-	reclick := func() {
-		if len(s.events(1, runStep("approved"))) == 0 {
-			approve() // the click died with the process; the approver, told nothing, clicks again
-		}
-	}
-	wait("the run's end", reclick, func() bool { return len(s.events(1, runStep("finished"))) == 1 })
+	// A click answered 200 is in the Slack command inbox before the answer:
+	// if the process dies before running it, the restarted one runs it.
+	// Nobody clicks again.
+	wait("the run's end", nil, func() bool { return len(s.events(1, runStep("finished"))) == 1 })
 	wait("the final run status and the alarm graph in the channel", nil, func() bool {
 		return s.channelSays(ch.ID, "finished: Success") && slices.ContainsFunc(s.sl.Files(), func(f sim.SlackFile) bool { return f.Channel == ch.ID })
 	})

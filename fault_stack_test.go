@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -201,6 +202,12 @@ func (s *faultStack) mustAlarm(msgID, service string) {
 
 // signed POSTs a Slack request body, signed now, to path.
 func (s *faultStack) signed(path, body string) int {
+	code, _ := s.signedAnswer(path, body)
+	return code
+}
+
+// signedAnswer is signed with the body of tocsin's immediate answer.
+func (s *faultStack) signedAnswer(path, body string) (int, string) {
 	s.t.Helper()
 	ts, sig := bot.Sign(faultSigning, time.Now(), []byte(body))
 	req, _ := http.NewRequest("POST", s.base+path, strings.NewReader(body))
@@ -209,10 +216,11 @@ func (s *faultStack) signed(path, body string) int {
 	req.Header.Set("X-Slack-Signature", sig)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0
+		return 0, ""
 	}
-	resp.Body.Close()
-	return resp.StatusCode
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 // slashForm is /incident text typed by user in channel, as Slack sends it;

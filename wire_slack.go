@@ -36,7 +36,7 @@ func (a *app) wireSlack(ctx context.Context, d deps) error {
 	a.slackGroups = ex.UserGroups
 	client := slack.New(a.cfg.SlackBotToken, slack.OptionAPIURL(a.cfg.SlackAPIURL), slack.OptionAppLevelToken(a.cfg.SlackAppToken))
 	h := bot.NewHandlers(bot.HandlerConfig{SigningSecret: a.cfg.SlackSigning, Doer: a.engine, Slack: client,
-		Logger: a.log.With("component", "slack"), Now: a.now})
+		Logger: a.log.With("component", "slack"), Now: a.now, Inbox: slackInbox{a.store}})
 	a.mux.Handle("POST /slack/commands", h.Commands())
 	a.mux.Handle("POST /slack/interactions", h.Interactions())
 	a.mux.Handle("POST /slack/events", h.Events())

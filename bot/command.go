@@ -37,8 +37,8 @@ func (h *Handlers) slash(sc slack.SlashCommand) slack.WebhookMessage {
 		return ephemeral("Slack did not say who you are; try again.", nil)
 	}
 	cmd.Actor, cmd.Channel, cmd.Key = sc.UserID, sc.ChannelID, key("trigger", sc.TriggerID)
-	if !h.submit(h.commandJob(cmd, replyTo{responseURL: sc.ResponseURL, channel: sc.ChannelID, user: sc.UserID})) {
-		return ephemeral(msgOverloaded, nil)
+	if refused := h.accept(cmd, replyTo{responseURL: sc.ResponseURL, channel: sc.ChannelID, user: sc.UserID}); refused != "" {
+		return ephemeral(refused, nil)
 	}
 	return ephemeral(msgWorking, nil)
 }

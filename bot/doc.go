@@ -9,6 +9,10 @@
 // channels made ahead (standby.go), and the header is posted without
 // waiting for its Tier 2 pin (slack.pin follows as its own effect).
 //
+// Commands are answered within Slack's 3 seconds and run afterwards; with a
+// HandlerConfig.Inbox they are recorded durably before the answer and run
+// again after a crash (inbox.go).
+//
 // bot turns what people do in Slack into dispatch.Command values and hands
 // them to a Doer; it never decides what a command may do or who may do it —
 // that is dispatch's job, from the verified Slack user id bot supplies.

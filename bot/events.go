@@ -55,7 +55,7 @@ func (h *Handlers) callback(eventID string, inner slackevents.EventsAPIInnerEven
 		return true
 	}
 	cmd.Key = key("event", eventID)
-	if !h.submit(h.commandJob(cmd, replyTo{})) {
+	if h.accept(cmd, replyTo{}) != "" {
 		return false
 	}
 	h.events.add(eventID, h.now())

@@ -3,6 +3,7 @@ package bot
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"io"
@@ -50,6 +51,9 @@ type HandlerConfig struct {
 	Workers    int
 	QueueSize  int
 	JobTimeout time.Duration
+	// Inbox, when set, keeps acknowledged commands until they have run
+	// (inbox.go); nil runs them from memory only.
+	Inbox Inbox
 }
 
 // LogValue shows the configuration without the signing secret.
@@ -65,15 +69,16 @@ const maxBody = 64 << 10
 
 // User-facing sentences.
 const (
-	msgWorking    = "Working on it…"
-	msgOverloaded = "tocsin is overloaded; try again in a few seconds."
-	msgInternal   = "Something went wrong; the details are in tocsin's log."
+	msgWorking     = "Working on it…"
+	msgOverloaded  = "tocsin is overloaded; try again in a few seconds."
+	msgNotRecorded = "tocsin could not record that (its store is failing), so nothing was done; try again."
+	msgInternal    = "Something went wrong; the details are in tocsin's log."
 )
 
 // Handlers serve Slack's requests (slash commands, interactivity, events)
 // and, in Socket Mode, the same payloads from the socket. Each request is
-// verified, acknowledged at once, and its command run on a bounded pool of
-// workers started by Run.
+// verified, its command recorded in the inbox (when there is one),
+// acknowledged at once, and run on a bounded pool of workers started by Run.
 type Handlers struct {
 	cfg     HandlerConfig
 	log     *slog.Logger
@@ -83,6 +88,7 @@ type Handlers struct {
 	queue   chan func(context.Context)
 	replies chan struct{} // bounds replies sent outside the pool
 	running sync.WaitGroup
+	boot    string // this process's mark on its inbox records
 }
 
 // NewHandlers returns handlers for cfg. Call Run to start the workers.
@@ -108,13 +114,18 @@ func NewHandlers(cfg HandlerConfig) *Handlers {
 		events:  newRecent(10000, time.Hour),
 		queue:   make(chan func(context.Context), cfg.QueueSize),
 		replies: make(chan struct{}, 16),
+		boot:    rand.Text(),
 	}
 }
 
-// Run runs the workers until ctx is done, then lets the commands already
-// running finish (each is bounded by JobTimeout). Commands still queued are
-// dropped; their senders were told "Working on it…" and get no answer.
+// Run first runs the commands a crash left in the inbox, then runs the
+// workers until ctx is done, and lets the commands already running finish
+// (each is bounded by JobTimeout). Commands still queued are dropped from
+// memory; those with an inbox record run at the next start.
 func (h *Handlers) Run(ctx context.Context) error {
+	if err := h.runLeft(ctx); err != nil {
+		h.log.Error("commands acknowledged before the restart", "err", err)
+	}
 	for range h.cfg.Workers {
 		h.running.Add(1)
 		go h.work(ctx)

@@ -108,8 +108,8 @@ func (h *Handlers) blockAction(ic slack.InteractionCallback, a *slack.BlockActio
 	if ic.User.ID == "" {
 		return
 	}
-	if !h.submit(h.commandJob(cmd, replyFor(ic))) {
-		h.sendSoon(replyFor(ic), ephemeral(msgOverloaded, nil))
+	if refused := h.accept(cmd, replyFor(ic)); refused != "" {
+		h.sendSoon(replyFor(ic), ephemeral(refused, nil))
 	}
 }
 
@@ -172,8 +172,8 @@ func (h *Handlers) noteSubmission(ic slack.InteractionCallback) any {
 	if ic.User.ID == "" {
 		return nil
 	}
-	if !h.submit(h.commandJob(cmd, to)) {
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{"note": msgOverloaded})
+	if refused := h.accept(cmd, to); refused != "" {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{"note": refused})
 	}
 	return nil
 }
@@ -208,8 +208,8 @@ func (h *Handlers) addToTimeline(ic slack.InteractionCallback) {
 	if ic.User.ID == "" {
 		return
 	}
-	if !h.submit(job) {
-		h.sendSoon(replyFor(ic), ephemeral(msgOverloaded, nil))
+	if refused := h.acceptJob(cmd, replyFor(ic), job); refused != "" {
+		h.sendSoon(replyFor(ic), ephemeral(refused, nil))
 	}
 }
 

@@ -19,7 +19,8 @@ import "encoding/binary"
 //	seen          idempotency key -> uint64 unix nanoseconds when first seen
 //	outbox        effect id -> JSON incident.Effect
 //	outbox_keys   coalescing key -> effect id of the pending effect    (since v2)
-//	kv            string key -> bytes (certs/<url>, digest/last_run, review/<id>)
+//	kv            string key -> bytes (certs/<url>, digest/last_run, review/<id>,
+//	              inbox/slack/<idempotency key>: a Slack command acknowledged, not yet run)
 var (
 	bucketMeta       = []byte("meta")
 	bucketIncidents  = []byte("incidents")

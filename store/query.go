@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -117,6 +118,27 @@ func (db *DB) Put(ctx context.Context, key string, value []byte) error {
 	return db.Update(ctx, func(tx incident.Tx) error {
 		return tx.(*Tx).tx.Bucket(bucketKV).Put([]byte(key), value)
 	})
+}
+
+// Delete removes a key from the key-value area, durably; an absent key is
+// not an error.
+func (db *DB) Delete(ctx context.Context, key string) error {
+	return db.Update(ctx, func(tx incident.Tx) error {
+		return tx.(*Tx).tx.Bucket(bucketKV).Delete([]byte(key))
+	})
+}
+
+// Scan returns the key-value entries whose keys start with prefix, by key.
+func (db *DB) Scan(prefix string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketKV).Cursor()
+		for k, v := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Next() {
+			out[string(k)] = append([]byte(nil), v...)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // GetCert and PutCert cache SNS signing certificates by URL.

@@ -272,3 +272,23 @@ func childWriter(path string) {
 		fmt.Println(k) // acknowledged only after the commit returned
 	}
 }
+
+func TestDB_KVScanDelete(t *testing.T) {
+	db, _ := MustOpenDB(t)
+	ctx := context.Background()
+	for _, k := range []string{"inbox/a", "inbox/b", "inboy/c", "certs/x"} {
+		if err := db.Put(ctx, k, []byte(k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Delete(ctx, "inbox/a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Delete(ctx, "inbox/absent"); err != nil {
+		t.Errorf("deleting an absent key: %v", err)
+	}
+	got, err := db.Scan("inbox/")
+	if err != nil || len(got) != 1 || string(got["inbox/b"]) != "inbox/b" {
+		t.Errorf("Scan(inbox/) = %v, %v; want only inbox/b", got, err)
+	}
+}

@@ -1,0 +1,117 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/tocsin-dev/tocsin/dispatch"
+)
+
+// Inbox keeps the commands tocsin has acknowledged to Slack until they have
+// run. Slack wants an answer within 3 seconds, so a command is answered
+// "Working on it…" and run afterwards; without the inbox, a crash in
+// between would lose it although its sender was told it was taken. With
+// one, the command is recorded durably before the acknowledgement, dropped
+// once it has run and been answered, and what a crash left is run again
+// when Run starts. Each recorded command carries its Slack idempotency key
+// (the trigger_id, action_ts or event id), so one that had committed before
+// the crash changes nothing the second time. Commands without a key are
+// not recorded: running them twice could do them twice.
+type Inbox interface {
+	// Keep records value under key, durably, before it returns nil.
+	Keep(ctx context.Context, key string, value []byte) error
+	// Drop removes a record; removing an absent one is not an error.
+	Drop(ctx context.Context, key string) error
+	// Left returns every record, by key.
+	Left(ctx context.Context) (map[string][]byte, error)
+}
+
+// inboxItem is what the inbox records: the command and where its answer
+// goes. The response_url is a secret and expires; it is not kept, and an
+// answer after a restart goes to the user as an ephemeral message.
+// Boot tells this process's records (running now) from those an earlier
+// process left.
+type inboxItem struct {
+	Command dispatch.Command `json:"command"`
+	Channel string           `json:"channel,omitempty"`
+	User    string           `json:"user,omitempty"`
+	Boot    string           `json:"boot"`
+}
+
+// accept records cmd in the inbox (when there is one and cmd has a key) and
+// queues it. It returns "" when cmd was taken, else what to tell its
+// sender: nothing will run (the queue is full, or the inbox could not
+// record it).
+func (h *Handlers) accept(cmd dispatch.Command, to replyTo) string {
+	return h.acceptJob(cmd, to, h.commandJob(cmd, to))
+}
+
+// acceptJob is accept with the job that runs cmd (one that adds to it first,
+// as the message shortcut adds the message's link; a command run again
+// after a restart goes without that addition).
+func (h *Handlers) acceptJob(cmd dispatch.Command, to replyTo, job func(context.Context)) string {
+	keep := h.cfg.Inbox != nil && cmd.Key != ""
+	if keep {
+		v, err := json.Marshal(inboxItem{Command: cmd, Channel: to.channel, User: to.user, Boot: h.boot})
+		if err == nil {
+			err = h.cfg.Inbox.Keep(context.Background(), cmd.Key, v)
+		}
+		if err != nil {
+			h.log.Error("record Slack command", "kind", string(cmd.Kind), "err", err)
+			return msgNotRecorded
+		}
+	}
+	if keep {
+		run := job
+		job = func(ctx context.Context) {
+			run(ctx)
+			h.drop(ctx, cmd.Key)
+		}
+	}
+	if !h.submit(job) {
+		if keep {
+			h.drop(context.Background(), cmd.Key)
+		}
+		return msgOverloaded
+	}
+	return ""
+}
+
+func (h *Handlers) drop(ctx context.Context, key string) {
+	if err := h.cfg.Inbox.Drop(context.WithoutCancel(ctx), key); err != nil {
+		h.log.Error("drop Slack command from the inbox", "err", err) // it runs again at start: harmless, it has a key
+	}
+}
+
+// runLeft runs, one after another, the commands a crash left in the inbox,
+// and answers each sender with an ephemeral message.
+func (h *Handlers) runLeft(ctx context.Context) error {
+	if h.cfg.Inbox == nil {
+		return nil
+	}
+	left, err := h.cfg.Inbox.Left(ctx)
+	if err != nil {
+		return fmt.Errorf("read the Slack command inbox: %w", err)
+	}
+	for key, v := range left {
+		var it inboxItem
+		if err := json.Unmarshal(v, &it); err != nil || it.Command.Key != key {
+			h.log.Error("unreadable Slack command in the inbox; dropped", "err", err)
+			h.drop(ctx, key)
+			continue
+		}
+		if it.Boot == h.boot {
+			continue // taken since this process started: a worker has it
+		}
+		h.log.Info("running a Slack command acknowledged before a restart", "kind", string(it.Command.Kind))
+		jctx, cancel := context.WithTimeout(ctx, h.cfg.JobTimeout)
+		res, err := h.cfg.Doer.Do(jctx, it.Command)
+		msg := h.answer(it.Command, res, err)
+		msg.Text = "(tocsin restarted while it ran your command) " + msg.Text
+		h.send(jctx, replyTo{channel: it.Channel, user: it.User}, msg)
+		cancel()
+		h.drop(ctx, key)
+	}
+	return nil
+}
