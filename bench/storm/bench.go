@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,8 +52,8 @@ func (b *bench) run(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	p := newPlan(b.opts, now)
-	b.logf("signing %d notifications (before the clock starts)", len(p.messages))
-	if err := f.signAll(p.messages, now); err != nil {
+	b.logf("signing %d notifications (before the clock starts)", len(p.messages)+len(p.forged))
+	if err := f.signAll(slices.Concat(p.messages, p.forged), now); err != nil {
 		return nil, err
 	}
 	token := "xoxb-storm-" + rand.Text()

@@ -66,6 +66,8 @@ type Check struct {
 	Duplicated      int      `json:"on_a_timeline_more_than_once"`
 	Unknown         int      `json:"never_sent"`
 	Refused4xx      int      `json:"refused_4xx"`
+	ForgedRefused   int      `json:"forged_refused_4xx"`
+	ForgedAccepted  int      `json:"forged_not_refused"`
 	NotAcked        int      `json:"deliveries_not_acknowledged"`
 	UnverifiedChain int      `json:"timelines_failing_hash_chain"`
 	TimelineEvents  int      `json:"timeline_events"`
@@ -92,12 +94,17 @@ func check(p *plan, s *storm, views []web.IncidentView) Check {
 			c.Unknown++
 		}
 	}
-	for status, n := range s.statuses() {
+	for i, o := range s.outcomes {
+		forged := p.deliveries[i].msg.forged
 		switch {
-		case status >= 400 && status < 500:
-			c.Refused4xx += n
-		case status != http.StatusOK:
-			c.NotAcked += n
+		case forged && o.status >= 400 && o.status < 500:
+			c.ForgedRefused++
+		case forged:
+			c.ForgedAccepted++
+		case o.status >= 400 && o.status < 500:
+			c.Refused4xx++
+		case o.status != http.StatusOK:
+			c.NotAcked++
 		}
 	}
 	c.problems(p.services, services)
@@ -135,7 +142,8 @@ func (c *Check) problems(want, got []string) {
 	add(c.Missing == 0, "%d acknowledged MessageIds are on no timeline", c.Missing)
 	add(c.Duplicated == 0, "%d MessageIds are on a timeline more than once", c.Duplicated)
 	add(c.Unknown == 0, "%d MessageIds on the timelines were never sent", c.Unknown)
-	add(c.Refused4xx == 0, "%d notifications were refused with a 4xx", c.Refused4xx)
+	add(c.Refused4xx == 0, "%d genuine notifications were refused with a 4xx", c.Refused4xx)
+	add(c.ForgedAccepted == 0, "%d forged notifications were not refused with a 4xx", c.ForgedAccepted)
 	add(c.UnverifiedChain == 0, "%d timelines fail their hash chain", c.UnverifiedChain)
 	c.OK = len(c.Problems) == 0
 }

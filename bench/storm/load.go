@@ -95,7 +95,7 @@ func deliver(ctx context.Context, c *http.Client, base string, body []byte, sche
 func (s *storm) acked(p *plan) map[string]bool {
 	ids := map[string]bool{}
 	for i, o := range s.outcomes {
-		if o.status == http.StatusOK {
+		if o.status == http.StatusOK && !p.deliveries[i].msg.forged {
 			ids[p.deliveries[i].msg.id] = true
 		}
 	}

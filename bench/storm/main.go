@@ -51,6 +51,7 @@ type options struct {
 	services      int
 	duration      time.Duration
 	dupFraction   float64
+	forged        float64
 	flapFraction  float64
 	workers       int
 	latency       time.Duration
@@ -73,6 +74,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.services, "services", 10, "services the alarms belong to (one incident each)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "time over which the notifications are sent")
 	fs.Float64Var(&o.dupFraction, "dup", 0.05, "fraction of deliveries that re-send an earlier MessageId")
+	fs.Float64Var(&o.forged, "forged", 0, "extra deliveries, as a fraction of -n, whose signature does not verify (tocsin must refuse each with a 4xx and record nothing)")
 	fs.Float64Var(&o.flapFraction, "flap", 0.2, "fraction of alarms that alternate ALARM and OK")
 	fs.IntVar(&o.workers, "workers", 256, "concurrent senders (connections)")
 	fs.DurationVar(&o.latency, "latency", 100*time.Millisecond, "latency the Slack stand-in adds to every call")
@@ -98,8 +100,8 @@ func (o options) validate() error {
 	if o.alarms < o.services {
 		errs = append(errs, errors.New("-alarms must be at least -services"))
 	}
-	if o.dupFraction < 0 || o.dupFraction >= 1 || o.flapFraction < 0 || o.flapFraction > 1 {
-		errs = append(errs, errors.New("-dup must be in [0,1) and -flap in [0,1]"))
+	if o.dupFraction < 0 || o.dupFraction >= 1 || o.flapFraction < 0 || o.flapFraction > 1 || o.forged < 0 || o.forged > 1 {
+		errs = append(errs, errors.New("-dup must be in [0,1), -flap and -forged in [0,1]"))
 	}
 	if distinct(o) < o.alarms {
 		errs = append(errs, fmt.Errorf("-n with -dup leaves %d distinct notifications, fewer than -alarms", distinct(o)))

@@ -36,6 +36,7 @@ type Workload struct {
 	Notifications int           `json:"notifications"`
 	Distinct      int           `json:"distinct_message_ids"`
 	Redeliveries  int           `json:"redeliveries"`
+	Forged        int           `json:"forged"`
 	Alarms        int           `json:"alarms"`
 	Services      int           `json:"services"`
 	Duration      time.Duration `json:"duration_ns"`
@@ -48,7 +49,7 @@ type Workload struct {
 }
 
 func workloadOf(o options, p *plan) Workload {
-	return Workload{Notifications: len(p.deliveries), Distinct: len(p.messages), Redeliveries: len(p.deliveries) - len(p.messages),
+	return Workload{Notifications: len(p.deliveries), Distinct: len(p.messages), Redeliveries: len(p.deliveries) - len(p.messages) - len(p.forged), Forged: len(p.forged),
 		Alarms: o.alarms, Services: o.services, Duration: o.duration, Workers: o.workers, SlackLatency: o.latency,
 		OfferedRate: float64(len(p.deliveries)) / o.duration.Seconds(), CPUs: runtime.NumCPU(),
 		Standby: o.standby, GOGC: o.gogc}
@@ -172,8 +173,8 @@ func (r *Report) write(w io.Writer, asJSON bool) error {
 	t := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, format string, args ...any) { fmt.Fprintf(t, "%s\t"+format+"\n", append([]any{k}, args...)...) }
 	wl := r.Workload
-	row("workload", "%d notifications (%d distinct, %d redeliveries), %d alarms, %d services, over %s (%.0f/s offered), %d workers, %d CPUs, %d standby channels, GOGC %s",
-		wl.Notifications, wl.Distinct, wl.Redeliveries, wl.Alarms, wl.Services, wl.Duration, wl.OfferedRate, wl.Workers, wl.CPUs, wl.Standby, cmp.Or(wl.GOGC, "tocsin's default"))
+	row("workload", "%d notifications (%d distinct, %d redeliveries, %d forged), %d alarms, %d services, over %s (%.0f/s offered), %d workers, %d CPUs, %d standby channels, GOGC %s",
+		wl.Notifications, wl.Distinct, wl.Redeliveries, wl.Forged, wl.Alarms, wl.Services, wl.Duration, wl.OfferedRate, wl.Workers, wl.CPUs, wl.Standby, cmp.Or(wl.GOGC, "tocsin's default"))
 	row("acknowledged", "%d in %.2f s = %.0f/s   statuses %v", r.Ack.Acknowledged, r.Ack.Elapsed, r.Ack.PerSecond, r.Ack.Statuses)
 	row("ack latency", "%s", r.Ack.Latency)
 	row("tocsin CPU while sending", "%s", r.Ack.cpuLine())
@@ -193,8 +194,8 @@ func (r *Report) write(w io.Writer, asJSON bool) error {
 	row("store", "file %s (%s allocated), bbolt used %s; %.0f B/event of file, %.0f B/event used, %d timeline events",
 		mib(r.Store.FileBytes), mib(r.Store.DiskBytes), mib(r.Store.UsedBytes), r.Store.PerEventFile, r.Store.PerEventUsed, r.Check.TimelineEvents)
 	c := r.Check
-	row("check", "%s: %d incidents (want %d); %d acknowledged MessageIds, %d on timelines, %d missing, %d twice, %d unknown; %d 4xx, %d other not acknowledged",
-		verdict(c.OK), c.Incidents, c.WantIncidents, c.Acknowledged, c.OnTimeline, c.Missing, c.Duplicated, c.Unknown, c.Refused4xx, c.NotAcked)
+	row("check", "%s: %d incidents (want %d); %d acknowledged MessageIds, %d on timelines, %d missing, %d twice, %d unknown; %d 4xx, %d other not acknowledged; forged: %d refused, %d not",
+		verdict(c.OK), c.Incidents, c.WantIncidents, c.Acknowledged, c.OnTimeline, c.Missing, c.Duplicated, c.Unknown, c.Refused4xx, c.NotAcked, c.ForgedRefused, c.ForgedAccepted)
 	for _, p := range c.Problems {
 		row("", "problem: %s", p)
 	}

@@ -20,7 +20,7 @@ func TestStorm_Small(t *testing.T) {
 	defer cancel()
 	var out, log bytes.Buffer
 	err := run(ctx, []string{"-n", "400", "-alarms", "40", "-services", "2", "-duration", "1s",
-		"-quiet", "1s", "-standby", "1", "-json"}, &out, &log)
+		"-quiet", "1s", "-standby", "1", "-forged", "0.05", "-json"}, &out, &log)
 	if err != nil {
 		t.Fatalf("storm: %v\n%s", err, log.String())
 	}
@@ -34,6 +34,9 @@ func TestStorm_Small(t *testing.T) {
 	}
 	if r.Ack.Acknowledged != 400 || r.Slack.Limited429 != 0 || !r.Drain.Drained {
 		t.Errorf("acknowledged %d of 400, %d 429s, drained %v", r.Ack.Acknowledged, r.Slack.Limited429, r.Drain.Drained)
+	}
+	if r.Workload.Forged != 20 || c.ForgedRefused != 20 || c.ForgedAccepted != 0 {
+		t.Errorf("forged: %d sent, %d refused, %d not; want all 20 refused", r.Workload.Forged, c.ForgedRefused, c.ForgedAccepted)
 	}
 	if r.Slack.FromStandby != 1 || r.Slack.NoChannel != 0 {
 		t.Errorf("%d incidents from standby (want 1), %d without a channel", r.Slack.FromStandby, r.Slack.NoChannel)

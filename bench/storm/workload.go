@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,6 +33,7 @@ type message struct {
 	old       string
 	changedAt time.Time
 	body      []byte // the signed SNS envelope
+	forged    bool   // its signature does not verify: tocsin must refuse it
 }
 
 // delivery is one POST: a message at its scheduled offset from the start.
@@ -44,7 +46,8 @@ type delivery struct {
 // plan is the whole storm, decided before the clock starts.
 type plan struct {
 	services   []string
-	messages   []*message
+	messages   []*message // the genuine ones
+	forged     []*message // -forged: state changes with a broken signature
 	deliveries []delivery
 }
 
@@ -103,6 +106,14 @@ func (p *plan) schedule(o options, rng *mrand.Rand) {
 	for range o.notifications - len(p.messages) {
 		j := rng.IntN(len(p.messages))
 		all = append(all, keyed{float64(j) + 1 + 50*rng.Float64(), delivery{msg: p.messages[j], redelivery: true}})
+	}
+	for range int(float64(o.notifications)*o.forged + 0.5) {
+		j := rng.IntN(len(p.messages))
+		real := p.messages[j]
+		f := &message{id: uuid(rng), service: real.service, alarm: real.alarm, state: "ALARM", old: "OK",
+			changedAt: real.changedAt.Add(time.Second), forged: true}
+		p.forged = append(p.forged, f)
+		all = append(all, keyed{float64(j) + rng.Float64(), delivery{msg: f}})
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].key < all[j].key })
 	gap := o.duration / time.Duration(len(all))
@@ -190,6 +201,9 @@ func (f *feed) sign(m *message, now time.Time) error {
 	})
 	if err != nil {
 		return err
+	}
+	if m.forged { // as if someone changed the message after SNS signed it
+		env["Message"] = strings.Replace(env["Message"], `"ALARM"`, `"INSUFFICIENT_DATA"`, 1)
 	}
 	env["SigningCertURL"] = f.certURL
 	env["UnsubscribeURL"] = "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=" + stormTopic + ":0"
