@@ -96,7 +96,7 @@ func newApp(ctx context.Context, cfg Config, d deps) (*app, error) {
 		Store: db, Lister: db, Now: d.now, Logger: d.logger,
 		Playbooks: a.playbooks.Load, Runbooks: a.runbooks.Load,
 		Announce: cfg.Announce, DefaultResponders: cfg.Responders, AutoMitigate: cfg.AutoMitigate,
-		ArchiveAfter: cfg.ArchiveAfter, MaxPending: cfg.MaxPending, Pending: db.Pending,
+		ArchiveAfter: cfg.ArchiveAfter, MaxPending: cfg.MaxPending, Pending: db.Pending, StormAfter: cfg.StormAfter,
 		Review:  a.review,
 		Groups:  a.groups,
 		Tags:    a.alarmTags,

@@ -46,6 +46,7 @@ type Config struct {
 	MetricsNS       string
 	PprofAddr       string
 	Standby         int
+	StormAfter      int
 	LogLevel        slog.Level
 }
 
@@ -61,7 +62,7 @@ var settings = []struct{ name, def string }{
 	{"TOCSIN_DEFAULT_SEVERITY", "sev3"}, {"TOCSIN_RESPONDERS", ""}, {"TOCSIN_AUTO_MITIGATE", "false"},
 	{"TOCSIN_ARCHIVE_AFTER", "24h"}, {"TOCSIN_RECONCILE_EVERY", "5m"}, {"TOCSIN_MAX_PENDING", "50000"},
 	{"TOCSIN_PAGE_WEBHOOK", ""}, {"TOCSIN_AUTOMATION_ROLE", ""}, {"TOCSIN_CLOUDWATCH_NAMESPACE", ""},
-	{"TOCSIN_STANDBY_CHANNELS", "0"}, {"TOCSIN_PPROF_ADDR", ""}, {"TOCSIN_LOG_LEVEL", "info"},
+	{"TOCSIN_STANDBY_CHANNELS", "0"}, {"TOCSIN_STORM_AFTER", "10"}, {"TOCSIN_PPROF_ADDR", ""}, {"TOCSIN_LOG_LEVEL", "info"},
 }
 
 // maxStandby bounds TOCSIN_STANDBY_CHANNELS: each is a real, visible channel.
@@ -107,6 +108,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.Reconcile = p.duration("TOCSIN_RECONCILE_EVERY", get("TOCSIN_RECONCILE_EVERY"))
 	c.MaxPending = p.integer("TOCSIN_MAX_PENDING", get("TOCSIN_MAX_PENDING"))
 	c.Standby = p.integer("TOCSIN_STANDBY_CHANNELS", get("TOCSIN_STANDBY_CHANNELS"))
+	c.StormAfter = p.integer("TOCSIN_STORM_AFTER", get("TOCSIN_STORM_AFTER"))
 	c.LogLevel = p.level("TOCSIN_LOG_LEVEL", get("TOCSIN_LOG_LEVEL"))
 	p.add(c.validate())
 	return c, p.err()
@@ -140,6 +142,9 @@ func (c Config) validate() error {
 	}
 	if c.Standby < 0 || c.Standby > maxStandby {
 		errs = append(errs, fmt.Errorf("TOCSIN_STANDBY_CHANNELS %d must be between 0 and %d", c.Standby, maxStandby))
+	}
+	if c.StormAfter < 0 {
+		errs = append(errs, fmt.Errorf("TOCSIN_STORM_AFTER %d must be 0 (off) or more", c.StormAfter))
 	}
 	if c.PprofAddr != "" && !loopback(c.PprofAddr) {
 		errs = append(errs, fmt.Errorf("TOCSIN_PPROF_ADDR %q must be a loopback host:port such as 127.0.0.1:6060 (profiles are not authenticated)", c.PprofAddr))

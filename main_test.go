@@ -163,6 +163,7 @@ func TestRun_BadInput(t *testing.T) {
 		{"bad zone", []string{"TOCSIN_TIMEZONE", "Mars/Olympus"}, "TOCSIN_TIMEZONE"},
 		{"bad topic", []string{"TOCSIN_SNS_TOPIC_ARNS", "my-topic"}, "TOCSIN_SNS_TOPIC_ARNS"},
 		{"slack without secret", []string{"SLACK_BOT_TOKEN", "xoxb-1"}, "SLACK_SIGNING_SECRET"},
+		{"negative storm guard", []string{"TOCSIN_STORM_AFTER", "-1"}, "TOCSIN_STORM_AFTER"},
 		{"too many standby channels", []string{"TOCSIN_STANDBY_CHANNELS", "500"}, "TOCSIN_STANDBY_CHANNELS"},
 		{"public pprof", []string{"TOCSIN_PPROF_ADDR", "0.0.0.0:6060"}, "TOCSIN_PPROF_ADDR"},
 		{"bad automation role", []string{"TOCSIN_AUTOMATION_ROLE", "admin"}, "TOCSIN_AUTOMATION_ROLE"},

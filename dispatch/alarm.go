@@ -55,7 +55,7 @@ func (e *Engine) Alarm(ctx context.Context, a incident.Alarm) error {
 		case a.State != incident.StateAlarm:
 			return nil // an OK or INSUFFICIENT_DATA with no open incident: recorded as seen, nothing to do
 		}
-		return e.openFromAlarm(tx, pb, key, service, a)
+		return e.openOrStorm(tx, pb, key, service, a)
 	})
 }
 
@@ -67,9 +67,9 @@ func sameChange(inc incident.Incident, a incident.Alarm) bool {
 	return ok && l.State == a.State && l.ChangedAt.Equal(a.ChangedAt.UTC())
 }
 
-func (e *Engine) openFromAlarm(tx incident.Tx, pb *playbooks.Playbook, key, service string, a incident.Alarm) error {
+func (e *Engine) openFromAlarm(tx incident.Tx, pb *playbooks.Playbook, key, service, title string, a incident.Alarm) error {
 	d := incident.AlarmData(a)
-	d["title"] = a.Title()
+	d["title"] = title
 	d["severity"] = pb.Severity(1).String()
 	d["service"] = service
 	d["group_key"] = key

@@ -37,6 +37,10 @@ type Config struct {
 	Now       func() time.Time
 	Logger    *slog.Logger
 
+	// StormAfter: once this many incidents opened by one playbook that
+	// groups by alarm are open, that playbook's next new alarms join one
+	// "alarm storm" incident instead of opening one each (storm.go). 0 never.
+	StormAfter int
 	// Announce is the announcements channel id ("" = no announcements).
 	Announce string
 	// DefaultResponders are invited when a playbook names none.

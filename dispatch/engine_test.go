@@ -59,12 +59,16 @@ type harness struct {
 	worker *dispatch.Worker
 	slack  *fakeSlack
 	ssm    *sim.SSM
+	tune   func(*dispatch.Config) // changes the engine's configuration, if set
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T, tune ...func(*dispatch.Config)) *harness {
 	t.Helper()
 	h := &harness{t: t, clock: &clock{t: time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)}, slack: &fakeSlack{},
 		path: filepath.Join(t.TempDir(), "tocsin.db")}
+	if len(tune) > 0 {
+		h.tune = tune[0]
+	}
 	h.ssm = sim.NewSSM(sim.SSMOptions{Now: h.clock.Now, Instances: []string{"i-0123456789abcdef0"}, PendingFor: time.Second, RunFor: 2 * time.Second})
 	srv := httptest.NewServer(h.ssm)
 	t.Cleanup(srv.Close)
@@ -89,8 +93,12 @@ func (h *harness) open(client *ssm.Client) {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	h.engine = dispatch.New(dispatch.Config{Store: db, Lister: db, Now: h.clock.Now,
-		Playbooks: func() *playbooks.Set { return pb }, Runbooks: func() *runbooks.Set { return rb }})
+	cfg := dispatch.Config{Store: db, Lister: db, Now: h.clock.Now,
+		Playbooks: func() *playbooks.Set { return pb }, Runbooks: func() *runbooks.Set { return rb }}
+	if h.tune != nil {
+		h.tune(&cfg)
+	}
+	h.engine = dispatch.New(cfg)
 	runs := &dispatch.RunExecutor{Engine: h.engine, SSM: &runbooks.Executor{SSM: client, Now: h.clock.Now}}
 	h.worker = &dispatch.Worker{Engine: h.engine, Outbox: db, Executors: map[string]dispatch.Executor{
 		"slack.": h.slack, "ssm.": runs, dispatch.EffApprovalExpiry: runs, dispatch.EffEscalate: &dispatch.Escalator{Engine: h.engine},

@@ -46,6 +46,9 @@ type Tx interface {
 	OpenByKey(groupKey string) (ID, bool, error)
 	// OpenByAlarm finds the open incident an alarm ARN is linked to.
 	OpenByAlarm(arn string) (ID, bool, error)
+	// CountOpenKeys counts the open incidents whose group key starts with
+	// prefix, stopping at limit.
+	CountOpenKeys(prefix string, limit int) (int, error)
 	// ByChannel finds the incident that owns a Slack channel.
 	ByChannel(channelID string) (ID, bool, error)
 	// Seen and Remember keep idempotency keys (an SNS MessageId, a Slack

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -178,6 +179,17 @@ func (t *Tx) reindex(inc incident.Incident) error {
 // OpenByKey finds the open incident with a group key.
 func (t *Tx) OpenByKey(groupKey string) (incident.ID, bool, error) {
 	return t.lookup(bucketOpenKeys, groupKey)
+}
+
+// CountOpenKeys counts the open incidents whose group key starts with
+// prefix, stopping at limit.
+func (t *Tx) CountOpenKeys(prefix string, limit int) (int, error) {
+	n := 0
+	c := t.tx.Bucket(bucketOpenKeys).Cursor()
+	for k, _ := c.Seek([]byte(prefix)); k != nil && n < limit && strings.HasPrefix(string(k), prefix); k, _ = c.Next() {
+		n++
+	}
+	return n, nil
 }
 
 // OpenByAlarm finds the open incident an alarm is linked to.
