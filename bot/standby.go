@@ -29,6 +29,9 @@ import (
 // standby prefix that no incident owns (ExecutorConfig.Owned). A claim is
 // durable when the incident's channel event commits; a claim lost to a
 // crash leaves the channel a standby one, found again at the next start.
+// A standby channel someone archives is left out at the next start; one
+// archived while tocsin runs can still be taken, and its incident then
+// reports the channel gone, as for any channel archived outside tocsin.
 const (
 	standbyPrefix  = "inc-standby-"
 	standbyPurpose = "tocsin standby channel: it becomes an incident's channel when one opens"
