@@ -131,7 +131,7 @@ func (b *bench) env(f *feed, slackToken, slackURL, awsURL string) (map[string]st
 		"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": awsURL,
 		"AWS_ACCESS_KEY_ID": "AKIASTORMBENCH000000", "AWS_SECRET_ACCESS_KEY": "storm-" + rand.Text(),
 		"TOCSIN_LOG_LEVEL": "warn", "TOCSIN_PPROF_ADDR": pprofAddr, "GOGC": b.opts.gogc,
-		"TOCSIN_STANDBY_CHANNELS": strconv.Itoa(b.opts.standby),
+		"TOCSIN_STANDBY_CHANNELS": strconv.Itoa(b.opts.standby), "TOCSIN_STORM_AFTER": strconv.Itoa(b.opts.stormAfter),
 	}, nil
 }
 
@@ -151,7 +151,7 @@ func (b *bench) measure(ctx context.Context, c *child, sl *sim.Slack, p *plan) (
 		b.logf("cpu profile: %v", err)
 	}
 	b.logf("storm sent in %s; waiting for tocsin's Slack work (at most %s)", s.elapsed.Round(time.Millisecond), b.opts.drain)
-	dr := waitDrain(ctx, a, sl, b.opts, b.log)
+	dr := waitDrain(ctx, a, sl, b.opts, len(p.wantIncidents(b.opts)), b.log)
 	rss, rssErr := c.peakRSS()
 	views, err := a.views()
 	if err != nil {
@@ -167,7 +167,7 @@ func (b *bench) measure(ctx context.Context, c *child, sl *sim.Slack, p *plan) (
 	if cpuOK {
 		r.Ack.CPUSeconds = cpu1 - cpu0
 	}
-	r.Check = check(p, s, views)
+	r.Check = check(b.opts, p, s, views)
 	r.Slack = slackReport(sl, p, s, views)
 	if err := c.stop(); err != nil {
 		b.logf("%v", err)

@@ -75,8 +75,9 @@ type Check struct {
 }
 
 // check compares what tocsin recorded with what it acknowledged.
-func check(p *plan, s *storm, views []web.IncidentView) Check {
-	c := Check{Incidents: len(views), WantIncidents: len(p.services)}
+func check(o options, p *plan, s *storm, views []web.IncidentView) Check {
+	want := p.wantIncidents(o)
+	c := Check{Incidents: len(views), WantIncidents: len(want)}
 	acked, sent := s.acked(p), map[string]bool{}
 	for _, m := range p.messages {
 		sent[m.id] = true
@@ -107,7 +108,7 @@ func check(p *plan, s *storm, views []web.IncidentView) Check {
 			c.NotAcked++
 		}
 	}
-	c.problems(p.services, services)
+	c.problems(want, services)
 	return c
 }
 
@@ -138,7 +139,7 @@ func (c *Check) problems(want, got []string) {
 		}
 	}
 	slices.Sort(got)
-	add(slices.Equal(want, got), "incidents are for services %v, want one each for %v", got, want)
+	add(slices.Equal(want, got), "incidents are for services %v, want %v", got, want)
 	add(c.Missing == 0, "%d acknowledged MessageIds are on no timeline", c.Missing)
 	add(c.Duplicated == 0, "%d MessageIds are on a timeline more than once", c.Duplicated)
 	add(c.Unknown == 0, "%d MessageIds on the timelines were never sent", c.Unknown)

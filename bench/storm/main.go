@@ -63,6 +63,8 @@ type options struct {
 	cpuProfile    string
 	gogc          string
 	standby       int
+	unowned       int
+	stormAfter    int
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -83,6 +85,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.Int64Var(&o.seed, "seed", 1, "seed of the workload's randomness")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binary, store, logs)")
+	fs.IntVar(&o.unowned, "unowned", 0, "how many of -alarms no playbook claims (the built-in default takes them: one incident each, until the storm guard)")
+	fs.IntVar(&o.stormAfter, "storm-after", 10, "TOCSIN_STORM_AFTER: open per-alarm incidents after which new unowned alarms share one storm incident (0: off)")
 	fs.IntVar(&o.standby, "standby", 0, "TOCSIN_STANDBY_CHANNELS: channels tocsin creates before the storm (storm waits for them)")
 	fs.StringVar(&o.gogc, "gogc", "", "GOGC for tocsin (empty: tocsin's own default)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write tocsin's CPU profile over the sending phase to this file, and its allocations to FILE.allocs (read them with go tool pprof and the kept binary)")
@@ -97,8 +101,8 @@ func (o options) validate() error {
 	if o.notifications < 1 || o.alarms < 1 || o.services < 1 || o.workers < 1 {
 		errs = append(errs, errors.New("-n, -alarms, -services and -workers must be positive"))
 	}
-	if o.alarms < o.services {
-		errs = append(errs, errors.New("-alarms must be at least -services"))
+	if o.alarms-o.unowned < o.services || o.unowned < 0 || o.stormAfter < 0 {
+		errs = append(errs, errors.New("-alarms less -unowned must be at least -services; -unowned and -storm-after not negative"))
 	}
 	if o.dupFraction < 0 || o.dupFraction >= 1 || o.flapFraction < 0 || o.flapFraction > 1 || o.forged < 0 || o.forged > 1 {
 		errs = append(errs, errors.New("-dup must be in [0,1), -flap and -forged in [0,1]"))

@@ -50,10 +50,14 @@ func slackReport(sl *sim.Slack, p *plan, s *storm, views []web.IncidentView) Sla
 	for _, n := range r.RateLimited {
 		r.Limited429 += n
 	}
-	first := p.firstAlarm()
+	byService, byAlarm := p.firstAlarm()
 	var toChannel, toHeader []time.Duration
 	for _, v := range views {
-		sent := s.start.Add(first[v.Incident.Service])
+		first := byService[v.Incident.Service]
+		if v.Incident.Service == unownedService && len(v.Incident.Alarms) > 0 {
+			first = byAlarm[v.Incident.Alarms[0].Name] // its own alarm, or the storm incident's first
+		}
+		sent := s.start.Add(first)
 		at, ok := created[v.Incident.Channel.Name]
 		if !ok && v.Incident.Channel.ID != "" {
 			if at, ok = used[v.Incident.Channel.ID]; ok {
@@ -122,14 +126,14 @@ type drain struct {
 // header and the Slack stand-in has had no call for o.quiet: tocsin paces
 // itself below Slack's limits, so its outbox empties well after the storm.
 // (The outbox itself is counted from the store file after shutdown.)
-func waitDrain(ctx context.Context, a api, sl *sim.Slack, o options, log io.Writer) drain {
+func waitDrain(ctx context.Context, a api, sl *sim.Slack, o options, want int, log io.Writer) drain {
 	start := time.Now()
 	lastCalls, lastChange := -1, start
 	for time.Since(start) < o.drain {
 		if n := len(sl.Calls()); n != lastCalls {
 			lastCalls, lastChange = n, time.Now()
 		}
-		if time.Since(lastChange) >= o.quiet && allPinned(a, o.services) {
+		if time.Since(lastChange) >= o.quiet && allPinned(a, want) {
 			return drain{Drained: true, Waited: time.Since(start)}
 		}
 		select {

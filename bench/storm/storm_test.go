@@ -20,7 +20,7 @@ func TestStorm_Small(t *testing.T) {
 	defer cancel()
 	var out, log bytes.Buffer
 	err := run(ctx, []string{"-n", "400", "-alarms", "40", "-services", "2", "-duration", "1s",
-		"-quiet", "1s", "-standby", "1", "-forged", "0.05", "-json"}, &out, &log)
+		"-quiet", "1s", "-standby", "1", "-forged", "0.05", "-unowned", "4", "-storm-after", "2", "-json"}, &out, &log)
 	if err != nil {
 		t.Fatalf("storm: %v\n%s", err, log.String())
 	}
@@ -29,8 +29,10 @@ func TestStorm_Small(t *testing.T) {
 		t.Fatalf("report is not JSON: %v\n%s", err, out.String())
 	}
 	c := r.Check
-	if !c.OK || c.Incidents != 2 || c.Acknowledged != r.Workload.Distinct || c.OnTimeline != c.Acknowledged {
-		t.Errorf("check = %+v; want 2 incidents and every one of %d MessageIds on a timeline once", c, r.Workload.Distinct)
+	// 2 services, and 4 unowned alarms: 2 incidents of their own, then 1
+	// storm incident.
+	if !c.OK || c.Incidents != 5 || c.Acknowledged != r.Workload.Distinct || c.OnTimeline != c.Acknowledged {
+		t.Errorf("check = %+v; want 5 incidents and every one of %d MessageIds on a timeline once", c, r.Workload.Distinct)
 	}
 	if r.Ack.Acknowledged != 400 || r.Slack.Limited429 != 0 || !r.Drain.Drained {
 		t.Errorf("acknowledged %d of 400, %d 429s, drained %v", r.Ack.Acknowledged, r.Slack.Limited429, r.Drain.Drained)
@@ -38,8 +40,8 @@ func TestStorm_Small(t *testing.T) {
 	if r.Workload.Forged != 20 || c.ForgedRefused != 20 || c.ForgedAccepted != 0 {
 		t.Errorf("forged: %d sent, %d refused, %d not; want all 20 refused", r.Workload.Forged, c.ForgedRefused, c.ForgedAccepted)
 	}
-	if r.Slack.FromStandby != 1 || r.Slack.NoChannel != 0 {
-		t.Errorf("%d incidents from standby (want 1), %d without a channel", r.Slack.FromStandby, r.Slack.NoChannel)
+	if r.Slack.FromStandby < 1 || r.Slack.NoChannel != 0 {
+		t.Errorf("%d incidents from standby (want at least 1), %d without a channel", r.Slack.FromStandby, r.Slack.NoChannel)
 	}
 	if r.PeakRSS <= 0 || r.Store.UsedBytes <= 0 || r.Ack.CPUSeconds <= 0 {
 		t.Errorf("RSS %d, store used %d, CPU %.2f s: a measurement is missing", r.PeakRSS, r.Store.UsedBytes, r.Ack.CPUSeconds)

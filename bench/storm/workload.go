@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -18,10 +19,13 @@ import (
 	"github.com/tocsin-dev/tocsin/intake"
 )
 
-// The storm's SNS topic and the namespace its alarms watch.
+// The storm's SNS topic, the namespace its alarms watch (the storm
+// playbook's), and the one of -unowned alarms (no playbook's: the built-in
+// default takes them, one incident per alarm until the storm guard).
 const (
-	stormTopic     = "arn:aws:sns:us-east-1:123456789012:tocsin-storm"
-	stormNamespace = "Bench/Storm"
+	stormTopic       = "arn:aws:sns:us-east-1:123456789012:tocsin-storm"
+	stormNamespace   = "Bench/Storm"
+	unownedNamespace = "Bench/Unowned"
 )
 
 // message is one distinct notification: one state change of one alarm.
@@ -32,6 +36,7 @@ type message struct {
 	state     string
 	old       string
 	changedAt time.Time
+	namespace string
 	body      []byte // the signed SNS envelope
 	forged    bool   // its signature does not verify: tocsin must refuse it
 }
@@ -76,8 +81,12 @@ func newPlan(o options, start time.Time) *plan {
 	for k := range n {
 		a, round := order[k%o.alarms], k/o.alarms
 		m := &message{id: uuid(rng), service: p.services[a%o.services], state: "ALARM", old: "ALARM",
-			changedAt: t0.Add(time.Duration(round)*step + time.Duration(a)*time.Millisecond)}
+			changedAt: t0.Add(time.Duration(round)*step + time.Duration(a)*time.Millisecond), namespace: stormNamespace}
 		m.alarm = fmt.Sprintf("storm-%s-%04d", m.service, a)
+		if a >= o.alarms-o.unowned {
+			m.namespace, m.service = unownedNamespace, unownedService
+			m.alarm = fmt.Sprintf("unowned-%04d", a)
+		}
 		switch {
 		case round == 0:
 			m.old = "OK"
@@ -111,7 +120,7 @@ func (p *plan) schedule(o options, rng *mrand.Rand) {
 		j := rng.IntN(len(p.messages))
 		real := p.messages[j]
 		f := &message{id: uuid(rng), service: real.service, alarm: real.alarm, state: "ALARM", old: "OK",
-			changedAt: real.changedAt.Add(time.Second), forged: true}
+			changedAt: real.changedAt.Add(time.Second), namespace: real.namespace, forged: true}
 		p.forged = append(p.forged, f)
 		all = append(all, keyed{float64(j) + rng.Float64(), delivery{msg: f}})
 	}
@@ -123,15 +132,41 @@ func (p *plan) schedule(o options, rng *mrand.Rand) {
 	}
 }
 
-// firstAlarm is the scheduled offset of the first ALARM sent for each service.
-func (p *plan) firstAlarm() map[string]time.Duration {
-	first := map[string]time.Duration{}
+// firstAlarm is the scheduled offset of the first ALARM sent for each
+// service and for each alarm.
+func (p *plan) firstAlarm() (byService, byAlarm map[string]time.Duration) {
+	byService, byAlarm = map[string]time.Duration{}, map[string]time.Duration{}
 	for _, d := range p.deliveries {
-		if _, ok := first[d.msg.service]; !ok && d.msg.state == "ALARM" {
-			first[d.msg.service] = d.at
+		if d.msg.state != "ALARM" || d.msg.forged {
+			continue
+		}
+		if _, ok := byService[d.msg.service]; !ok {
+			byService[d.msg.service] = d.at
+		}
+		if _, ok := byAlarm[d.msg.alarm]; !ok {
+			byAlarm[d.msg.alarm] = d.at
 		}
 	}
-	return first
+	return byService, byAlarm
+}
+
+// unownedService is the service tocsin gives an alarm without a playbook.
+const unownedService = "unknown"
+
+// wantIncidents lists the services of the incidents the storm must leave:
+// one per service, and for -unowned alarms one each up to the storm guard
+// (-storm-after) plus one storm incident.
+func (p *plan) wantIncidents(o options) []string {
+	want := slices.Clone(p.services)
+	n := o.unowned
+	if o.stormAfter > 0 && n > o.stormAfter {
+		n = o.stormAfter + 1
+	}
+	for range n {
+		want = append(want, unownedService)
+	}
+	slices.Sort(want)
+	return want
 }
 
 func uuid(rng *mrand.Rand) string {
@@ -224,7 +259,7 @@ func alarmJSON(m *message) string {
 		"NewStateReason":  fmt.Sprintf(reason, m.changedAt.Add(-time.Minute).UTC().Format("02/01/06 15:04:05")),
 		"StateChangeTime": m.changedAt.UTC().Format("2006-01-02T15:04:05.000-0700"), "Region": "US East (N. Virginia)",
 		"AlarmArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:" + m.alarm,
-		"Trigger": map[string]any{"MetricName": "HTTPCode_Target_5XX_Count", "Namespace": stormNamespace,
+		"Trigger": map[string]any{"MetricName": "HTTPCode_Target_5XX_Count", "Namespace": m.namespace,
 			"StatisticType": "Statistic", "Statistic": "SUM", "Unit": nil,
 			"Dimensions": []map[string]string{{"name": "Service", "value": m.service}},
 			"Period":     60, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanThreshold",
