@@ -168,7 +168,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("api_token", set(c.APIToken)), slog.String("slack_bot_token", set(c.SlackBotToken)),
 		slog.String("slack_signing_secret", set(c.SlackSigning)), slog.String("slack_app_token", set(c.SlackAppToken)),
 		slog.String("slack_api_url", c.SlackAPIURL), slog.Int("sns_topics", len(c.SNSTopics)),
-		slog.String("page_webhook", set(c.PageWebhook)),
+		slog.String("page_webhook", set(c.PageWebhook)), slog.Int("standby_channels", c.Standby),
+		slog.Int("storm_after", c.StormAfter), slog.Bool("pprof", c.PprofAddr != ""),
 	)
 }
 

@@ -25,6 +25,9 @@ func TestSlack_StandbyChannels(t *testing.T) {
 		}
 		return len(standby) == 2
 	})
+	if _, body := get(t, s.base+"/metrics", ""); !strings.Contains(body, "tocsin_slack_standby_channels_ready 2") {
+		t.Errorf("/metrics does not say 2 standby channels are ready")
+	}
 	creates := s.sl.CallCount("conversations.create")
 	if code := s.feed.post(t, s.feed.body(t, "standby-1", alarmJSON("payments-5xx", "payments", "ALARM", "OK", time.Now().Add(-time.Minute)))); code != 200 {
 		t.Fatalf("sns status %d", code)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
@@ -32,6 +33,10 @@ func (a *app) wireSlack(ctx context.Context, d deps) error {
 	a.worker.Executors["slack."] = ex
 	if a.cfg.Standby > 0 {
 		a.background = append(a.background, background{"slack-standby", ex.RunStandby})
+		a.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "tocsin_slack_standby_channels_ready",
+			Help: "Standby Slack channels ready for new incidents (TOCSIN_STANDBY_CHANNELS is the target).",
+		}, func() float64 { return float64(ex.StandbyReady()) }))
 	}
 	a.slackGroups = ex.UserGroups
 	client := slack.New(a.cfg.SlackBotToken, slack.OptionAPIURL(a.cfg.SlackAPIURL), slack.OptionAppLevelToken(a.cfg.SlackAppToken))

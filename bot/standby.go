@@ -67,15 +67,16 @@ func (e *Executor) FillStandby(ctx context.Context) (int, error) {
 	if err := e.loadStandby(ctx); err != nil {
 		return 0, err
 	}
-	for e.standbyReady() < e.cfg.Standby && e.pace.idle("conversations.create", "conversations.setPurpose") {
+	for e.StandbyReady() < e.cfg.Standby && e.pace.idle("conversations.create", "conversations.setPurpose") {
 		if created, err := e.createStandby(ctx); err != nil || !created {
-			return e.standbyReady(), err
+			return e.StandbyReady(), err
 		}
 	}
-	return e.standbyReady(), nil
+	return e.StandbyReady(), nil
 }
 
-func (e *Executor) standbyReady() int {
+// StandbyReady is how many standby channels are ready to take now.
+func (e *Executor) StandbyReady() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return len(e.standby)
