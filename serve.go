@@ -26,7 +26,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	logger := newLogger(stderr, cfg.LogLevel)
-	tuneGC()
+	tuneGC(getenv)
 	a, err := newApp(ctx, cfg, deps{logger: logger, getenv: getenv})
 	if err != nil {
 		return err
@@ -42,8 +42,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 // CPU (BENCHMARKS.md).
 const gcPercent = 200
 
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
 }

@@ -51,15 +51,21 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer wg.Wait()
 	t := time.NewTimer(0)
 	defer t.Stop()
-	var last time.Time
+	var last, next time.Time // the last read of the outbox; when t fires
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		case <-w.Engine.Wake():
-			if !w.gap(ctx, last) {
-				return nil
+			// Within MinGap of the last read, the wake only brings the
+			// next read forward to the end of the gap.
+			if d := w.MinGap - time.Since(last); d > 0 {
+				if time.Until(next) > d {
+					t.Reset(d)
+					next = time.Now().Add(d)
+				}
+				continue
 			}
 		}
 		last = time.Now()
@@ -87,23 +93,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			}(eff)
 		}
 		t.Reset(w.Poll)
-	}
-}
-
-// gap waits until MinGap has passed since the last read of the outbox; it
-// reports false if ctx ended first.
-func (w *Worker) gap(ctx context.Context, last time.Time) bool {
-	d := w.MinGap - time.Since(last)
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
+		next = time.Now().Add(w.Poll)
 	}
 }
 
