@@ -149,13 +149,9 @@ func (p *pacer) bucket(c call, now time.Time) *bucket {
 	return b
 }
 
-// idle reports whether every bucket of the given methods is full: nothing
-// has used them lately, so a background call cannot delay urgent ones.
-func (p *pacer) idle(methods ...string) bool {
-	return p.untilIdle(methods...) == 0
-}
-
-// untilIdle is how long until every bucket of the given methods is full.
+// untilIdle is how long until every bucket of the given methods is full:
+// nothing has used them lately, so a background call cannot delay urgent
+// ones.
 func (p *pacer) untilIdle(methods ...string) time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()

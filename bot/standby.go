@@ -67,7 +67,7 @@ func (e *Executor) FillStandby(ctx context.Context) (int, error) {
 	if err := e.loadStandby(ctx); err != nil {
 		return 0, err
 	}
-	for e.StandbyReady() < e.cfg.Standby && e.pace.idle("conversations.create", "conversations.setPurpose") {
+	for e.StandbyReady() < e.cfg.Standby {
 		if created, err := e.createStandby(ctx); err != nil || !created {
 			return e.StandbyReady(), err
 		}
@@ -126,9 +126,9 @@ func (e *Executor) loadStandby(ctx context.Context) error {
 }
 
 // createStandby creates one standby channel and marks it with its purpose.
-// It reports false, without an error, when the pace says not now.
+// It reports false, without an error, when the buckets are not idle.
 func (e *Executor) createStandby(ctx context.Context) (bool, error) {
-	if err := e.wait(call{method: "conversations.create"}, call{method: "conversations.setPurpose"}); err != nil {
+	if err := e.waitIdle(call{method: "conversations.create"}, call{method: "conversations.setPurpose"}); err != nil {
 		return false, nil
 	}
 	name := standbyPrefix + strings.ToLower(rand.Text()[:6])

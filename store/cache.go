@@ -78,11 +78,11 @@ func (c *committedIncidents) learn(t *txIncidents) {
 			delete(c.incs, id)
 			continue
 		}
-		for victim := range c.incs {
-			if len(c.incs) < maxCommitted {
+		if _, known := c.incs[id]; !known && len(c.incs) >= maxCommitted {
+			for victim := range c.incs { // any one
+				delete(c.incs, victim)
 				break
 			}
-			delete(c.incs, victim)
 		}
 		c.incs[id] = inc
 	}
