@@ -8,7 +8,7 @@ COPY go.mod go.sum ./
 RUN go mod download && go mod verify
 COPY . .
 ARG VERSION=dev
-RUN CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/tocsin . \
+RUN CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags "-s -w -X github.com/tocsin-dev/tocsin/cli.Version=${VERSION}" -o /out/tocsin . \
  && mkdir -p /out/data
 
 # distroless/static has CA certificates (for Slack and AWS) and a nonroot

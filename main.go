@@ -2,7 +2,8 @@
 // Slack: CloudWatch alarms through SNS open incidents, each gets a Slack
 // channel, responders drive it with /incident, approved SSM runbooks run
 // from chat, and MTTD/MTTA/MTTR, reviews and a weekly digest come from the
-// timeline. main only wires; run is the program.
+// timeline. The program is package cli (the commands) over package app (the
+// embeddable server); main only hands them the process.
 package main
 
 import (
@@ -10,89 +11,21 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/tocsin-dev/tocsin/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+	err := cli.Run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "tocsin:", err)
 		}
 		os.Exit(1)
 	}
-}
-
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
-
-type command struct {
-	usage string
-	run   func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
-}
-
-var commands map[string]command
-
-func init() {
-	commands = map[string]command{
-		"serve":       {"serve: run the server (the default)", runServe},
-		"demo":        {"demo [--no-interactive]: run tocsin with local Slack and AWS stand-ins and play an incident", runDemo},
-		"check":       {"check: validate runbooks and playbooks (a running server reloads them on SIGHUP)", runCheck},
-		"incidents":   {"incidents [--json] [--open]: list incidents", runIncidents},
-		"incident":    {"incident INC-42 [--json]: show an incident and its timeline", runIncident},
-		"review":      {"review INC-42: print the post-incident review draft", runReview},
-		"metrics":     {"metrics [--since 30d] [--json]: MTTD, MTTA, MTTM, MTTR", runMetrics},
-		"digest":      {"digest --dry-run: print the weekly digest", runDigest},
-		"backup":      {"backup FILE: write a consistent copy of the store", runBackup},
-		"version":     {"version: print the version", runVersion},
-		"healthcheck": {"healthcheck: exit 0 if the local server answers /healthz (for container health checks)", runHealthcheck},
-	}
-}
-
-// run is the whole program: tests call it in-process.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	name, rest := "serve", []string{}
-	if len(args) > 1 {
-		name, rest = args[1], args[2:]
-	}
-	if name == "-h" || name == "--help" || name == "help" {
-		fmt.Fprint(stdout, usage())
-		return nil
-	}
-	c, ok := commands[name]
-	if !ok {
-		return fmt.Errorf("unknown command %q\n%s", name, usage())
-	}
-	return c.run(ctx, rest, getenv, stdout, stderr)
-}
-
-func usage() string {
-	s := "usage: tocsin <command> [flags]\n\ncommands:\n"
-	for _, n := range []string{"serve", "demo", "check", "incidents", "incident", "review", "metrics", "digest", "backup", "version", "healthcheck"} {
-		s += "  " + commands[n].usage + "\n"
-	}
-	return s + "\nConfiguration is read from the environment; see README.md.\n"
-}
-
-func runVersion(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("version", stderr)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, "tocsin", version)
-	return nil
-}
-
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("tocsin "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: tocsin %s\n", commands[name].usage)
-		fs.PrintDefaults()
-	}
-	return fs
 }

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -25,6 +25,7 @@ import (
 	"github.com/tocsin-dev/tocsin/runbooks"
 	"github.com/tocsin-dev/tocsin/store"
 	"github.com/tocsin-dev/tocsin/web"
+	"github.com/tocsin-dev/tocsin/webhook"
 )
 
 // The adapters satisfy the interfaces their consumers declare.
@@ -38,16 +39,17 @@ var (
 	_ web.Reviews     = (*store.DB)(nil)
 )
 
-// deps are what a caller (serve, demo, tests) may inject.
-type deps struct {
-	logger *slog.Logger
-	getenv func(string) string // for the AWS SDK's settings
-	now    func() time.Time
-	http   *http.Client            // for SNS certificate and subscription fetches
-	extra  map[string]http.Handler // extra routes (the demo's Slack view)
-	// hostAllowed overrides the SNS URL host check (the demo and tests serve
+// Deps are what a caller (the serve command, the demo, tests) may inject.
+// The zero value of each field is the production choice.
+type Deps struct {
+	Logger *slog.Logger            // nil discards
+	Getenv func(string) string     // for the AWS SDK's settings; nil reads nothing
+	Now    func() time.Time        // nil is time.Now
+	HTTP   *http.Client            // for SNS certificate and subscription fetches
+	Extra  map[string]http.Handler // extra routes (the demo's Slack view)
+	// HostAllowed overrides the SNS URL host check (the demo and tests serve
 	// certificates and SubscribeURLs locally); nil is the AWS check.
-	hostAllowed func(hostport string) bool
+	HostAllowed func(hostport string) bool
 }
 
 // background is a long-lived part run by serve.
@@ -56,8 +58,9 @@ type background struct {
 	run  func(ctx context.Context) error
 }
 
-// app is tocsin assembled from its configuration.
-type app struct {
+// App is tocsin assembled from its configuration: New builds it, Serve
+// runs it until its context ends.
+type App struct {
 	cfg       Config
 	log       *slog.Logger
 	now       func() time.Time
@@ -76,24 +79,29 @@ type app struct {
 	background  []background
 }
 
-func newApp(ctx context.Context, cfg Config, d deps) (*app, error) {
-	if d.now == nil {
-		d.now = time.Now
+// New builds tocsin from cfg: it loads the runbooks and playbooks, opens
+// the store and wires every part, but starts nothing (see Serve).
+func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	if d.getenv == nil {
-		d.getenv = func(string) string { return "" }
+	if d.Now == nil {
+		d.Now = time.Now
 	}
-	a := &app{cfg: cfg, log: d.logger, now: d.now, mux: http.NewServeMux(), registry: prometheus.NewRegistry()}
+	if d.Getenv == nil {
+		d.Getenv = func(string) string { return "" }
+	}
+	a := &App{cfg: cfg, log: d.Logger, now: d.Now, mux: http.NewServeMux(), registry: prometheus.NewRegistry()}
 	if err := a.loadDefinitions(); err != nil {
 		return nil, err
 	}
-	db, err := openStore(cfg.DB, d.now)
+	db, err := OpenStore(cfg.DB, d.Now)
 	if err != nil {
 		return nil, err
 	}
 	a.store = db
 	a.engine = dispatch.New(dispatch.Config{
-		Store: db, Lister: db, Now: d.now, Logger: d.logger,
+		Store: db, Lister: db, Now: d.Now, Logger: d.Logger,
 		Playbooks: a.playbooks.Load, Runbooks: a.runbooks.Load,
 		Announce: cfg.Announce, DefaultResponders: cfg.Responders, AutoMitigate: cfg.AutoMitigate,
 		ArchiveAfter: cfg.ArchiveAfter, MaxPending: cfg.MaxPending, Pending: db.Pending, StormAfter: cfg.StormAfter,
@@ -103,24 +111,24 @@ func newApp(ctx context.Context, cfg Config, d deps) (*app, error) {
 		Metrics: a.metricsText,
 	})
 	a.worker = &dispatch.Worker{Engine: a.engine, Outbox: db, Executors: map[string]dispatch.Executor{
-		dispatch.EffEscalate: &dispatch.Escalator{Engine: a.engine, Pager: newPager(cfg.PageWebhook)},
+		dispatch.EffEscalate: &dispatch.Escalator{Engine: a.engine, Pager: pager(cfg.PageWebhook)},
 	}}
 	a.background = append(a.background, background{"outbox", a.worker.Run}, background{"reload", a.reloadOnHangup()})
 	if cfg.PprofAddr != "" {
 		a.background = append(a.background, background{"pprof", pprofServer(cfg.PprofAddr)})
 	}
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.registry.MustRegister(report.NewCollector(a.allIncidents, d.now))
+	a.registry.MustRegister(report.NewCollector(a.allIncidents, d.Now))
 	if err := a.wire(ctx, d); err != nil {
 		db.Close()
 		return nil, err
 	}
-	web.Routes(a.mux, web.Config{Token: cfg.APIToken, Source: db, Backup: db, Reviews: db, Now: d.now, Logger: d.logger, Extra: d.extra})
+	web.Routes(a.mux, web.Config{Token: cfg.APIToken, Source: db, Backup: db, Reviews: db, Now: d.Now, Logger: d.Logger, Extra: d.Extra})
 	return a, nil
 }
 
-// openStore opens the bbolt file with one clear error for each way it fails.
-func openStore(path string, now func() time.Time) (*store.DB, error) {
+// OpenStore opens the bbolt file with one clear error for each way it fails.
+func OpenStore(path string, now func() time.Time) (*store.DB, error) {
 	db, err := store.Open(path, store.Options{Now: now})
 	switch {
 	case errors.Is(err, store.ErrLocked):
@@ -137,7 +145,7 @@ func openStore(path string, now func() time.Time) (*store.DB, error) {
 
 // loadDefinitions (re)loads playbooks and runbooks. A bad set on reload keeps
 // the old one and returns the error.
-func (a *app) loadDefinitions() error {
+func (a *App) loadDefinitions() error {
 	rb, err := runbooks.Load(a.cfg.Runbooks)
 	if err != nil {
 		return fmt.Errorf("TOCSIN_RUNBOOKS: %w", err)
@@ -158,7 +166,7 @@ func (a *app) loadDefinitions() error {
 
 // reloadOnHangup reloads runbooks and playbooks on SIGHUP. A bad set keeps
 // the old one; open incidents are untouched either way.
-func (a *app) reloadOnHangup() func(ctx context.Context) error {
+func (a *App) reloadOnHangup() func(ctx context.Context) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP) // now, so a SIGHUP right after start is not fatal
 	return func(ctx context.Context) error {
@@ -168,7 +176,7 @@ func (a *app) reloadOnHangup() func(ctx context.Context) error {
 	}
 }
 
-func (a *app) reloadLoop(ctx context.Context, hup <-chan os.Signal) {
+func (a *App) reloadLoop(ctx context.Context, hup <-chan os.Signal) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -185,7 +193,7 @@ func (a *app) reloadLoop(ctx context.Context, hup <-chan os.Signal) {
 
 // alarmTags reads an alarm's tags through the cached TagSource (none
 // without AWS).
-func (a *app) alarmTags(ctx context.Context, arn string) (map[string]string, error) {
+func (a *App) alarmTags(ctx context.Context, arn string) (map[string]string, error) {
 	if a.tags == nil {
 		return nil, nil
 	}
@@ -194,7 +202,7 @@ func (a *app) alarmTags(ctx context.Context, arn string) (map[string]string, err
 
 // review is the draft merged with the saved version people edited, the
 // same as GET /api/incidents/{id}/review.md.
-func (a *app) review(inc incident.Incident, evs []incident.Event, now time.Time) string {
+func (a *App) review(inc incident.Incident, evs []incident.Event, now time.Time) string {
 	draft := report.Review(inc, evs, now)
 	saved, ok, err := a.store.SavedReview(context.Background(), inc.ID)
 	if err != nil {
@@ -206,7 +214,7 @@ func (a *app) review(inc incident.Incident, evs []incident.Event, now time.Time)
 	return report.Merge(draft, saved)
 }
 
-func (a *app) allIncidents() []incident.Incident {
+func (a *App) allIncidents() []incident.Incident {
 	incs, err := a.store.Summaries(context.Background())
 	if err != nil {
 		a.log.Error("list incidents for metrics", "err", err)
@@ -214,7 +222,7 @@ func (a *app) allIncidents() []incident.Incident {
 	return incs
 }
 
-func (a *app) metricsText(ctx context.Context, window time.Duration) (string, error) {
+func (a *App) metricsText(ctx context.Context, window time.Duration) (string, error) {
 	if window == 0 {
 		window = 30 * 24 * time.Hour
 	}
@@ -227,7 +235,7 @@ func (a *app) metricsText(ctx context.Context, window time.Duration) (string, er
 }
 
 // routes is the one place every HTTP route is registered.
-func (a *app) routes() http.Handler {
+func (a *App) routes() http.Handler {
 	a.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	a.mux.HandleFunc("GET /readyz", a.ready)
 	a.mux.Handle("GET /metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
@@ -236,7 +244,7 @@ func (a *app) routes() http.Handler {
 
 // ready answers 200 when the store takes writes and the outbox is under its
 // bound, 503 with the reason otherwise.
-func (a *app) ready(w http.ResponseWriter, r *http.Request) {
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 	if err := a.store.Writable(r.Context()); err != nil {
 		a.log.Error("store not writable", "err", err)
 		http.Error(w, "not ready: the store is not writable", http.StatusServiceUnavailable)
@@ -248,3 +256,26 @@ func (a *app) ready(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Write([]byte("ready\n"))
 }
+
+// pager is the escalation steps' pager: the webhook, or none.
+func pager(url string) dispatch.Pager {
+	if p := webhook.New(url); p != nil {
+		return p
+	}
+	return nil
+}
+
+// View is a read-only view of tocsin's state, for embedders that watch it
+// (the demo's narrator, tests): the incidents and timelines the dashboard
+// shows, and how many effects the outbox still holds.
+type View interface {
+	Incidents(ctx context.Context, openOnly bool) ([]incident.Incident, error)
+	Timeline(ctx context.Context, id incident.ID) (incident.Incident, []incident.Event, error)
+	Pending() int
+}
+
+// View returns the read-only view of a's state.
+func (a *App) View() View { return a.store }
+
+// Config returns the configuration a was built from.
+func (a *App) Config() Config { return a.cfg }

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -12,14 +12,14 @@ import (
 	"github.com/tocsin-dev/tocsin/report"
 )
 
-// lastRunKey is where the digest schedule records the last digest sent.
-const lastRunKey = "digest/last_run"
+// DigestLastRunKey is where the digest schedule records the last digest sent.
+const DigestLastRunKey = "digest/last_run"
 
 // lastRun implements report.LastRunStore on the store's key-value area.
-type lastRun struct{ a *app }
+type lastRun struct{ a *App }
 
 func (l lastRun) LastRun(ctx context.Context) (time.Time, error) {
-	v, ok, err := l.a.store.Get(lastRunKey)
+	v, ok, err := l.a.store.Get(DigestLastRunKey)
 	if err != nil || !ok {
 		return time.Time{}, err
 	}
@@ -27,11 +27,11 @@ func (l lastRun) LastRun(ctx context.Context) (time.Time, error) {
 }
 
 func (l lastRun) SetLastRun(ctx context.Context, t time.Time) error {
-	return l.a.store.Put(ctx, lastRunKey, []byte(t.UTC().Format(time.RFC3339Nano)))
+	return l.a.store.Put(ctx, DigestLastRunKey, []byte(t.UTC().Format(time.RFC3339Nano)))
 }
 
 // buildDigest computes the digest for the week ending at end from the store.
-func (a *app) buildDigest(ctx context.Context, end time.Time, loc *time.Location) (report.Digest, error) {
+func (a *App) buildDigest(ctx context.Context, end time.Time, loc *time.Location) (report.Digest, error) {
 	incs, err := a.store.Incidents(ctx, false)
 	if err != nil {
 		return report.Digest{}, err
@@ -51,7 +51,7 @@ func (a *app) buildDigest(ctx context.Context, end time.Time, loc *time.Location
 // run is recorded after the digest was posted: a crash between the two
 // sends it again (at least once), a restart never skips or repeats a
 // recorded one, and a run missed while down is sent once on start.
-func (a *app) wireDigest(client *slack.Client) error {
+func (a *App) wireDigest(client *slack.Client) error {
 	if a.cfg.DigestChannel == "" {
 		return nil
 	}
@@ -68,7 +68,7 @@ func (a *app) wireDigest(client *slack.Client) error {
 }
 
 // sendDigest posts the digest text and its trend chart.
-func (a *app) sendDigest(ctx context.Context, client *slack.Client, due time.Time, loc *time.Location) error {
+func (a *App) sendDigest(ctx context.Context, client *slack.Client, due time.Time, loc *time.Location) error {
 	d, err := a.buildDigest(ctx, due, loc)
 	if err != nil {
 		return err

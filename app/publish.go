@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -13,7 +13,7 @@ const publishEvery = time.Hour
 // wirePublish publishes the last 30 days' metrics to CloudWatch with
 // PutMetricData every hour, when TOCSIN_CLOUDWATCH_NAMESPACE is set, so
 // teams can alarm on them.
-func (a *app) wirePublish() {
+func (a *App) wirePublish() {
 	if a.cfg.MetricsNS == "" || a.aws == nil {
 		return
 	}
@@ -33,7 +33,7 @@ func (a *app) wirePublish() {
 	}})
 }
 
-func (a *app) publishOnce(ctx context.Context) error {
+func (a *App) publishOnce(ctx context.Context) error {
 	incs, err := a.store.Summaries(ctx)
 	if err != nil {
 		return err

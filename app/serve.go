@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -16,24 +16,6 @@ import (
 	"golang.org/x/term"
 )
 
-func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", stderr)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	cfg, err := LoadConfig(getenv)
-	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	logger := newLogger(stderr, cfg.LogLevel)
-	tuneGC(getenv)
-	a, err := newApp(ctx, cfg, deps{logger: logger, getenv: getenv})
-	if err != nil {
-		return err
-	}
-	return a.serve(ctx, nil)
-}
-
 // gcPercent is tocsin's garbage-collector setting unless GOGC is set. The
 // live heap is small (tens of MB even in a storm), so Go's default of 100
 // collects very often when thousands of notifications a second arrive:
@@ -42,14 +24,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 // CPU (BENCHMARKS.md).
 const gcPercent = 200
 
-func tuneGC(getenv func(string) string) {
+// TuneGC sets the collector to gcPercent unless GOGC is set.
+func TuneGC(getenv func(string) string) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
 }
 
-// newLogger writes JSON when stderr is not a terminal, text when it is.
-func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+// NewLogger writes JSON when stderr is not a terminal, text when it is.
+func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		return slog.New(slog.NewTextHandler(w, opts))
@@ -57,10 +40,10 @@ func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-// serve listens (on ln if given, else cfg.Addr), runs the background parts,
+// Serve listens (on ln if given, else cfg.Addr), runs the background parts,
 // and on ctx's end shuts down in order: stop taking requests and finish
 // those in flight, stop the background work, close the store.
-func (a *app) serve(ctx context.Context, ln net.Listener) error {
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if ln == nil {
 		var err error
 		if ln, err = net.Listen("tcp", a.cfg.Addr); err != nil {

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -10,11 +10,11 @@ import (
 )
 
 // wire connects the outside world: SNS intake, Slack, AWS.
-func (a *app) wire(ctx context.Context, d deps) error {
-	v := &intake.Verifier{Client: d.http, Cache: a.store, CertDir: a.cfg.SNSCertDir, Logger: a.log.With("component", "sns"), HostAllowed: d.hostAllowed}
+func (a *App) wire(ctx context.Context, d Deps) error {
+	v := &intake.Verifier{Client: d.HTTP, Cache: a.store, CertDir: a.cfg.SNSCertDir, Logger: a.log.With("component", "sns"), HostAllowed: d.HostAllowed}
 	a.verifier = v
 	a.mux.Handle("POST /sns", intake.NewHandler(intake.HandlerConfig{
-		Verifier: v, Topics: a.cfg.SNSTopics, Sink: sink{a.engine}, Client: d.http,
+		Verifier: v, Topics: a.cfg.SNSTopics, Sink: sink{a.engine}, Client: d.HTTP,
 		Logger: a.log.With("component", "sns"), Registerer: a.registry, Now: a.now,
 	}))
 	if err := a.wireSlack(ctx, d); err != nil {

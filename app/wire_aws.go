@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -71,20 +71,22 @@ func newAWSClients(ctx context.Context, getenv func(string) string) (*awsClients
 
 // wireAWS builds the SSM and CloudWatch clients and the parts that use them:
 // the runbook executor, the alarm reconciler and the optional SQS poller.
-func (a *app) wireAWS(ctx context.Context, d deps) error {
+func (a *App) wireAWS(ctx context.Context, d Deps) error {
 	runs := &dispatch.RunExecutor{Engine: a.engine}
 	a.worker.Executors["ssm."] = runs
 	a.worker.Executors[dispatch.EffApprovalExpiry] = runs
-	a.worker.Executors[dispatch.EffRefineStart] = refiner{a}
-	if !awsConfigured(d.getenv) {
+	refine := &dispatch.Refiner{Engine: a.engine}
+	a.worker.Executors[dispatch.EffRefineStart] = refine
+	if !awsConfigured(d.Getenv) {
 		a.log.Info("AWS_REGION is not set: runbooks will be refused and alarm reconciliation is off")
 		return nil
 	}
-	clients, err := newAWSClients(ctx, d.getenv)
+	clients, err := newAWSClients(ctx, d.Getenv)
 	if err != nil {
 		return err
 	}
 	a.aws = clients
+	refine.Start = intake.Refiner{CW: clients.cw}
 	runs.SSM = &runbooks.Executor{SSM: clients.ssm, Now: a.now}
 	rec := &intake.Reconciler{CW: clients.cw, Open: a.store.OpenAlarmARNs, Sink: sink{a.engine},
 		Topics: a.cfg.SNSTopics, Every: a.cfg.Reconcile, Logger: a.log.With("component", "reconcile")}

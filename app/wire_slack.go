@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -21,7 +21,7 @@ var _ bot.Doer = (*dispatch.Engine)(nil)
 // SLACK_APP_TOKEN, Socket Mode. Without SLACK_BOT_TOKEN, Slack effects are
 // dropped with a debug log line: incidents, timelines and the API work,
 // nobody is messaged.
-func (a *app) wireSlack(ctx context.Context, d deps) error {
+func (a *App) wireSlack(ctx context.Context, d Deps) error {
 	if a.cfg.SlackBotToken == "" {
 		a.log.Info("SLACK_BOT_TOKEN is not set: incidents are recorded but nothing is posted to Slack")
 		a.worker.Executors["slack."] = noSlack{a}
@@ -57,13 +57,13 @@ func (a *app) wireSlack(ctx context.Context, d deps) error {
 }
 
 // ownsChannel reports whether an incident owns a Slack channel.
-func (a *app) ownsChannel(ctx context.Context, channelID string) (bool, error) {
+func (a *App) ownsChannel(ctx context.Context, channelID string) (bool, error) {
 	_, ok, err := a.store.ByChannel(ctx, channelID)
 	return ok, err
 }
 
 // groups resolves a Slack user group for approvals (nil without Slack).
-func (a *app) groups(ctx context.Context, group string) ([]string, error) {
+func (a *App) groups(ctx context.Context, group string) ([]string, error) {
 	if a.slackGroups == nil {
 		return nil, fmt.Errorf("slack is not configured: cannot read user group %s", group)
 	}
@@ -71,7 +71,7 @@ func (a *app) groups(ctx context.Context, group string) ([]string, error) {
 }
 
 // noSlack completes Slack effects without performing them.
-type noSlack struct{ a *app }
+type noSlack struct{ a *App }
 
 func (n noSlack) Execute(ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
 	n.a.log.Debug("slack not configured; effect dropped", "kind", eff.Kind, "incident", eff.Incident)
@@ -79,7 +79,7 @@ func (n noSlack) Execute(ctx context.Context, eff incident.Effect, inc incident.
 }
 
 // grapher draws an incident's alarm graph from CloudWatch.
-type grapher struct{ a *app }
+type grapher struct{ a *App }
 
 func (g grapher) Graph(ctx context.Context, inc incident.Incident) (string, []byte, error) {
 	if g.a.aws == nil {

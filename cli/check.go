@@ -1,19 +1,12 @@
-package main
+package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"strings"
-	"time"
 
-	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/playbooks"
-	"github.com/tocsin-dev/tocsin/report"
 	"github.com/tocsin-dev/tocsin/runbooks"
-	"github.com/tocsin-dev/tocsin/web"
 )
 
 // runCheck validates every runbook and playbook (built-in and from the
@@ -48,69 +41,5 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("check: %d problem(s)", len(lines))
 	}
 	fmt.Fprintln(stdout, "ok: runbooks and playbooks are valid")
-	return nil
-}
-
-// runDigest prints the weekly digest for the week ending now, built from the
-// running server's incidents and timelines. The server itself sends it on
-// TOCSIN_DIGEST_SCHEDULE to TOCSIN_DIGEST_CHANNEL.
-func runDigest(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("digest", stderr)
-	dry := fs.Bool("dry-run", false, "print the digest instead of sending it")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if !*dry {
-		return errors.New("digest: only --dry-run is supported here; the server sends the digest on its schedule")
-	}
-	tz := getenv("TOCSIN_TIMEZONE")
-	if tz == "" {
-		tz = "UTC"
-	}
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		return fmt.Errorf("TOCSIN_TIMEZONE %q is not an IANA time zone", tz)
-	}
-	c, err := newAPIClient(getenv)
-	if err != nil {
-		return err
-	}
-	var incs []incident.Incident
-	if err := c.getJSON(ctx, "/api/incidents", &incs); err != nil {
-		return err
-	}
-	events := map[incident.ID][]incident.Event{}
-	for _, inc := range incs {
-		var v web.IncidentView
-		if err := c.getJSON(ctx, "/api/incidents/"+inc.ID.String(), &v); err != nil {
-			return err
-		}
-		events[inc.ID] = v.Timeline
-	}
-	io.WriteString(stdout, report.BuildDigest(incs, events, time.Now(), loc).Markdown())
-	return nil
-}
-
-func runHealthcheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("healthcheck", stderr)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	addr := getenv("TOCSIN_ADDR")
-	if addr == "" {
-		addr = ":8080"
-	}
-	if strings.HasPrefix(addr, ":") {
-		addr = "127.0.0.1" + addr
-	}
-	c := &http.Client{Timeout: 3 * time.Second}
-	resp, err := c.Get("http://" + addr + "/healthz")
-	if err != nil {
-		return fmt.Errorf("healthcheck: %w", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("healthcheck: %s", resp.Status)
-	}
 	return nil
 }

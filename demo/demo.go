@@ -1,8 +1,26 @@
-package main
+// Package demo is `tocsin demo`: the real tocsin — app.New and Serve, the
+// same wiring as `tocsin serve` — on loopback, together with the local
+// stand-ins of package sim for the Slack Web API and for SSM and
+// CloudWatch. tocsin reaches them through the settings it uses for the real
+// services (SLACK_API_URL, AWS_ENDPOINT_URL, AWS_REGION, static AWS
+// credentials, TOCSIN_SNS_CERT_DIR), injected through getenv: there is no
+// demo code path inside tocsin. The demo then plays an incident in real
+// time, narrating it from tocsin's read-only view (app.View) and the
+// stand-ins' records, and afterwards lets the terminal act as a Slack user.
+//
+// Files: demo.go (entry, options, lifetime), world.go (the stand-ins and
+// the server), alarms.go (the demo's alarms, CloudWatch and SNS), slack.go
+// (signed slash commands and clicks), narrate.go (the narrator and the
+// watcher), scenario.go (the scripted incident), prompt.go (the interactive
+// prompt), playbooks/ (embedded) and testdata/ (the golden review).
+//
+// demo imports app and sim; nothing but the cli package imports demo.
+package demo
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -10,23 +28,7 @@ import (
 	"time"
 )
 
-// The demo (`tocsin demo`) runs the real tocsin — newApp and serve, the
-// same wiring as `tocsin serve` — on loopback, together with the local
-// stand-ins of package sim for the Slack Web API and for SSM and
-// CloudWatch. tocsin reaches them through the settings it uses for the real
-// services (SLACK_API_URL, AWS_ENDPOINT_URL, AWS_REGION, static AWS
-// credentials, TOCSIN_SNS_CERT_DIR), injected through getenv: there is no
-// demo code path inside tocsin. The demo then plays an incident in real
-// time, narrating it, and afterwards lets the terminal act as a Slack user.
-//
-// Files: demo.go (entry, options, lifetime), demo_world.go (the stand-ins
-// and the server), demo_alarms.go (the demo's alarms, CloudWatch and SNS),
-// demo_slack.go (signed slash commands and clicks), demo_narrate.go (the
-// narrator and the watcher), demo_scenario.go (the scripted incident),
-// demo_prompt.go (the interactive prompt), demo/ (embedded playbooks and
-// the golden review).
-
-// demoOptions is what one run of the demo needs. runDemo fills it from the
+// demoOptions is what one run of the demo needs. Run fills it from the
 // command line; tests fill it directly.
 type demoOptions struct {
 	getenv      func(string) string
@@ -50,9 +52,16 @@ type demoObserver interface {
 	observeDemo(*demoWorld)
 }
 
-func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("demo", stderr)
+// Run is the demo command (`tocsin demo [--no-interactive]`): args are
+// the command's own arguments.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("tocsin demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	noInteractive := fs.Bool("no-interactive", false, "play the scenario, print a summary and exit (for scripts)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: tocsin %s\n", Usage)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -66,6 +75,9 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	return playDemo(ctx, o)
 }
+
+// Usage is the demo command's line in tocsin's usage.
+const Usage = "demo [--no-interactive]: run tocsin with local Slack and AWS stand-ins and play an incident"
 
 // playDemo starts the world, plays the scenario, offers the prompt and
 // shuts everything down in order. Ctrl-C (ctx's end) stops it cleanly at
@@ -118,7 +130,7 @@ func (w *demoWorld) play(ctx context.Context) error {
 // the final state.
 func (w *demoWorld) settled(ctx context.Context) {
 	_ = w.waitFor(ctx, 20*time.Second, "the outbox to drain", func() (bool, error) {
-		return w.app.store.Pending() == 0, nil
+		return w.app.View().Pending() == 0, nil
 	})
 	w.narrateNew(ctx)
 }
@@ -131,7 +143,7 @@ func (w *demoWorld) banner() {
 	if w.addrNote != "" {
 		p("  %s", w.addrNote)
 	}
-	p("  tocsin            %s  (the real server; demo store %s)", w.base, w.app.cfg.DB)
+	p("  tocsin            %s  (the real server; demo store %s)", w.base, w.app.Config().DB)
 	p("  Slack Web API     %s  (local stand-in)", w.slack.URL())
 	p("  SSM, CloudWatch   %s  (local stand-in)", w.awsURL)
 	p("  SNS               notifications signed here with a demo key whose certificate is in TOCSIN_SNS_CERT_DIR (local stand-in)")

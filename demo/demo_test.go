@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/tocsin-dev/tocsin/e2e"
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/sim"
 )
@@ -41,7 +42,7 @@ type demoSnapshot struct {
 // demoCapture is the demo's stdout in the test: it keeps the narration and,
 // as a demoObserver, takes the snapshot.
 type demoCapture struct {
-	syncBuffer
+	e2e.SyncBuffer
 	snap *demoSnapshot
 }
 
@@ -49,10 +50,10 @@ func (c *demoCapture) observeDemo(w *demoWorld) {
 	ctx := context.Background()
 	s := &demoSnapshot{base: w.base, creds: w.creds, timelines: map[incident.ID][]incident.Event{},
 		messages: map[string][]sim.SlackMessage{}}
-	s.incidents, _ = w.app.store.Incidents(ctx, false)
+	s.incidents, _ = w.app.View().Incidents(ctx, false)
 	slices.SortFunc(s.incidents, func(a, b incident.Incident) int { return int(a.ID) - int(b.ID) })
 	for _, inc := range s.incidents {
-		_, s.timelines[inc.ID], _ = w.app.store.Timeline(ctx, inc.ID)
+		_, s.timelines[inc.ID], _ = w.app.View().Timeline(ctx, inc.ID)
 	}
 	s.channels = w.slack.Channels()
 	for _, ch := range s.channels {
@@ -91,12 +92,12 @@ func TestDemo_Scenario(t *testing.T) {
 		t.Skip("plays the demo in real time (about 25 s)")
 	}
 	tmp := t.TempDir()
-	env := map[string]string{"TOCSIN_ADDR": freeAddr(t), "TMPDIR": tmp, "TOCSIN_LOG_LEVEL": "debug"}
-	out, logs := &demoCapture{}, &syncBuffer{}
+	env := map[string]string{"TOCSIN_ADDR": e2e.FreeAddr(t), "TMPDIR": tmp, "TOCSIN_LOG_LEVEL": "debug"}
+	out, logs := &demoCapture{}, &e2e.SyncBuffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	start := time.Now()
-	if err := run(ctx, []string{"tocsin", "demo", "--no-interactive"}, func(k string) string { return env[k] }, out, logs); err != nil {
+	if err := Run(ctx, []string{"--no-interactive"}, func(k string) string { return env[k] }, out, logs); err != nil {
 		t.Fatalf("demo: %v\nnarration:\n%s\nlog:\n%s", err, out.String(), logs.String())
 	}
 	if took := time.Since(start); took > time.Minute {

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"context"
@@ -111,7 +111,7 @@ func (w *demoWorld) narrateNew(ctx context.Context) {
 }
 
 func (w *demoWorld) narrateTimelines(ctx context.Context, s *watched) {
-	incs, err := w.app.store.Incidents(ctx, false)
+	incs, err := w.app.View().Incidents(ctx, false)
 	if err != nil {
 		return
 	}
@@ -120,7 +120,7 @@ func (w *demoWorld) narrateTimelines(ctx context.Context, s *watched) {
 		if inc.Events <= s.events[inc.ID] {
 			continue
 		}
-		_, evs, err := w.app.store.Timeline(ctx, inc.ID)
+		_, evs, err := w.app.View().Timeline(ctx, inc.ID)
 		if err != nil {
 			continue
 		}

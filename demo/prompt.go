@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"bufio"
@@ -16,7 +16,7 @@ import (
 // summary prints the incidents, their metrics and what the stand-ins saw.
 func (w *demoWorld) summary() {
 	ctx := context.Background()
-	incs, _ := w.app.store.Incidents(ctx, false)
+	incs, _ := w.app.View().Incidents(ctx, false)
 	slices.SortFunc(incs, func(a, b incident.Incident) int { return int(a.ID) - int(b.ID) })
 	w.say.heading(fmt.Sprintf("Summary (the scenario took %.0fs)", time.Since(w.say.start).Seconds()))
 	for _, inc := range incs {

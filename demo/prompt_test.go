@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/tocsin-dev/tocsin/bot"
+	"github.com/tocsin-dev/tocsin/e2e"
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/sim"
 )
@@ -25,10 +26,10 @@ func TestDemo_Prompt(t *testing.T) {
 		t.Skip("runs tocsin and the stand-ins")
 	}
 	tmp := t.TempDir()
-	env := map[string]string{"TOCSIN_ADDR": freeAddr(t), "TMPDIR": tmp}
+	env := map[string]string{"TOCSIN_ADDR": e2e.FreeAddr(t), "TMPDIR": tmp}
 	stdin, typed := io.Pipe()
 	defer typed.Close()
-	out, logs := &syncBuffer{}, &syncBuffer{}
+	out, logs := &e2e.SyncBuffer{}, &e2e.SyncBuffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	done := make(chan error, 1)

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"os"
@@ -25,7 +25,7 @@ var reviewVariables = []struct {
 }
 
 // checkDemoReview compares INC-1's review draft, as uploaded to Slack, with
-// demo/testdata/review.golden (go test -run Demo -update rewrites it),
+// testdata/review.golden (go test -run Demo -update rewrites it),
 // after replacing what varies per run, and its metrics with the incident's
 // timestamps.
 func checkDemoReview(t *testing.T, s *demoSnapshot) {
@@ -59,7 +59,7 @@ func checkDemoReview(t *testing.T, s *demoSnapshot) {
 	for _, v := range reviewVariables {
 		md = v.re.ReplaceAllString(md, v.with)
 	}
-	golden := filepath.Join("demo", "testdata", "review.golden")
+	golden := filepath.Join("testdata", "review.golden")
 	if *update {
 		if err := os.WriteFile(golden, []byte(md), 0o644); err != nil {
 			t.Fatal(err)

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"context"
@@ -262,7 +262,7 @@ func (w *demoWorld) waitRun(ctx context.Context, id incident.ID, runbook string)
 // waitIncident waits until cond holds for the incident and its timeline.
 func (w *demoWorld) waitIncident(ctx context.Context, id incident.ID, what string, cond func(incident.Incident, []incident.Event) bool) error {
 	return w.waitFor(ctx, demoStep, id.String()+": "+what, func() (bool, error) {
-		inc, evs, err := w.app.store.Timeline(ctx, id)
+		inc, evs, err := w.app.View().Timeline(ctx, id)
 		if err != nil {
 			return false, nil // not opened yet
 		}
@@ -271,7 +271,7 @@ func (w *demoWorld) waitIncident(ctx context.Context, id incident.ID, what strin
 }
 
 func (w *demoWorld) channelOf(ctx context.Context, id incident.ID) (string, error) {
-	inc, err := w.app.store.Incident(ctx, id)
+	inc, _, err := w.app.View().Timeline(ctx, id)
 	if err != nil {
 		return "", err
 	}

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"context"
@@ -17,15 +17,16 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tocsin-dev/tocsin/app"
 	"github.com/tocsin-dev/tocsin/sim"
 )
 
-//go:embed demo/playbooks/*.yaml
+//go:embed playbooks/*.yaml
 var demoPlaybooks embed.FS
 
 // demoPlaybookNames lists the embedded demo playbooks by name.
 func demoPlaybookNames() []string {
-	entries, _ := fs.ReadDir(demoPlaybooks, "demo/playbooks")
+	entries, _ := fs.ReadDir(demoPlaybooks, "playbooks")
 	var out []string
 	for _, e := range entries {
 		out = append(out, strings.TrimSuffix(e.Name(), ".yaml"))
@@ -62,7 +63,7 @@ type demoWorld struct {
 	opts     demoOptions
 	dir      string // removed by stop
 	creds    demoCredentials
-	app      *app
+	app      *app.App
 	base     string // http://host:port of tocsin
 	addrNote string // set when TOCSIN_ADDR was taken
 	slack    *sim.Slack
@@ -83,7 +84,7 @@ type demoWorld struct {
 }
 
 // startDemoWorld creates the demo directory and credentials, starts the
-// stand-ins, builds tocsin with newApp from an environment that points at
+// stand-ins, builds tocsin with app.New from an environment that points at
 // them, and serves it. On error everything started so far is stopped.
 func startDemoWorld(ctx context.Context, o demoOptions) (w *demoWorld, err error) {
 	w = &demoWorld{opts: o, client: &http.Client{Timeout: 15 * time.Second}}
@@ -139,12 +140,12 @@ func (w *demoWorld) writePlaybooks() error {
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return fmt.Errorf("write the demo playbooks: %w", err)
 	}
-	entries, err := fs.ReadDir(demoPlaybooks, "demo/playbooks")
+	entries, err := fs.ReadDir(demoPlaybooks, "playbooks")
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
-		b, err := demoPlaybooks.ReadFile("demo/playbooks/" + e.Name())
+		b, err := demoPlaybooks.ReadFile("playbooks/" + e.Name())
 		if err != nil {
 			return err
 		}
@@ -225,20 +226,20 @@ func (w *demoWorld) env(addr string) map[string]string {
 func (w *demoWorld) startServer(ctx context.Context, ln net.Listener) error {
 	env := w.env(ln.Addr().String())
 	getenv := func(k string) string { return env[k] }
-	cfg, err := LoadConfig(getenv)
+	cfg, err := app.LoadConfig(getenv)
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
-	logger := newLogger(w.opts.stderr, cfg.LogLevel)
-	w.app, err = newApp(ctx, cfg, deps{logger: logger, getenv: getenv,
-		extra: map[string]http.Handler{"GET /slack-view/": w.slack.ViewHandler()}})
+	logger := app.NewLogger(w.opts.stderr, cfg.LogLevel)
+	w.app, err = app.New(ctx, cfg, app.Deps{Logger: logger, Getenv: getenv,
+		Extra: map[string]http.Handler{"GET /slack-view/": w.slack.ViewHandler()}})
 	if err != nil {
 		return err
 	}
 	w.base = "http://" + ln.Addr().String()
 	serveCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	w.stopServer, w.served = cancel, make(chan error, 1)
-	go func() { w.served <- w.app.serve(serveCtx, ln) }()
+	go func() { w.served <- w.app.Serve(serveCtx, ln) }()
 	return nil
 }
 

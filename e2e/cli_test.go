@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tocsin-dev/tocsin/cli"
 	"github.com/tocsin-dev/tocsin/store"
 )
 
@@ -30,7 +31,7 @@ func TestCLI(t *testing.T) {
 	runCLI := func(args ...string) string {
 		t.Helper()
 		var out, errb bytes.Buffer
-		if err := run(context.Background(), append([]string{"tocsin"}, args...), getenv, &out, &errb); err != nil {
+		if err := cli.Run(context.Background(), append([]string{"tocsin"}, args...), getenv, &out, &errb); err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, errb.String())
 		}
 		return out.String()
@@ -63,7 +64,7 @@ func TestCLI(t *testing.T) {
 		t.Errorf("backup holds %d incidents (%v)", len(incs), err)
 	}
 	var errb bytes.Buffer
-	if err := run(context.Background(), []string{"tocsin", "incident", "INC-99"}, getenv, io.Discard, &errb); err == nil || !strings.Contains(err.Error(), "404") {
+	if err := cli.Run(context.Background(), []string{"tocsin", "incident", "INC-99"}, getenv, io.Discard, &errb); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("unknown incident: %v", err)
 	}
 }

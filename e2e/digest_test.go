@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tocsin-dev/tocsin/app"
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/sim"
 	"github.com/tocsin-dev/tocsin/store"
@@ -38,7 +39,7 @@ func seedStore(t *testing.T, path string, lastRun time.Time) {
 		t.Fatal(err)
 	}
 	if !lastRun.IsZero() {
-		if err := db.Put(context.Background(), lastRunKey, []byte(lastRun.Format(time.RFC3339Nano))); err != nil {
+		if err := db.Put(context.Background(), app.DigestLastRunKey, []byte(lastRun.Format(time.RFC3339Nano))); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tocsin-dev/tocsin/app"
 	"github.com/tocsin-dev/tocsin/sim"
 	"github.com/tocsin-dev/tocsin/store"
 )
@@ -24,7 +25,7 @@ func TestFault_CrashDigest(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The last digest went out nine days ago: one is owed, and sent on start.
-	err = db.Put(context.Background(), lastRunKey, []byte(time.Now().Add(-9*24*time.Hour).UTC().Format(time.RFC3339Nano)))
+	err = db.Put(context.Background(), app.DigestLastRunKey, []byte(time.Now().Add(-9*24*time.Hour).UTC().Format(time.RFC3339Nano)))
 	db.Close()
 	if err != nil {
 		t.Fatal(err)

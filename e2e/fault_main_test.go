@@ -1,4 +1,4 @@
-package main
+package e2e
 
 // The fault-injection suite: go test -run Fault . (RELIABILITY.md lists what
 // it proves). tocsin runs as a real child process — this test binary run
@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tocsin-dev/tocsin/cli"
 )
 
 func TestMain(m *testing.M) {
@@ -55,7 +57,7 @@ func faultChild() int {
 	}()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, []string{"tocsin", "serve"}, os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := cli.Run(ctx, []string{"tocsin", "serve"}, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "tocsin:", err)
 		return 1
 	}
@@ -68,7 +70,7 @@ type tocsinProc struct {
 	t    *testing.T
 	env  map[string]string
 	base string
-	logs *syncBuffer
+	logs *SyncBuffer
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -84,9 +86,9 @@ var childEnvPrefixes = []string{"TOCSIN_", "SLACK_", "AWS_", "HTTP_PROXY", "HTTP
 
 func newProc(t *testing.T, settings map[string]string) *tocsinProc {
 	t.Helper()
-	p := &tocsinProc{t: t, env: settings, logs: &syncBuffer{}}
+	p := &tocsinProc{t: t, env: settings, logs: &SyncBuffer{}}
 	if p.env["TOCSIN_ADDR"] == "" {
-		p.env["TOCSIN_ADDR"] = freeAddr(t)
+		p.env["TOCSIN_ADDR"] = FreeAddr(t)
 	}
 	if p.env["TOCSIN_DB"] == "" {
 		p.env["TOCSIN_DB"] = filepath.Join(t.TempDir(), "tocsin.db")

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tocsin-dev/tocsin/cli"
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/store"
 )
@@ -137,7 +138,7 @@ func TestFault_BackupDuringWrites(t *testing.T) {
 	for i := range 3 {
 		file := filepath.Join(dir, fmt.Sprintf("backup-%d.db", i))
 		var out, errOut bytes.Buffer
-		if err := run(context.Background(), []string{"tocsin", "backup", file}, getenv, &out, &errOut); err != nil {
+		if err := cli.Run(context.Background(), []string{"tocsin", "backup", file}, getenv, &out, &errOut); err != nil {
 			t.Fatalf("tocsin backup: %v\n%s", err, errOut.String())
 		}
 		if !strings.Contains(out.String(), "from the running server") {

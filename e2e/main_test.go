@@ -1,51 +1,24 @@
-package main
+package e2e
 
 import (
 	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tocsin-dev/tocsin/cli"
 )
-
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 // env builds a getenv from pairs over a base with a temp store.
 func env(t testing.TB, kv ...string) func(string) string {
 	m := map[string]string{
-		"TOCSIN_ADDR": freeAddr(t), "TOCSIN_DB": filepath.Join(t.TempDir(), "tocsin.db"),
+		"TOCSIN_ADDR": FreeAddr(t), "TOCSIN_DB": filepath.Join(t.TempDir(), "tocsin.db"),
 		"TOCSIN_API_TOKEN": "test-token-0123",
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -55,12 +28,12 @@ func env(t testing.TB, kv ...string) func(string) string {
 }
 
 // startServer runs the whole program through run and waits for /healthz.
-func startServer(t testing.TB, getenv func(string) string) (base string, logs *syncBuffer, stop func() error) {
+func startServer(t testing.TB, getenv func(string) string) (base string, logs *SyncBuffer, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	logs = &syncBuffer{}
+	logs = &SyncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"tocsin", "serve"}, getenv, io.Discard, logs) }()
+	go func() { done <- cli.Run(ctx, []string{"tocsin", "serve"}, getenv, io.Discard, logs) }()
 	base = "http://" + getenv("TOCSIN_ADDR")
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -178,7 +151,7 @@ func TestRun_BadInput(t *testing.T) {
 				args = []string{"tocsin", "serv"}
 			}
 			var stderr bytes.Buffer
-			err := run(context.Background(), args, env(t, c.env...), io.Discard, &stderr)
+			err := cli.Run(context.Background(), args, env(t, c.env...), io.Discard, &stderr)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v; want one naming %s", err, c.want)
 			}
@@ -191,7 +164,7 @@ func TestRun_BadInput(t *testing.T) {
 
 func TestRun_Version(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"tocsin", "version"}, env(t), &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "tocsin ") {
+	if err := cli.Run(context.Background(), []string{"tocsin", "version"}, env(t), &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "tocsin ") {
 		t.Errorf("version: %q, %v", out.String(), err)
 	}
 }
@@ -199,7 +172,7 @@ func TestRun_Version(t *testing.T) {
 // TestRun_Pprof: the profiler answers on its own loopback listener and
 // never through TOCSIN_ADDR.
 func TestRun_Pprof(t *testing.T) {
-	pprofAddr := freeAddr(t)
+	pprofAddr := FreeAddr(t)
 	base, _, stop := startServer(t, env(t, "TOCSIN_PPROF_ADDR", pprofAddr))
 	defer stop()
 	var code int

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"encoding/json"
@@ -65,7 +65,7 @@ type secStack struct {
 	feed   *snsFeed
 	base   string
 	db     string
-	logs   *syncBuffer
+	logs   *SyncBuffer
 	stop   func() error
 	trig   atomic.Int64
 	getenv func(string) string

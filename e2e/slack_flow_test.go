@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"encoding/json"
@@ -21,7 +21,7 @@ type slackEnv struct {
 	sl   *sim.Slack
 	base string
 	feed *snsFeed
-	logs *syncBuffer
+	logs *SyncBuffer
 }
 
 func startSlackEnv(t *testing.T, opts sim.SlackOptions, kv ...string) *slackEnv {

@@ -198,3 +198,12 @@ func apiDims(in []incident.Dimension) []types.Dimension {
 
 // ptr returns a pointer to v, for the SDK's optional fields.
 func ptr[T any](v T) *T { return &v }
+
+// Refiner refines impact starts with Refine through one CloudWatch client
+// (it satisfies dispatch.StartRefiner).
+type Refiner struct{ CW GetMetricDataAPI }
+
+// RefineStart calls Refine.
+func (r Refiner) RefineStart(ctx context.Context, a incident.Alarm, start time.Time) (time.Time, string, error) {
+	return Refine(ctx, r.CW, a, start)
+}

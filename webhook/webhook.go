@@ -1,4 +1,9 @@
-package main
+// Package webhook pages through a paging service's generic JSON webhook
+// (TOCSIN_PAGE_WEBHOOK): an escalation step with `page: true` POSTs one JSON
+// body naming the incident. It satisfies dispatch.Pager without importing
+// dispatch; it imports only incident. The URL is a secret (it usually holds
+// the service's key), so it never appears in errors or logs.
+package webhook
 
 import (
 	"bytes"
@@ -8,22 +13,17 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tocsin-dev/tocsin/dispatch"
 	"github.com/tocsin-dev/tocsin/incident"
 )
 
-var _ dispatch.Pager = (*webhookPager)(nil)
-
-// webhookPager pages for escalation steps with `page: true` by POSTing JSON
-// to TOCSIN_PAGE_WEBHOOK (a paging service's generic webhook). The URL is a
-// secret: it never appears in errors or logs.
-type webhookPager struct {
+// Pager POSTs a page to one webhook URL.
+type Pager struct {
 	url    string
 	client *http.Client
 }
 
-// page is the JSON body of a page.
-type page struct {
+// Body is the JSON body of a page.
+type Body struct {
 	Incident string `json:"incident"`
 	Title    string `json:"title"`
 	Severity string `json:"severity"`
@@ -34,8 +34,9 @@ type page struct {
 	Summary  string `json:"summary"`
 }
 
-func (p *webhookPager) Page(ctx context.Context, inc incident.Incident, step int) error {
-	body, _ := json.Marshal(page{Incident: inc.ID.String(), Title: inc.Title, Severity: inc.Severity.String(),
+// Page POSTs the page for escalation step step (0-based) of inc.
+func (p *Pager) Page(ctx context.Context, inc incident.Incident, step int) error {
+	body, _ := json.Marshal(Body{Incident: inc.ID.String(), Title: inc.Title, Severity: inc.Severity.String(),
 		Status: string(inc.Status), Service: inc.Service, Step: step + 1, Channel: inc.Channel.Name,
 		Summary: fmt.Sprintf("%s %s is not acknowledged: %s", inc.ID, inc.Severity, inc.Title)})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
@@ -54,9 +55,10 @@ func (p *webhookPager) Page(ctx context.Context, inc incident.Incident, step int
 	return nil
 }
 
-func newPager(url string) dispatch.Pager {
+// New returns a Pager for url, or nil when url is empty (no paging).
+func New(url string) *Pager {
 	if url == "" {
 		return nil
 	}
-	return &webhookPager{url: url, client: &http.Client{Timeout: 10 * time.Second}}
+	return &Pager{url: url, client: &http.Client{Timeout: 10 * time.Second}}
 }

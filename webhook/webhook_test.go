@@ -1,4 +1,4 @@
-package main
+package webhook
 
 import (
 	"context"
@@ -11,8 +11,8 @@ import (
 	"github.com/tocsin-dev/tocsin/incident"
 )
 
-func TestWebhookPager(t *testing.T) {
-	var got page
+func TestPager_Page(t *testing.T) {
+	var got Body
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		json.NewDecoder(r.Body).Decode(&got)
 		if r.URL.Path == "/down" {
@@ -23,19 +23,19 @@ func TestWebhookPager(t *testing.T) {
 	inc := incident.Incident{ID: 7, Title: "checkout down", Severity: incident.SEV1, Status: incident.StatusDetected,
 		Channel: incident.Channel{Name: "inc-7-checkout-down"}}
 	secret := srv.URL + "/hooks/SECRET-TOKEN-123"
-	if err := newPager(secret).Page(context.Background(), inc, 1); err != nil {
+	if err := New(secret).Page(context.Background(), inc, 1); err != nil {
 		t.Fatal(err)
 	}
 	if got.Incident != "INC-7" || got.Step != 2 || got.Severity != "SEV1" || got.Channel != "inc-7-checkout-down" {
 		t.Errorf("page body = %+v", got)
 	}
 	for _, url := range []string{srv.URL + "/down?key=SECRET-TOKEN-123", "http://127.0.0.1:1/hooks/SECRET-TOKEN-123"} {
-		err := newPager(url).Page(context.Background(), inc, 0)
+		err := New(url).Page(context.Background(), inc, 0)
 		if err == nil || strings.Contains(err.Error(), "SECRET-TOKEN-123") {
 			t.Errorf("error %v: want a failure that does not reveal the webhook URL", err)
 		}
 	}
-	if newPager("") != nil {
+	if New("") != nil {
 		t.Error("a pager without a webhook")
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package bot
 
 import (
 	"os"
@@ -7,14 +7,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
-
-	"github.com/tocsin-dev/tocsin/bot"
 )
 
 // TestSlackAppManifest keeps deploy/slack-app-manifest.yaml in step with
 // the routes and ids tocsin serves, and its scopes with what it calls.
 func TestSlackAppManifest(t *testing.T) {
-	raw, err := os.ReadFile("deploy/slack-app-manifest.yaml")
+	raw, err := os.ReadFile("../deploy/slack-app-manifest.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,8 +49,8 @@ func TestSlackAppManifest(t *testing.T) {
 	if len(f.SlashCommands) != 1 || f.SlashCommands[0].Command != "/incident" || f.SlashCommands[0].URL != host+"/slack/commands" || !f.SlashCommands[0].ShouldEscape {
 		t.Errorf("slash commands %+v; want /incident at %s/slack/commands with escaped mentions (for /incident role)", f.SlashCommands, host)
 	}
-	if len(f.Shortcuts) != 1 || f.Shortcuts[0].Type != "message" || f.Shortcuts[0].CallbackID != bot.ShortcutAddTimeline {
-		t.Errorf("shortcuts %+v; want the message shortcut %s", f.Shortcuts, bot.ShortcutAddTimeline)
+	if len(f.Shortcuts) != 1 || f.Shortcuts[0].Type != "message" || f.Shortcuts[0].CallbackID != ShortcutAddTimeline {
+		t.Errorf("shortcuts %+v; want the message shortcut %s", f.Shortcuts, ShortcutAddTimeline)
 	}
 	if !s.Interactivity.Enabled || s.Interactivity.RequestURL != host+"/slack/interactions" {
 		t.Errorf("interactivity %+v", s.Interactivity)

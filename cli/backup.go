@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/tocsin-dev/tocsin/app"
+)
+
+// runBackup asks the running server for a hot copy (POST /api/backup). If
+// no server answers, it copies the file directly, which works only when no
+// other process holds it.
+func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("backup", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("backup needs one argument: the file to write")
+	}
+	dst := fs.Arg(0)
+	if c, err := newAPIClient(getenv); err == nil {
+		b, err := c.do(ctx, http.MethodPost, "/api/backup")
+		if err == nil {
+			if err := writeFileAtomic(dst, b); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "wrote %s (%d bytes) from the running server\n", dst, len(b))
+			return nil
+		}
+		fmt.Fprintf(stderr, "no running server answered (%v); copying the file directly\n", err)
+	}
+	cfg, err := app.LoadConfig(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	db, err := app.OpenStore(cfg.DB, time.Now)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := db.BackupFile(dst)
+	if err == nil {
+		fmt.Fprintf(stdout, "wrote %s (%d bytes)\n", dst, n)
+	}
+	return err
+}
+
+func writeFileAtomic(path string, b []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("write backup: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write backup: %w", err)
+	}
+	return nil
+}
