@@ -25,7 +25,6 @@ import (
 	"github.com/tocsin-dev/tocsin/runbooks"
 	"github.com/tocsin-dev/tocsin/store"
 	"github.com/tocsin-dev/tocsin/web"
-	"github.com/tocsin-dev/tocsin/webhook"
 )
 
 // The adapters satisfy the interfaces their consumers declare.
@@ -67,6 +66,7 @@ type App struct {
 	store     *store.DB
 	engine    *dispatch.Engine
 	worker    *dispatch.Worker
+	exec      executors // filled by the wiring, then the worker's table
 	playbooks atomic.Pointer[playbooks.Set]
 	runbooks  atomic.Pointer[runbooks.Set]
 	registry  *prometheus.Registry
@@ -110,9 +110,12 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		Tags:    a.alarmTags,
 		Metrics: a.metricsText,
 	})
-	a.worker = &dispatch.Worker{Engine: a.engine, Outbox: db, Executors: map[string]dispatch.Executor{
-		dispatch.EffEscalate: &dispatch.Escalator{Engine: a.engine, Pager: pager(cfg.PageWebhook)},
-	}}
+	a.exec = executors{
+		escalate: &dispatch.Escalator{Engine: a.engine, Pager: pager(cfg.PageWebhook)},
+		runs:     &dispatch.RunExecutor{Engine: a.engine},
+		refine:   &dispatch.Refiner{Engine: a.engine},
+	}
+	a.worker = &dispatch.Worker{Engine: a.engine, Outbox: db}
 	a.background = append(a.background, background{"outbox", a.worker.Run}, background{"reload", a.reloadOnHangup()})
 	if cfg.PprofAddr != "" {
 		a.background = append(a.background, background{"pprof", pprofServer(cfg.PprofAddr)})
@@ -123,6 +126,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	a.worker.Executors = a.exec.table()
 	web.Routes(a.mux, web.Config{Token: cfg.APIToken, Source: db, Backup: db, Reviews: db, Now: d.Now, Logger: d.Logger, Extra: d.Extra})
 	return a, nil
 }
@@ -256,26 +260,3 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Write([]byte("ready\n"))
 }
-
-// pager is the escalation steps' pager: the webhook, or none.
-func pager(url string) dispatch.Pager {
-	if p := webhook.New(url); p != nil {
-		return p
-	}
-	return nil
-}
-
-// View is a read-only view of tocsin's state, for embedders that watch it
-// (the demo's narrator, tests): the incidents and timelines the dashboard
-// shows, and how many effects the outbox still holds.
-type View interface {
-	Incidents(ctx context.Context, openOnly bool) ([]incident.Incident, error)
-	Timeline(ctx context.Context, id incident.ID) (incident.Incident, []incident.Event, error)
-	Pending() int
-}
-
-// View returns the read-only view of a's state.
-func (a *App) View() View { return a.store }
-
-// Config returns the configuration a was built from.
-func (a *App) Config() Config { return a.cfg }

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/tocsin-dev/tocsin/dispatch"
 	"github.com/tocsin-dev/tocsin/intake"
 	"github.com/tocsin-dev/tocsin/playbooks"
 	"github.com/tocsin-dev/tocsin/runbooks"
@@ -72,11 +71,6 @@ func newAWSClients(ctx context.Context, getenv func(string) string) (*awsClients
 // wireAWS builds the SSM and CloudWatch clients and the parts that use them:
 // the runbook executor, the alarm reconciler and the optional SQS poller.
 func (a *App) wireAWS(ctx context.Context, d Deps) error {
-	runs := &dispatch.RunExecutor{Engine: a.engine}
-	a.worker.Executors["ssm."] = runs
-	a.worker.Executors[dispatch.EffApprovalExpiry] = runs
-	refine := &dispatch.Refiner{Engine: a.engine}
-	a.worker.Executors[dispatch.EffRefineStart] = refine
 	if !awsConfigured(d.Getenv) {
 		a.log.Info("AWS_REGION is not set: runbooks will be refused and alarm reconciliation is off")
 		return nil
@@ -86,8 +80,8 @@ func (a *App) wireAWS(ctx context.Context, d Deps) error {
 		return err
 	}
 	a.aws = clients
-	refine.Start = intake.Refiner{CW: clients.cw}
-	runs.SSM = &runbooks.Executor{SSM: clients.ssm, Now: a.now}
+	a.exec.refine.Start = intake.Refiner{CW: clients.cw}
+	a.exec.runs.SSM = &runbooks.Executor{SSM: clients.ssm, Now: a.now}
 	rec := &intake.Reconciler{CW: clients.cw, Open: a.store.OpenAlarmARNs, Sink: sink{a.engine},
 		Topics: a.cfg.SNSTopics, Every: a.cfg.Reconcile, Logger: a.log.With("component", "reconcile")}
 	a.background = append(a.background, background{"reconcile", rec.Run})

@@ -24,13 +24,13 @@ var _ bot.Doer = (*dispatch.Engine)(nil)
 func (a *App) wireSlack(ctx context.Context, d Deps) error {
 	if a.cfg.SlackBotToken == "" {
 		a.log.Info("SLACK_BOT_TOKEN is not set: incidents are recorded but nothing is posted to Slack")
-		a.worker.Executors["slack."] = noSlack{a}
+		a.exec.slack = noSlack{a}
 		return nil
 	}
 	ex := bot.NewExecutor(bot.ExecutorConfig{Token: a.cfg.SlackBotToken, APIURL: a.cfg.SlackAPIURL,
 		AnnounceChannel: a.cfg.Announce, Grapher: grapher{a}, Logger: a.log.With("component", "slack"), Now: a.now,
 		Standby: a.cfg.Standby, Owned: a.ownsChannel})
-	a.worker.Executors["slack."] = ex
+	a.exec.slack = ex
 	if a.cfg.Standby > 0 {
 		a.background = append(a.background, background{"slack-standby", ex.RunStandby})
 		a.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{

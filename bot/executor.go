@@ -132,19 +132,9 @@ func NewExecutor(cfg ExecutorConfig) *Executor {
 // ephemeral replies) to share.
 func (e *Executor) Client() *slack.Client { return e.api }
 
-// Kinds lists the effect kinds the Executor performs.
-func (e *Executor) Kinds() []string {
-	return []string{
-		dispatch.EffSlackChannel, dispatch.EffSlackTopic, dispatch.EffSlackInvite, dispatch.EffSlackHeader,
-		dispatch.EffSlackUpdate, dispatch.EffSlackAnnounce, dispatch.EffSlackPost, dispatch.EffSlackChecklist,
-		dispatch.EffSlackApproval, dispatch.EffSlackRunStatus, dispatch.EffSlackFile,
-		dispatch.EffSlackArchive, dispatch.EffSlackUnarchive, dispatch.EffSlackRename, dispatch.EffSlackPin,
-	}
-}
-
 type effectFunc func(e *Executor, ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error)
 
-var effectFuncs = map[string]effectFunc{
+var effectFuncs = map[incident.EffectKind]effectFunc{
 	dispatch.EffSlackChannel:   (*Executor).channel,
 	dispatch.EffSlackTopic:     (*Executor).topic,
 	dispatch.EffSlackInvite:    (*Executor).invite,

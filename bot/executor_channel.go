@@ -40,7 +40,7 @@ func (e *Executor) channel(ctx context.Context, eff incident.Effect, inc inciden
 
 func (e *Executor) channelFollowups(eff incident.Effect, inc incident.Incident) []incident.Effect {
 	now := e.now().UTC()
-	next := func(kind string, data map[string]string) incident.Effect {
+	next := func(kind incident.EffectKind, data map[string]string) incident.Effect {
 		return incident.Effect{Kind: kind, Incident: inc.ID, Data: data, CreatedAt: now}
 	}
 	then := []incident.Effect{next(dispatch.EffSlackTopic, nil)}

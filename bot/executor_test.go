@@ -125,11 +125,11 @@ func TestExecutor_ChannelFlow(t *testing.T) {
 	if !ok || inc.Channel.ID != ch.ID || inc.Channel.Name != ch.Name {
 		t.Fatalf("channel event %+v does not match the channel created (%+v)", inc.Channel, ch)
 	}
-	var kinds []string
+	var kinds []incident.EffectKind
 	for _, eff := range out.Then {
 		kinds = append(kinds, eff.Kind)
 	}
-	want := []string{dispatch.EffSlackTopic, dispatch.EffSlackInvite, dispatch.EffSlackHeader, dispatch.EffSlackAnnounce}
+	want := []incident.EffectKind{dispatch.EffSlackTopic, dispatch.EffSlackInvite, dispatch.EffSlackHeader, dispatch.EffSlackAnnounce}
 	if diff := cmp.Diff(want, kinds); diff != "" {
 		t.Fatalf("follow-ups (-want +got):\n%s", diff)
 	}
@@ -322,4 +322,17 @@ func TestExecutor_Pacing(t *testing.T) {
 	mustExecute(t, ex, incident.Effect{Kind: dispatch.EffSlackTopic, Incident: 42}, &inc)
 	clock = clock.Add(10 * time.Second)
 	mustExecute(t, ex, post, &inc)
+}
+
+// TestExecutor_PerformsEverySlackKind: the Executor has a function for each
+// kind the app's table gives it.
+func TestExecutor_PerformsEverySlackKind(t *testing.T) {
+	for _, k := range dispatch.SlackKinds() {
+		if effectFuncs[k] == nil {
+			t.Errorf("bot cannot perform %s", k)
+		}
+	}
+	if len(effectFuncs) != len(dispatch.SlackKinds()) {
+		t.Errorf("bot performs %d kinds, dispatch.SlackKinds lists %d", len(effectFuncs), len(dispatch.SlackKinds()))
+	}
 }

@@ -64,13 +64,13 @@ func TestStandby_TakeAndRename(t *testing.T) {
 		t.Errorf("channel event %v does not say standby", out.Events[0].Data)
 	}
 	own[inc.Channel.ID] = true
-	var kinds []string
+	var kinds []incident.EffectKind
 	for _, eff := range out.Then {
 		kinds = append(kinds, eff.Kind)
 		clock = clock.Add(time.Minute) // renaming waits for idle buckets
 		mustExecute(t, ex, eff, &inc)
 	}
-	want := []string{dispatch.EffSlackTopic, dispatch.EffSlackInvite, dispatch.EffSlackHeader, dispatch.EffSlackAnnounce, dispatch.EffSlackRename}
+	want := []incident.EffectKind{dispatch.EffSlackTopic, dispatch.EffSlackInvite, dispatch.EffSlackHeader, dispatch.EffSlackAnnounce, dispatch.EffSlackRename}
 	if diff := cmp.Diff(want, kinds); diff != "" {
 		t.Errorf("follow-ups (-want +got):\n%s", diff)
 	}

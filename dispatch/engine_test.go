@@ -34,7 +34,7 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 // fakeSlack performs Slack effects by recording them.
 type fakeSlack struct {
 	mu    sync.Mutex
-	kinds []string
+	kinds []incident.EffectKind
 	texts []string
 }
 
@@ -100,9 +100,15 @@ func (h *harness) open(client *ssm.Client) {
 	}
 	h.engine = dispatch.New(cfg)
 	runs := &dispatch.RunExecutor{Engine: h.engine, SSM: &runbooks.Executor{SSM: client, Now: h.clock.Now}}
-	h.worker = &dispatch.Worker{Engine: h.engine, Outbox: db, Executors: map[string]dispatch.Executor{
-		"slack.": h.slack, "ssm.": runs, dispatch.EffApprovalExpiry: runs, dispatch.EffEscalate: &dispatch.Escalator{Engine: h.engine},
-	}}
+	executors := map[incident.EffectKind]dispatch.Executor{
+		dispatch.EffSSMStart: runs, dispatch.EffSSMPoll: runs, dispatch.EffSSMCancel: runs,
+		dispatch.EffApprovalExpiry: runs, dispatch.EffEscalate: &dispatch.Escalator{Engine: h.engine},
+		dispatch.EffRefineStart: &dispatch.Refiner{Engine: h.engine},
+	}
+	for _, k := range dispatch.SlackKinds() {
+		executors[k] = h.slack
+	}
+	h.worker = &dispatch.Worker{Engine: h.engine, Outbox: db, Executors: executors}
 }
 
 // drain performs every effect due now, repeatedly, until none is due.
@@ -154,9 +160,9 @@ func steps(evs []incident.Event) []string {
 	return out
 }
 
-func contains(xs []string, s string) bool {
+func contains[S ~string](xs []S, s string) bool {
 	for _, x := range xs {
-		if strings.Contains(x, s) {
+		if strings.Contains(string(x), s) {
 			return true
 		}
 	}

@@ -9,31 +9,44 @@ import (
 	"github.com/tocsin-dev/tocsin/incident"
 )
 
-// Effect kinds. The Data keys each uses are listed beside it. Executors are
-// registered by kind prefix ("slack.", "ssm.").
+// Effect kinds. The Data keys each uses are listed beside it. Each kind has
+// exactly one executor, registered in the app's one table (Kinds lists them
+// all, so that the table can be checked).
 const (
-	EffSlackChannel   = "slack.channel"   // create the incident channel; Data: invite (comma-separated ids)
-	EffSlackTopic     = "slack.topic"     // set the channel topic from the incident
-	EffSlackInvite    = "slack.invite"    // Data: users (comma-separated user or group ids)
-	EffSlackHeader    = "slack.header"    // post and pin the header message
-	EffSlackUpdate    = "slack.update"    // refresh header and topic (coalesced per incident)
-	EffSlackAnnounce  = "slack.announce"  // announce in the announcements channel; Data: text
-	EffSlackPost      = "slack.post"      // Data: text, thread (header|ts), mention
-	EffSlackChecklist = "slack.checklist" // post the playbook checklist; Data: items (one per line), playbook
-	EffSlackApproval  = "slack.approval"  // post an approval request; Data: the requested runbook event's Data
-	EffSlackRunStatus = "slack.runstatus" // post or update a runbook's progress message; Data: run, text, final, follows (1: the run posted a status before)
-	EffSlackFile      = "slack.file"      // upload a file; Data: name, title, content (or graph=1)
-	EffSlackArchive   = "slack.archive"   // archive the channel (after the quiet period)
-	EffSlackUnarchive = "slack.unarchive" //
-	EffSlackRename    = "slack.rename"    // name a channel taken from standby after its incident
-	EffSlackPin       = "slack.pin"       // pin the header; Data: ts
-	EffSSMStart       = "ssm.start"       // start a run; Data: run
-	EffSSMPoll        = "ssm.poll"        // poll a run; Data: run, attempt
-	EffSSMCancel      = "ssm.cancel"      // cancel a running run; Data: run
-	EffEscalate       = "escalate"        // Data: step (index)
-	EffApprovalExpiry = "approval.expiry" // Data: run
-	EffRefineStart    = "alarm.refine"    // refine the impact start from the metric's data (after the 200 to SNS)
+	EffSlackChannel   incident.EffectKind = "slack.channel"   // create the incident channel; Data: invite (comma-separated ids)
+	EffSlackTopic                         = "slack.topic"     // set the channel topic from the incident
+	EffSlackInvite                        = "slack.invite"    // Data: users (comma-separated user or group ids)
+	EffSlackHeader                        = "slack.header"    // post and pin the header message
+	EffSlackUpdate                        = "slack.update"    // refresh header and topic (coalesced per incident)
+	EffSlackAnnounce                      = "slack.announce"  // announce in the announcements channel; Data: text
+	EffSlackPost                          = "slack.post"      // Data: text, thread (header|ts), mention
+	EffSlackChecklist                     = "slack.checklist" // post the playbook checklist; Data: items (one per line), playbook
+	EffSlackApproval                      = "slack.approval"  // post an approval request; Data: the requested runbook event's Data
+	EffSlackRunStatus                     = "slack.runstatus" // post or update a runbook's progress message; Data: run, text, final, follows (1: the run posted a status before)
+	EffSlackFile                          = "slack.file"      // upload a file; Data: name, title, content (or graph=1)
+	EffSlackArchive                       = "slack.archive"   // archive the channel (after the quiet period)
+	EffSlackUnarchive                     = "slack.unarchive" //
+	EffSlackRename                        = "slack.rename"    // name a channel taken from standby after its incident
+	EffSlackPin                           = "slack.pin"       // pin the header; Data: ts
+	EffSSMStart                           = "ssm.start"       // start a run; Data: run
+	EffSSMPoll                            = "ssm.poll"        // poll a run; Data: run, attempt
+	EffSSMCancel                          = "ssm.cancel"      // cancel a running run; Data: run
+	EffEscalate                           = "escalate"        // Data: step (index)
+	EffApprovalExpiry                     = "approval.expiry" // Data: run
+	EffRefineStart                        = "alarm.refine"    // refine the impact start from the metric's data (after the 200 to SNS)
 )
+
+// SlackKinds are the kinds that bot's Executor performs.
+func SlackKinds() []incident.EffectKind {
+	return []incident.EffectKind{EffSlackChannel, EffSlackTopic, EffSlackInvite, EffSlackHeader, EffSlackUpdate,
+		EffSlackAnnounce, EffSlackPost, EffSlackChecklist, EffSlackApproval, EffSlackRunStatus, EffSlackFile,
+		EffSlackArchive, EffSlackUnarchive, EffSlackRename, EffSlackPin}
+}
+
+// Kinds lists every effect kind the engine enqueues.
+func Kinds() []incident.EffectKind {
+	return append(SlackKinds(), EffSSMStart, EffSSMPoll, EffSSMCancel, EffEscalate, EffApprovalExpiry, EffRefineStart)
+}
 
 // Outcome is what performing an effect produced: events to append to the
 // incident (channel id, message ts, command id) and follow-up effects, all

@@ -128,7 +128,7 @@ func TestRunbook_CrashAfterSendCommand(t *testing.T) {
 			start = e
 		}
 	}
-	runs := h.worker.Executors["ssm."]
+	runs := h.worker.Executors[dispatch.EffSSMStart]
 	inc, _ := h.db.Incident(t.Context(), id)
 	if _, err := runs.Execute(t.Context(), start, inc); err != nil { // the attempt whose result was lost
 		t.Fatal(err)

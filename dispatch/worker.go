@@ -3,7 +3,6 @@ package dispatch
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -24,9 +23,9 @@ type Outbox interface {
 type Worker struct {
 	Engine    *Engine
 	Outbox    Outbox
-	Executors map[string]Executor // by kind prefix: "slack.", "ssm.", "escalate"
-	Parallel  int                 // default 8
-	Poll      time.Duration       // fallback poll interval, default 250 ms
+	Executors map[incident.EffectKind]Executor // the one executor of each kind
+	Parallel  int                              // default 8
+	Poll      time.Duration                    // fallback poll interval, default 250 ms
 	// MinGap is the shortest time between two reads of the outbox (default
 	// 20 ms). During an alarm storm every commit wakes the worker; without
 	// a gap it would spend a core re-reading the outbox between them.
@@ -134,21 +133,12 @@ func (w *Worker) release(id uint64) {
 	w.mu.Unlock()
 }
 
-func (w *Worker) executor(kind string) Executor {
-	for prefix, ex := range w.Executors {
-		if strings.HasPrefix(kind, prefix) {
-			return ex
-		}
-	}
-	return nil
-}
-
 // Perform runs one effect and records its outcome. Exported for tests and
 // the crash matrix, which drive effects one at a time.
 func (w *Worker) Perform(ctx context.Context, eff incident.Effect) {
 	w.defaults()
 	e := w.Engine
-	ex := w.executor(eff.Kind)
+	ex := w.Executors[eff.Kind]
 	if ex == nil {
 		w.giveUp(ctx, eff, fmt.Errorf("%w: no executor for %s", ErrPermanent, eff.Kind))
 		return

@@ -44,7 +44,7 @@ func (w *Worker) giveUp(ctx context.Context, eff incident.Effect, err error) {
 	e.log.Error("effect failed permanently", "kind", eff.Kind, "incident", eff.Incident, "err", err)
 	uerr := e.update(ctx, func(tx incident.Tx) error {
 		if eff.Incident != 0 {
-			data := map[string]string{"effect": eff.Kind}
+			data := map[string]string{"effect": string(eff.Kind)}
 			if errors.Is(err, ErrChannelGone) {
 				if err := w.tellChannelGone(tx, eff.Incident); err != nil {
 					return err
@@ -97,7 +97,7 @@ func (w *Worker) tellChannelGone(tx incident.Tx, id incident.ID) error {
 			"Unarchive it to get updates there again; until then the timeline on the dashboard has every event."}})
 }
 
-func describe(kind string) string {
+func describe(kind incident.EffectKind) string {
 	switch kind {
 	case EffSlackChannel:
 		return "create the incident channel"
@@ -108,5 +108,5 @@ func describe(kind string) string {
 	case EffSSMPoll:
 		return "follow the runbook's progress"
 	}
-	return "perform " + kind
+	return "perform " + string(kind)
 }

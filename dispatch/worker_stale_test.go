@@ -78,7 +78,7 @@ func TestWorker_StaleReadDoesNotRepeat(t *testing.T) {
 	exec := &countingExecutor{read: read}
 	outbox := &staleOutbox{DB: db, read: read}
 	w := &dispatch.Worker{Engine: engine, Outbox: outbox, Poll: 10 * time.Millisecond,
-		Executors: map[string]dispatch.Executor{"test.": exec}}
+		Executors: map[incident.EffectKind]dispatch.Executor{"test.once": exec}}
 	err = db.Update(context.Background(), func(tx incident.Tx) error {
 		return tx.Enqueue(incident.Effect{Kind: "test.once"})
 	})

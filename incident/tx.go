@@ -2,16 +2,21 @@ package incident
 
 import "time"
 
+// EffectKind names what an effect does ("slack.post", "ssm.start"). The
+// kinds are declared by the response engine (package dispatch), each with
+// the one executor that performs it.
+type EffectKind string
+
 // Effect is a side effect to perform after the transaction that decided it
 // commits: a durable outbox entry (post to Slack, send an SSM command, fire
 // an escalation step). The store assigns ID; the outbox worker runs due
 // effects, retries them, and deletes them once their result is recorded.
 // A timer is an effect with a NotBefore in the future.
 type Effect struct {
-	ID       uint64 `json:"id"`
-	Kind     string `json:"kind"`
-	Incident ID     `json:"incident"`
-	Key      string `json:"key,omitempty"` // see Tx.Enqueue
+	ID       uint64     `json:"id"`
+	Kind     EffectKind `json:"kind"`
+	Incident ID         `json:"incident"`
+	Key      string     `json:"key,omitempty"` // see Tx.Enqueue
 	// Ordered effects of an incident are performed one at a time, in the
 	// order they were enqueued (messages in a channel read in order even
 	// when one is deferred by a rate limit).
@@ -62,7 +67,7 @@ type Tx interface {
 	// Cancel deletes the pending effects of an incident with the given kind
 	// (for example the remaining escalation steps after an acknowledgement)
 	// and returns how many there were.
-	Cancel(id ID, kind string) (int, error)
+	Cancel(id ID, kind EffectKind) (int, error)
 	// Complete deletes a performed effect from the outbox.
 	Complete(effectID uint64) error
 }

@@ -37,7 +37,7 @@ func (t *Tx) Enqueue(e incident.Effect) error {
 }
 
 // Cancel deletes an incident's pending effects of one kind.
-func (t *Tx) Cancel(id incident.ID, kind string) (int, error) {
+func (t *Tx) Cancel(id incident.ID, kind incident.EffectKind) (int, error) {
 	var doomed []incident.Effect
 	err := t.tx.Bucket(bucketOutbox).ForEach(func(k, v []byte) error {
 		var e incident.Effect

@@ -120,7 +120,7 @@ func storeReport(path string, events int) (Store, error) {
 		if s.OutboxByKind == nil {
 			s.OutboxByKind = map[string]int{}
 		}
-		s.OutboxByKind[e.Kind]++
+		s.OutboxByKind[string(e.Kind)]++
 	}
 	if events > 0 {
 		s.PerEventFile = float64(s.FileBytes) / float64(events)

@@ -1,0 +1,59 @@
+package app
+
+import (
+	"context"
+
+	"github.com/tocsin-dev/tocsin/dispatch"
+	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/webhook"
+)
+
+// executors are the parts that perform the outbox's effects. The wiring
+// fills them in (Slack, AWS) before table turns them into the worker's one
+// table.
+type executors struct {
+	slack    dispatch.Executor // bot.Executor, or noSlack without a bot token
+	escalate *dispatch.Escalator
+	runs     *dispatch.RunExecutor // SSM set when AWS is configured
+	refine   *dispatch.Refiner     // Start set when AWS is configured
+}
+
+// table is the one place that says which executor performs each effect
+// kind. Every kind dispatch declares must be here (TestExecutors_EveryKind).
+func (x executors) table() map[incident.EffectKind]dispatch.Executor {
+	t := map[incident.EffectKind]dispatch.Executor{
+		dispatch.EffEscalate:       x.escalate,
+		dispatch.EffSSMStart:       x.runs,
+		dispatch.EffSSMPoll:        x.runs,
+		dispatch.EffSSMCancel:      x.runs,
+		dispatch.EffApprovalExpiry: x.runs,
+		dispatch.EffRefineStart:    x.refine,
+	}
+	for _, k := range dispatch.SlackKinds() {
+		t[k] = x.slack
+	}
+	return t
+}
+
+// pager is the escalation steps' pager: the webhook, or none.
+func pager(url string) dispatch.Pager {
+	if p := webhook.New(url); p != nil {
+		return p
+	}
+	return nil
+}
+
+// View is a read-only view of tocsin's state, for embedders that watch it
+// (the demo's narrator, tests): the incidents and timelines the dashboard
+// shows, and how many effects the outbox still holds.
+type View interface {
+	Incidents(ctx context.Context, openOnly bool) ([]incident.Incident, error)
+	Timeline(ctx context.Context, id incident.ID) (incident.Incident, []incident.Event, error)
+	Pending() int
+}
+
+// View returns the read-only view of a's state.
+func (a *App) View() View { return a.store }
+
+// Config returns the configuration a was built from.
+func (a *App) Config() Config { return a.cfg }
