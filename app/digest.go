@@ -1,13 +1,11 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"time"
 
-	"github.com/slack-go/slack"
-
+	"github.com/tocsin-dev/tocsin/dispatch"
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/report"
 )
@@ -47,11 +45,13 @@ func (a *App) buildDigest(ctx context.Context, end time.Time, loc *time.Location
 	return report.BuildDigest(incs, events, end, loc), nil
 }
 
-// wireDigest schedules the weekly digest to TOCSIN_DIGEST_CHANNEL. The last
-// run is recorded after the digest was posted: a crash between the two
-// sends it again (at least once), a restart never skips or repeats a
-// recorded one, and a run missed while down is sent once on start.
-func (a *App) wireDigest(client *slack.Client) error {
+// wireDigest schedules the weekly digest to TOCSIN_DIGEST_CHANNEL. When it
+// is due, the digest is built from the store and handed to the engine as
+// outbox effects that bot performs (paced, retried, posted once); the
+// engine keys them by the scheduled time, so a crash before the schedule
+// records its last run enqueues nothing twice. A run missed while down is
+// sent once on start.
+func (a *App) wireDigest() error {
 	if a.cfg.DigestChannel == "" {
 		return nil
 	}
@@ -61,30 +61,22 @@ func (a *App) wireDigest(client *slack.Client) error {
 	}
 	s := &report.Scheduler{Schedule: sched, Last: lastRun{a}, Now: a.now, Logger: a.log.With("component", "digest"),
 		Send: func(ctx context.Context, due time.Time) error {
-			return a.sendDigest(ctx, client, due, sched.Location())
+			return a.enqueueDigest(ctx, due, sched.Location())
 		}}
 	a.background = append(a.background, background{"digest", s.Run})
 	return nil
 }
 
-// sendDigest posts the digest text and its trend chart.
-func (a *App) sendDigest(ctx context.Context, client *slack.Client, due time.Time, loc *time.Location) error {
+// enqueueDigest builds the digest for the week ending at due and hands it
+// to the engine.
+func (a *App) enqueueDigest(ctx context.Context, due time.Time, loc *time.Location) error {
 	d, err := a.buildDigest(ctx, due, loc)
 	if err != nil {
 		return err
 	}
-	if _, _, err := client.PostMessageContext(ctx, a.cfg.DigestChannel, slack.MsgOptionText(d.Markdown(), false)); err != nil {
-		return fmt.Errorf("post digest: %w", err)
-	}
 	png, err := d.TrendPNG()
 	if err != nil {
-		a.log.Warn("draw digest trend chart", "err", err)
-		return nil
+		a.log.Warn("draw digest trend chart", "err", err) // the digest goes out without it
 	}
-	_, err = client.UploadFileContext(ctx, slack.UploadFileParameters{Channel: a.cfg.DigestChannel,
-		Filename: "tocsin-trend.png", Title: "Eight-week trend", Reader: bytes.NewReader(png), FileSize: len(png)})
-	if err != nil {
-		a.log.Warn("upload digest trend chart", "err", err) // the digest itself was posted
-	}
-	return nil
+	return a.engine.Digest(ctx, dispatch.DigestPost{Due: due, Channel: a.cfg.DigestChannel, Text: d.Markdown(), Chart: png})
 }

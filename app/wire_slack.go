@@ -46,7 +46,7 @@ func (a *App) wireSlack(ctx context.Context, d Deps) error {
 	a.mux.Handle("POST /slack/interactions", h.Interactions())
 	a.mux.Handle("POST /slack/events", h.Events())
 	a.background = append(a.background, background{"slack-commands", h.Run})
-	if err := a.wireDigest(client); err != nil {
+	if err := a.wireDigest(); err != nil {
 		return err
 	}
 	if a.cfg.SlackAppToken != "" {

@@ -150,6 +150,7 @@ var effectFuncs = map[incident.EffectKind]effectFunc{
 	dispatch.EffSlackUnarchive: (*Executor).unarchive,
 	dispatch.EffSlackRename:    (*Executor).rename,
 	dispatch.EffSlackPin:       (*Executor).pin,
+	dispatch.EffSlackDigest:    (*Executor).digest,
 }
 
 // Execute performs one slack.* effect (dispatch.Executor). A retry never

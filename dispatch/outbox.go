@@ -14,33 +14,34 @@ import (
 // all, so that the table can be checked).
 const (
 	EffSlackChannel   incident.EffectKind = "slack.channel"   // create the incident channel; Data: invite (comma-separated ids)
-	EffSlackTopic                         = "slack.topic"     // set the channel topic from the incident
-	EffSlackInvite                        = "slack.invite"    // Data: users (comma-separated user or group ids)
-	EffSlackHeader                        = "slack.header"    // post and pin the header message
-	EffSlackUpdate                        = "slack.update"    // refresh header and topic (coalesced per incident)
-	EffSlackAnnounce                      = "slack.announce"  // announce in the announcements channel; Data: text
-	EffSlackPost                          = "slack.post"      // Data: text, thread (header|ts), mention
-	EffSlackChecklist                     = "slack.checklist" // post the playbook checklist; Data: items (one per line), playbook
-	EffSlackApproval                      = "slack.approval"  // post an approval request; Data: the requested runbook event's Data
-	EffSlackRunStatus                     = "slack.runstatus" // post or update a runbook's progress message; Data: run, text, final, follows (1: the run posted a status before)
-	EffSlackFile                          = "slack.file"      // upload a file; Data: name, title, content (or graph=1)
-	EffSlackArchive                       = "slack.archive"   // archive the channel (after the quiet period)
-	EffSlackUnarchive                     = "slack.unarchive" //
-	EffSlackRename                        = "slack.rename"    // name a channel taken from standby after its incident
-	EffSlackPin                           = "slack.pin"       // pin the header; Data: ts
-	EffSSMStart                           = "ssm.start"       // start a run; Data: run
-	EffSSMPoll                            = "ssm.poll"        // poll a run; Data: run, attempt
-	EffSSMCancel                          = "ssm.cancel"      // cancel a running run; Data: run
-	EffEscalate                           = "escalate"        // Data: step (index)
-	EffApprovalExpiry                     = "approval.expiry" // Data: run
-	EffRefineStart                        = "alarm.refine"    // refine the impact start from the metric's data (after the 200 to SNS)
+	EffSlackTopic     incident.EffectKind = "slack.topic"     // set the channel topic from the incident
+	EffSlackInvite    incident.EffectKind = "slack.invite"    // Data: users (comma-separated user or group ids)
+	EffSlackHeader    incident.EffectKind = "slack.header"    // post and pin the header message
+	EffSlackUpdate    incident.EffectKind = "slack.update"    // refresh header and topic (coalesced per incident)
+	EffSlackAnnounce  incident.EffectKind = "slack.announce"  // announce in the announcements channel; Data: text
+	EffSlackPost      incident.EffectKind = "slack.post"      // Data: text, thread (header|ts), mention
+	EffSlackChecklist incident.EffectKind = "slack.checklist" // post the playbook checklist; Data: items (one per line), playbook
+	EffSlackApproval  incident.EffectKind = "slack.approval"  // post an approval request; Data: the requested runbook event's Data
+	EffSlackRunStatus incident.EffectKind = "slack.runstatus" // post or update a runbook's progress message; Data: run, text, final, follows (1: the run posted a status before)
+	EffSlackFile      incident.EffectKind = "slack.file"      // upload a file; Data: name, title, content (or graph=1)
+	EffSlackArchive   incident.EffectKind = "slack.archive"   // archive the channel (after the quiet period)
+	EffSlackUnarchive incident.EffectKind = "slack.unarchive" //
+	EffSlackRename    incident.EffectKind = "slack.rename"    // name a channel taken from standby after its incident
+	EffSlackPin       incident.EffectKind = "slack.pin"       // pin the header; Data: ts
+	EffSlackDigest    incident.EffectKind = "slack.digest"    // post the weekly digest (no incident); Data: channel, part (text|chart), text or chart (base64 PNG)
+	EffSSMStart       incident.EffectKind = "ssm.start"       // start a run; Data: run
+	EffSSMPoll        incident.EffectKind = "ssm.poll"        // poll a run; Data: run, attempt
+	EffSSMCancel      incident.EffectKind = "ssm.cancel"      // cancel a running run; Data: run
+	EffEscalate       incident.EffectKind = "escalate"        // Data: step (index)
+	EffApprovalExpiry incident.EffectKind = "approval.expiry" // Data: run
+	EffRefineStart    incident.EffectKind = "alarm.refine"    // refine the impact start from the metric's data (after the 200 to SNS)
 )
 
 // SlackKinds are the kinds that bot's Executor performs.
 func SlackKinds() []incident.EffectKind {
 	return []incident.EffectKind{EffSlackChannel, EffSlackTopic, EffSlackInvite, EffSlackHeader, EffSlackUpdate,
 		EffSlackAnnounce, EffSlackPost, EffSlackChecklist, EffSlackApproval, EffSlackRunStatus, EffSlackFile,
-		EffSlackArchive, EffSlackUnarchive, EffSlackRename, EffSlackPin}
+		EffSlackArchive, EffSlackUnarchive, EffSlackRename, EffSlackPin, EffSlackDigest}
 }
 
 // Kinds lists every effect kind the engine enqueues.
