@@ -237,12 +237,14 @@ func TestApprovalBlocks_ManyTargets(t *testing.T) {
 
 func TestSafeMrkdwn(t *testing.T) {
 	tests := map[string]string{
-		"<@U0ALICE> acked *INC-1*":            "<@U0ALICE> acked *INC-1*",
-		"paging <!subteam^S0SRE> in <#C01>":   "paging <!subteam^S0SRE> in <#C01>",
-		"<!channel> <!here|here> <!everyone>": "&lt;!channel&gt; &lt;!here|here&gt; &lt;!everyone&gt;",
-		"<https://evil.example|docs>":         "&lt;https://evil.example|docs&gt;",
-		"<@U0ALICE|alice> a < b > c":          "&lt;@U0ALICE|alice&gt; a &lt; b &gt; c",
-		"<<@U0ALICE>> &amp; <":                "&lt;<@U0ALICE>&gt; &amp; &lt;",
+		"<@U0ALICE> acked *INC-1*":                "<@U0ALICE> acked *INC-1*",
+		"paging <!subteam^S0SRE> in <#C01>":       "paging <!subteam^S0SRE> in <#C01>",
+		"<!channel> <!here|here> <!everyone>":     "&lt;!channel&gt; &lt;!here|here&gt; &lt;!everyone&gt;",
+		"<https://evil.example|docs>":             "&lt;https://evil.example|docs&gt;",
+		"<@U0ALICE|alice> a < b > c":              "&lt;@U0ALICE|alice&gt; a &lt; b &gt; c",
+		"<<@U0ALICE>> &amp; <":                    "&lt;<@U0ALICE>&gt; &amp; &lt;",
+		"<person:U0ALICE> paged <group:S0ONCALL>": "<@U0ALICE> paged <!subteam^S0ONCALL>",
+		"<person:everyone> <group:!here>":         "&lt;person:everyone&gt; &lt;group:!here&gt;",
 	}
 	for in, want := range tests {
 		if got := SafeMrkdwn(in); got != want {
@@ -255,11 +257,15 @@ func TestSafeMrkdwn(t *testing.T) {
 // opens a mention of one user, group or channel.
 func FuzzSafeMrkdwn(f *testing.F) {
 	f.Add("<@U0ALICE> <!channel> <https://x|y> <<@U1>>")
+	f.Add("<person:U0ALICE> <group:S01> <person:<@U1>>")
 	f.Fuzz(func(t *testing.T, in string) {
 		out := SafeMrkdwn(in)
 		for i := strings.IndexByte(out, '<'); i >= 0; i = strings.IndexByte(out, '<') {
 			j := strings.IndexByte(out[i:], '>')
-			if j < 0 || !safeMarkup(out[i+1:i+j]) {
+			if j < 0 {
+				t.Fatalf("SafeMrkdwn(%q) = %q leaves an unclosed '<'", in, out)
+			}
+			if m, ok := safeMarkup(out[i+1 : i+j]); !ok || m != out[i:i+j+1] {
 				t.Fatalf("SafeMrkdwn(%q) = %q lets through %q", in, out, out[i:])
 			}
 			out = out[i+j+1:]

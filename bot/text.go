@@ -90,11 +90,14 @@ func mention(id string) string {
 	return Escape(id)
 }
 
-// SafeMrkdwn passes through mrkdwn that tocsin's engine wrote — formatting
-// and mentions of one user (<@U123>), one user group (<!subteam^S123>) or a
-// channel (<#C123>) — and escapes every other '<' and '>', so that
-// <!channel>, <!here>, <!everyone> and disguised links in text that quotes
-// people or alarms never take effect. Entities are left as they are.
+// SafeMrkdwn turns text tocsin's engine wrote into Slack mrkdwn. The
+// engine names people and groups in its own notation, <person:U123> and
+// <group:S123> (dispatch decides what to say, bot how Slack shows it), and
+// these become Slack mentions (<@U123>, <!subteam^S123>). Mentions Slack
+// itself wrote (<@U123>, <!subteam^S123>, <#C123>) pass through. Every
+// other '<' and '>' is escaped, so that <!channel>, <!here>, <!everyone>
+// and disguised links in text that quotes people or alarms never take
+// effect. Entities are left as they are.
 func SafeMrkdwn(s string) string {
 	var b strings.Builder
 	for {
@@ -105,26 +108,30 @@ func SafeMrkdwn(s string) string {
 		}
 		b.WriteString(strings.ReplaceAll(s[:i], ">", "&gt;"))
 		j := strings.IndexAny(s[i+1:], "<>")
-		if j >= 0 && s[i+1+j] == '>' && safeMarkup(s[i+1:i+1+j]) {
-			b.WriteString(s[i : i+j+2])
-			s = s[i+j+2:]
-			continue
+		if j >= 0 && s[i+1+j] == '>' {
+			if m, ok := safeMarkup(s[i+1 : i+1+j]); ok {
+				b.WriteString(m)
+				s = s[i+j+2:]
+				continue
+			}
 		}
 		b.WriteString("&lt;")
 		s = s[i+1:]
 	}
 }
 
-// safeMarkup reports whether the inside of <...> is a mention of one user,
-// one user group or one channel.
-func safeMarkup(m string) bool {
+// safeMarkup renders the inside of <...> when it names one user, one user
+// group or one channel, in the engine's notation or Slack's.
+func safeMarkup(m string) (string, bool) {
 	switch {
-	case strings.HasPrefix(m, "@"):
-		return userIDPattern.MatchString(m[1:])
-	case strings.HasPrefix(m, "!subteam^"):
-		return groupIDPattern.MatchString(m[len("!subteam^"):])
-	case strings.HasPrefix(m, "#"):
-		return channelIDPattern.MatchString(m[1:])
+	case strings.HasPrefix(m, "person:") && userIDPattern.MatchString(m[len("person:"):]):
+		return "<@" + m[len("person:"):] + ">", true
+	case strings.HasPrefix(m, "group:") && groupIDPattern.MatchString(m[len("group:"):]):
+		return "<!subteam^" + m[len("group:"):] + ">", true
+	case strings.HasPrefix(m, "@") && userIDPattern.MatchString(m[1:]),
+		strings.HasPrefix(m, "!subteam^") && groupIDPattern.MatchString(m[len("!subteam^"):]),
+		strings.HasPrefix(m, "#") && channelIDPattern.MatchString(m[1:]):
+		return "<" + m + ">", true
 	}
-	return false
+	return "", false
 }

@@ -17,7 +17,7 @@ func (e *Engine) statusUpdate(ctx context.Context, tx incident.Tx, inc incident.
 	if err != nil {
 		return Result{}, err
 	}
-	msg := fmt.Sprintf(":mega: *Status update* for %s (%s, %s) from <@%s>: %s", inc.ID, inc.Severity, inc.Status, cmd.Actor, inert(text))
+	msg := fmt.Sprintf(":mega: *Status update* for %s (%s, %s) from %s: %s", inc.ID, inc.Severity, inc.Status, person(cmd.Actor), inert(text))
 	if err := post(tx, inc.ID, msg); err != nil {
 		return Result{}, err
 	}
@@ -39,7 +39,7 @@ func (e *Engine) severity(ctx context.Context, tx incident.Tx, inc incident.Inci
 	if err != nil {
 		return Result{}, err
 	}
-	msg := fmt.Sprintf("<@%s> changed the severity of %s from %s to %s.", cmd.Actor, inc.ID, prev, inc.Severity)
+	msg := fmt.Sprintf("%s changed the severity of %s from %s to %s.", person(cmd.Actor), inc.ID, prev, inc.Severity)
 	return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
 }
 
@@ -51,7 +51,7 @@ func (e *Engine) role(ctx context.Context, tx incident.Tx, inc incident.Incident
 	if err != nil {
 		return Result{}, err
 	}
-	msg := fmt.Sprintf("<@%s> is now %s of %s.", cmd.User, cmd.Role, inc.ID)
+	msg := fmt.Sprintf("%s is now %s of %s.", person(cmd.User), cmd.Role, inc.ID)
 	return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
 }
 

@@ -50,7 +50,7 @@ func (x *Escalator) Execute(ctx context.Context, eff incident.Effect, inc incide
 	ev := incident.Event{Type: incident.EventEscalated, At: x.Engine.cfg.Now(), Actor: "tocsin",
 		Text: fmt.Sprintf("not acknowledged after %s: escalation step %d", step.After, i+1),
 		Data: map[string]string{"step": strconv.Itoa(i + 1), "targets": strings.Join(targets, ","), "paged": paged}}
-	text := fmt.Sprintf(":rotating_light: %s is still not acknowledged after %s. %s please take a look.", inc.ID, step.After, mentions(targets))
+	text := fmt.Sprintf(":rotating_light: %s is still not acknowledged after %s. %s please take a look.", inc.ID, step.After, people(targets))
 	then := []incident.Effect{{Kind: EffSlackPost, Ordered: true, Data: map[string]string{"text": text}}}
 	if len(step.Invite) > 0 {
 		then = append(then, incident.Effect{Kind: EffSlackInvite, Data: map[string]string{"users": strings.Join(step.Invite, ",")}})
@@ -58,18 +58,3 @@ func (x *Escalator) Execute(ctx context.Context, eff incident.Effect, inc incide
 	return Outcome{Events: []incident.Event{ev}, Then: then}, nil
 }
 
-// mentions renders Slack mentions for user (U…, W…) and group (S…) ids.
-func mentions(ids []string) string {
-	var parts []string
-	for _, id := range ids {
-		if strings.HasPrefix(id, "S") {
-			parts = append(parts, "<!subteam^"+id+">")
-		} else {
-			parts = append(parts, "<@"+id+">")
-		}
-	}
-	if len(parts) == 0 {
-		return "Someone"
-	}
-	return strings.Join(parts, " ")
-}

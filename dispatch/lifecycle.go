@@ -70,7 +70,7 @@ func (e *Engine) ack(ctx context.Context, tx incident.Tx, inc incident.Incident,
 	if err != nil {
 		return Result{}, err
 	}
-	err = post(tx, inc.ID, fmt.Sprintf("<@%s> acknowledged %s. Escalation stopped.", cmd.Actor, inc.ID))
+	err = post(tx, inc.ID, fmt.Sprintf("%s acknowledged %s. Escalation stopped.", person(cmd.Actor), inc.ID))
 	return Result{Incident: inc, Message: fmt.Sprintf("You acknowledged %s.", inc.ID)}, err
 }
 
@@ -88,7 +88,7 @@ func transition(to incident.Status, verb string) handler {
 		if err := e.afterTransition(tx, inc, wasOpen); err != nil {
 			return Result{}, err
 		}
-		msg := fmt.Sprintf("<@%s> marked %s %s.", cmd.Actor, inc.ID, verb)
+		msg := fmt.Sprintf("%s marked %s %s.", person(cmd.Actor), inc.ID, verb)
 		if ev.Text != "" {
 			msg += " " + inert(ev.Text)
 		}

@@ -67,7 +67,7 @@ var inertText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 // inert makes text the engine quotes from outside (an alarm's name, a reason
 // that repeats it, an AWS error, what a person typed) safe inside a message
 // it posts. Posted text passes bot.SafeMrkdwn, which lets the engine's own
-// <@U…> and <!subteam^S…> mentions through; quoted text must not be able to
+// engine's <person:U…> and <group:S…> mentions through; quoted text must not be able to
 // write one, so an alarm named "<!subteam^S01>-cpu-high", or a status
 // update that spells the markup out, notifies nobody.
 func inert(s string) string { return inertText.Replace(s) }
@@ -218,7 +218,7 @@ func (e *Engine) approve(ctx context.Context, tx incident.Tx, inc incident.Incid
 		return Result{}, err
 	}
 	if !r.Policy.Satisfied(append(r.Approvals, cmd.Actor)) {
-		msg := fmt.Sprintf("<@%s> approved %s (run %s); more approvals are needed (%s).", cmd.Actor, r.Runbook, r.ID, r.Policy)
+		msg := fmt.Sprintf("%s approved %s (run %s); more approvals are needed (%s).", person(cmd.Actor), r.Runbook, r.ID, r.Policy)
 		return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
 	}
 	if _, err := tx.Cancel(inc.ID, EffApprovalExpiry); err != nil {
@@ -227,7 +227,7 @@ func (e *Engine) approve(ctx context.Context, tx incident.Tx, inc incident.Incid
 	if err := tx.Enqueue(incident.Effect{Kind: EffSSMStart, Incident: inc.ID, Data: map[string]string{"run": r.ID}}); err != nil {
 		return Result{}, err
 	}
-	msg := fmt.Sprintf(":white_check_mark: <@%s> approved %s (run %s). Starting it.", cmd.Actor, r.Runbook, r.ID)
+	msg := fmt.Sprintf(":white_check_mark: %s approved %s (run %s). Starting it.", person(cmd.Actor), r.Runbook, r.ID)
 	return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
 }
 
@@ -251,7 +251,7 @@ func (e *Engine) deny(ctx context.Context, tx incident.Tx, inc incident.Incident
 	if err != nil {
 		return Result{}, err
 	}
-	msg := fmt.Sprintf("<@%s> denied %s (run %s). Nothing was run.", cmd.Actor, r.Runbook, r.ID)
+	msg := fmt.Sprintf("%s denied %s (run %s). Nothing was run.", person(cmd.Actor), r.Runbook, r.ID)
 	return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
 }
 
@@ -270,7 +270,7 @@ func (e *Engine) cancelRun(ctx context.Context, tx incident.Tx, inc incident.Inc
 	if r.Status == runbooks.RunRunning {
 		err = tx.Enqueue(incident.Effect{Kind: EffSSMCancel, Incident: inc.ID, Data: map[string]string{"run": r.ID}})
 	}
-	msg := fmt.Sprintf("<@%s> cancelled %s (run %s).", cmd.Actor, r.Runbook, r.ID)
+	msg := fmt.Sprintf("%s cancelled %s (run %s).", person(cmd.Actor), r.Runbook, r.ID)
 	if err != nil {
 		return Result{}, err
 	}
