@@ -57,4 +57,3 @@ func (x *Escalator) Execute(ctx context.Context, eff incident.Effect, inc incide
 	}
 	return Outcome{Events: []incident.Event{ev}, Then: then}, nil
 }
-
