@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"time"
 
 	"github.com/tocsin-dev/tocsin/report"
@@ -10,35 +9,13 @@ import (
 // publishEvery is how often MTTD/MTTA/MTTM/MTTR are published to CloudWatch.
 const publishEvery = time.Hour
 
-// wirePublish publishes the last 30 days' metrics to CloudWatch with
-// PutMetricData every hour, when TOCSIN_CLOUDWATCH_NAMESPACE is set, so
-// teams can alarm on them.
+// wirePublish publishes the metrics to CloudWatch with PutMetricData every
+// hour when TOCSIN_CLOUDWATCH_NAMESPACE is set.
 func (a *App) wirePublish() {
 	if a.cfg.MetricsNS == "" || a.aws == nil {
 		return
 	}
-	a.background = append(a.background, background{"publish", func(ctx context.Context) error {
-		t := time.NewTicker(publishEvery)
-		defer t.Stop()
-		for {
-			if err := a.publishOnce(ctx); err != nil {
-				a.log.Warn("publish metrics to CloudWatch", "err", err)
-			}
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-t.C:
-			}
-		}
-	}})
-}
-
-func (a *App) publishOnce(ctx context.Context) error {
-	incs, err := a.store.Summaries(ctx)
-	if err != nil {
-		return err
-	}
-	now := a.now()
-	s := report.Summarize(incs, now.Add(-30*24*time.Hour), now, "")
-	return report.Publish(ctx, a.aws.cw, a.cfg.MetricsNS, s, now)
+	p := &report.Publisher{CW: a.aws.cw, Namespace: a.cfg.MetricsNS, Every: publishEvery,
+		Incidents: a.store.Summaries, Now: a.now, Logger: a.log.With("component", "publish")}
+	a.background = append(a.background, background{"publish", p.Run})
 }

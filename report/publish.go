@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -103,3 +104,43 @@ func batchDatums(ds []types.MetricDatum) [][]types.MetricDatum {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// publishWindow is the window each publication summarizes.
+const publishWindow = 30 * 24 * time.Hour
+
+// Publisher publishes the last 30 days' metrics to CloudWatch every Every
+// (an hour in tocsin), so that teams can alarm on MTTA or MTTR.
+type Publisher struct {
+	CW        PutMetricDataAPI
+	Namespace string
+	Every     time.Duration
+	Incidents func(ctx context.Context) ([]incident.Incident, error)
+	Now       func() time.Time
+	Logger    *slog.Logger
+}
+
+// Run publishes at once and then every p.Every until ctx ends. A failed
+// publication is logged and tried again at the next tick.
+func (p *Publisher) Run(ctx context.Context) error {
+	t := time.NewTicker(p.Every)
+	defer t.Stop()
+	for {
+		if err := p.publishOnce(ctx); err != nil {
+			p.Logger.Warn("publish metrics to CloudWatch", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func (p *Publisher) publishOnce(ctx context.Context) error {
+	incs, err := p.Incidents(ctx)
+	if err != nil {
+		return err
+	}
+	now := p.Now()
+	return Publish(ctx, p.CW, p.Namespace, Summarize(incs, now.Add(-publishWindow), now, ""), now)
+}
