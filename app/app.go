@@ -7,16 +7,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"os"
-	"os/signal"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/tocsin-dev/tocsin/bot"
 	"github.com/tocsin-dev/tocsin/dispatch"
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/intake"
@@ -75,8 +72,11 @@ type App struct {
 	tags      *playbooks.TagSource // set when AWS is configured
 	// slackGroups reads a Slack user group's members (set when Slack is).
 	slackGroups func(ctx context.Context, group string) ([]string, error)
-	mux         *http.ServeMux
-	background  []background
+	// The HTTP handlers the wiring built, mounted by routes.
+	sns        http.Handler  // POST /sns
+	slack      *bot.Handlers // nil without a Slack bot token
+	web        web.Config
+	background []background
 }
 
 // New builds tocsin from cfg: it loads the runbooks and playbooks, opens
@@ -91,7 +91,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 	if d.Getenv == nil {
 		d.Getenv = func(string) string { return "" }
 	}
-	a := &App{cfg: cfg, log: d.Logger, now: d.Now, mux: http.NewServeMux(), registry: prometheus.NewRegistry()}
+	a := &App{cfg: cfg, log: d.Logger, now: d.Now, registry: prometheus.NewRegistry()}
 	if err := a.loadDefinitions(); err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		return nil, err
 	}
 	a.worker.Executors = a.exec.table()
-	web.Routes(a.mux, web.Config{Token: cfg.APIToken, Source: db, Backup: db, Reviews: db, Now: d.Now, Logger: d.Logger, Extra: d.Extra})
+	a.web = web.Config{Token: cfg.APIToken, Source: db, Backup: db, Reviews: db, Now: d.Now, Logger: d.Logger, Extra: d.Extra}
 	return a, nil
 }
 
@@ -145,54 +145,6 @@ func OpenStore(path string, now func() time.Time) (*store.DB, error) {
 		return nil, fmt.Errorf("TOCSIN_DB %s: %w", path, err)
 	}
 	return db, nil
-}
-
-// loadDefinitions (re)loads playbooks and runbooks. A bad set on reload keeps
-// the old one and returns the error.
-func (a *App) loadDefinitions() error {
-	rb, err := runbooks.Load(a.cfg.Runbooks)
-	if err != nil {
-		return fmt.Errorf("TOCSIN_RUNBOOKS: %w", err)
-	}
-	if a.cfg.AutomationRole != "" {
-		if rb, err = rb.WithAutomationRole(a.cfg.AutomationRole); err != nil {
-			return fmt.Errorf("TOCSIN_AUTOMATION_ROLE: %w", err)
-		}
-	}
-	pb, err := playbooks.Load(a.cfg.Playbooks)
-	if err != nil {
-		return fmt.Errorf("TOCSIN_PLAYBOOKS: %w", err)
-	}
-	a.runbooks.Store(rb)
-	a.playbooks.Store(pb)
-	return nil
-}
-
-// reloadOnHangup reloads runbooks and playbooks on SIGHUP. A bad set keeps
-// the old one; open incidents are untouched either way.
-func (a *App) reloadOnHangup() func(ctx context.Context) error {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP) // now, so a SIGHUP right after start is not fatal
-	return func(ctx context.Context) error {
-		defer signal.Stop(hup)
-		a.reloadLoop(ctx, hup)
-		return nil
-	}
-}
-
-func (a *App) reloadLoop(ctx context.Context, hup <-chan os.Signal) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-			if err := a.loadDefinitions(); err != nil {
-				a.log.Error("reload refused; keeping the previous runbooks and playbooks", "err", err)
-				continue
-			}
-			a.log.Info("reloaded runbooks and playbooks")
-		}
-	}
 }
 
 // alarmTags reads an alarm's tags through the cached TagSource (none
@@ -238,25 +190,17 @@ func (a *App) metricsText(ctx context.Context, window time.Duration) (string, er
 	return "```\n" + report.Summarize(incs, now.Add(-window), now, "").Table() + "```", nil
 }
 
-// routes is the one place every HTTP route is registered.
-func (a *App) routes() http.Handler {
-	a.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-	a.mux.HandleFunc("GET /readyz", a.ready)
-	a.mux.Handle("GET /metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
-	return a.mux
+// View is a read-only view of tocsin's state, for embedders that watch it
+// (the demo's narrator, tests): the incidents and timelines the dashboard
+// shows, and how many effects the outbox still holds.
+type View interface {
+	Incidents(ctx context.Context, openOnly bool) ([]incident.Incident, error)
+	Timeline(ctx context.Context, id incident.ID) (incident.Incident, []incident.Event, error)
+	Pending() int
 }
 
-// ready answers 200 when the store takes writes and the outbox is under its
-// bound, 503 with the reason otherwise.
-func (a *App) ready(w http.ResponseWriter, r *http.Request) {
-	if err := a.store.Writable(r.Context()); err != nil {
-		a.log.Error("store not writable", "err", err)
-		http.Error(w, "not ready: the store is not writable", http.StatusServiceUnavailable)
-		return
-	}
-	if n := a.store.Pending(); a.cfg.MaxPending > 0 && n >= a.cfg.MaxPending {
-		http.Error(w, fmt.Sprintf("not ready: overloaded, %d effects pending (bound %d)", n, a.cfg.MaxPending), http.StatusServiceUnavailable)
-		return
-	}
-	w.Write([]byte("ready\n"))
-}
+// View returns the read-only view of a's state.
+func (a *App) View() View { return a.store }
+
+// Config returns the configuration a was built from.
+func (a *App) Config() Config { return a.cfg }

@@ -1,8 +1,6 @@
 package app
 
 import (
-	"context"
-
 	"github.com/tocsin-dev/tocsin/dispatch"
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/webhook"
@@ -42,18 +40,3 @@ func pager(url string) dispatch.Pager {
 	}
 	return nil
 }
-
-// View is a read-only view of tocsin's state, for embedders that watch it
-// (the demo's narrator, tests): the incidents and timelines the dashboard
-// shows, and how many effects the outbox still holds.
-type View interface {
-	Incidents(ctx context.Context, openOnly bool) ([]incident.Incident, error)
-	Timeline(ctx context.Context, id incident.ID) (incident.Incident, []incident.Event, error)
-	Pending() int
-}
-
-// View returns the read-only view of a's state.
-func (a *App) View() View { return a.store }
-
-// Config returns the configuration a was built from.
-func (a *App) Config() Config { return a.cfg }

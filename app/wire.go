@@ -13,10 +13,10 @@ import (
 func (a *App) wire(ctx context.Context, d Deps) error {
 	v := &intake.Verifier{Client: d.HTTP, Cache: a.store, CertDir: a.cfg.SNSCertDir, Logger: a.log.With("component", "sns"), HostAllowed: d.HostAllowed}
 	a.verifier = v
-	a.mux.Handle("POST /sns", intake.NewHandler(intake.HandlerConfig{
+	a.sns = intake.NewHandler(intake.HandlerConfig{
 		Verifier: v, Topics: a.cfg.SNSTopics, Sink: sink{a.engine}, Client: d.HTTP,
 		Logger: a.log.With("component", "sns"), Registerer: a.registry, Now: a.now,
-	}))
+	})
 	if err := a.wireSlack(ctx, d); err != nil {
 		return err
 	}

@@ -5,7 +5,16 @@
 // steps, approval expiry) with retries, recording every result so that
 // nothing is done twice.
 //
-// dispatch imports incident, playbooks and runbooks. It reaches the store
-// through incident.Tx and the small interfaces in store.go, and Slack and
-// SSM through the Executor interface; it never imports store, bot or intake.
+// dispatch decides what to say, not how a system shows it: people are
+// named in its own notation (mention.go), which bot renders as Slack
+// mentions. Effect kinds are typed (outbox.go); each has exactly one
+// executor, registered in the app package's one table. The interfaces its
+// executors and adapters satisfy are declared here, beside their use:
+// Store, Lister and Outbox (engine.go, worker.go) for the store backend,
+// Executor (outbox.go) for bot and the SSM run executor, Pager
+// (escalate.go) for paging integrations such as package webhook, and
+// StartRefiner (refine.go) for intake's CloudWatch refinement.
+//
+// dispatch imports incident, playbooks and runbooks; it never imports
+// store, bot, intake or any outside integration.
 package dispatch

@@ -1,0 +1,60 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/tocsin-dev/tocsin/playbooks"
+	"github.com/tocsin-dev/tocsin/runbooks"
+)
+
+// loadDefinitions (re)loads playbooks and runbooks. A bad set on reload keeps
+// the old one and returns the error.
+func (a *App) loadDefinitions() error {
+	rb, err := runbooks.Load(a.cfg.Runbooks)
+	if err != nil {
+		return fmt.Errorf("TOCSIN_RUNBOOKS: %w", err)
+	}
+	if a.cfg.AutomationRole != "" {
+		if rb, err = rb.WithAutomationRole(a.cfg.AutomationRole); err != nil {
+			return fmt.Errorf("TOCSIN_AUTOMATION_ROLE: %w", err)
+		}
+	}
+	pb, err := playbooks.Load(a.cfg.Playbooks)
+	if err != nil {
+		return fmt.Errorf("TOCSIN_PLAYBOOKS: %w", err)
+	}
+	a.runbooks.Store(rb)
+	a.playbooks.Store(pb)
+	return nil
+}
+
+// reloadOnHangup reloads runbooks and playbooks on SIGHUP. A bad set keeps
+// the old one; open incidents are untouched either way.
+func (a *App) reloadOnHangup() func(ctx context.Context) error {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP) // now, so a SIGHUP right after start is not fatal
+	return func(ctx context.Context) error {
+		defer signal.Stop(hup)
+		a.reloadLoop(ctx, hup)
+		return nil
+	}
+}
+
+func (a *App) reloadLoop(ctx context.Context, hup <-chan os.Signal) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if err := a.loadDefinitions(); err != nil {
+				a.log.Error("reload refused; keeping the previous runbooks and playbooks", "err", err)
+				continue
+			}
+			a.log.Info("reloaded runbooks and playbooks")
+		}
+	}
+}
