@@ -9,20 +9,22 @@ import (
 
 	"github.com/tocsin-dev/tocsin/app"
 	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/report"
 	"github.com/tocsin-dev/tocsin/sim"
 	"github.com/tocsin-dev/tocsin/store"
 )
 
-// seedStore writes one acknowledged incident and optionally a digest last
-// run into a new store file, as an earlier tocsin would have.
-func seedStore(t *testing.T, path string, lastRun time.Time) {
+// seedStore writes one acknowledged incident, resolved at now, and
+// optionally a digest last run into a new store file, as an earlier tocsin
+// would have.
+func seedStore(t *testing.T, path string, lastRun, now time.Time) {
 	t.Helper()
 	db, err := store.Open(path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	now := time.Now().UTC().Add(-48 * time.Hour) // within the last digest's week
+	now = now.Add(10 * time.Minute)
 	err = db.Update(context.Background(), func(tx incident.Tx) error {
 		inc, err := tx.Open(incident.Event{Type: incident.EventOpened, At: now.Add(-time.Hour), Actor: "alarm:api-5xx", Data: map[string]string{
 			"title": "api 5xx", "severity": "SEV2", "service": "api", "source": "alarm", "alarm_name": "api-5xx",
@@ -45,26 +47,60 @@ func seedStore(t *testing.T, path string, lastRun time.Time) {
 	}
 }
 
+// digestClock is tocsin's clock in the digest tests: it starts at base and
+// runs at the wall clock's pace, so timers fire but the date is the test's.
+func digestClock(base time.Time) func() time.Time {
+	start := time.Now()
+	return func() time.Time { return base.Add(time.Since(start)) }
+}
+
 // TestDigest_CatchesUpOnceAcrossRestarts: a digest missed while tocsin was
 // down is sent once on start, and a restart does not send it again.
 func TestDigest_CatchesUpOnceAcrossRestarts(t *testing.T) {
+	// A Thursday: the day this test used to fail on when it read the wall clock.
+	testDigestCatchUp(t, time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC))
+}
+
+// TestDigest_EveryWeekday runs the catch-up with tocsin's clock on each of
+// the seven days of the week: the digest covers the last completed week
+// whatever the day.
+func TestDigest_EveryWeekday(t *testing.T) {
+	monday := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	for d := range 7 {
+		now := monday.AddDate(0, 0, d)
+		t.Run(now.Weekday().String(), func(t *testing.T) { testDigestCatchUp(t, now) })
+	}
+}
+
+func testDigestCatchUp(t *testing.T, now time.Time) {
 	sl := sim.NewSlack(sim.SlackOptions{BotToken: "xoxb-test-secret", Channels: []string{"eng-digest"}})
 	sl.Start()
 	t.Cleanup(sl.Close)
 	ch, _ := sl.ChannelByName("eng-digest")
 	getenv := env(t, "SLACK_BOT_TOKEN", "xoxb-test-secret", "SLACK_SIGNING_SECRET", "s", "SLACK_API_URL", sl.URL(),
 		"TOCSIN_DIGEST_CHANNEL", ch.ID, "TOCSIN_DIGEST_SCHEDULE", "0 9 * * MON", "TOCSIN_TIMEZONE", "Europe/Berlin")
-	seedStore(t, getenv("TOCSIN_DB"), time.Now().Add(-9*24*time.Hour))
-	_, _, stop := startServer(t, getenv)
+	sched, err := report.NewSchedule("0 9 * * MON", "Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastRun := now.Add(-9 * 24 * time.Hour)
+	due, ok := sched.Due(lastRun, now)
+	if !ok {
+		t.Fatalf("no digest due at %s after %s", now, lastRun)
+	}
+	seedStore(t, getenv("TOCSIN_DB"), lastRun, due.Add(-48*time.Hour)) // inside the week the digest covers
+	clock := digestClock(now)
+	_, _, stop := startServerAt(t, getenv, clock)
 	waitFor(t, "the digest", func() bool { return len(sl.Messages(ch.ID)) > 0 })
-	if m := sl.Messages(ch.ID)[0]; !strings.Contains(m.Text, "Incident digest") || !strings.Contains(m.Text, "api-5xx") {
-		t.Errorf("digest text: %q", m.Text)
+	if m := sl.Messages(ch.ID)[0]; !strings.Contains(m.Text, "Incident digest") || !strings.Contains(m.Text, "api-5xx") ||
+		!strings.Contains(m.Text, "*Incidents:* 1 this week") {
+		t.Errorf("digest text at %s: %q", now.Weekday(), m.Text)
 	}
 	waitFor(t, "the trend chart", func() bool { return len(sl.Files()) == 1 })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	_, _, stop = startServer(t, getenv)
+	_, _, stop = startServerAt(t, getenv, clock)
 	time.Sleep(500 * time.Millisecond) // a repeat would be sent at once on start
 	stop()
 	digests := 0
@@ -85,7 +121,7 @@ func TestPublish_PutMetricData(t *testing.T) {
 	t.Cleanup(aws.Close)
 	getenv := env(t, "TOCSIN_CLOUDWATCH_NAMESPACE", "Tocsin/Incidents", "AWS_REGION", "us-east-1",
 		"AWS_ENDPOINT_URL", aws.URL, "AWS_ACCESS_KEY_ID", "AKIDTEST", "AWS_SECRET_ACCESS_KEY", "secret-test")
-	seedStore(t, getenv("TOCSIN_DB"), time.Time{})
+	seedStore(t, getenv("TOCSIN_DB"), time.Time{}, time.Now().Add(-48*time.Hour))
 	startServer(t, getenv)
 	waitFor(t, "PutMetricData", func() bool { return len(cw.Datums("Tocsin/Incidents")) > 0 })
 	got := map[string]bool{}

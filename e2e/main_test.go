@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tocsin-dev/tocsin/app"
 	"github.com/tocsin-dev/tocsin/cli"
 )
 
@@ -27,13 +28,27 @@ func env(t testing.TB, kv ...string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-// startServer runs the whole program through run and waits for /healthz.
+// startServer runs the whole program in-process, as `tocsin serve` does
+// (app.LoadConfig, app.New, Serve), and waits for /healthz.
 func startServer(t testing.TB, getenv func(string) string) (base string, logs *SyncBuffer, stop func() error) {
+	return startServerAt(t, getenv, nil)
+}
+
+// startServerAt is startServer with tocsin's clock (nil: time.Now).
+func startServerAt(t testing.TB, getenv func(string) string, now func() time.Time) (base string, logs *SyncBuffer, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs = &SyncBuffer{}
+	cfg, err := app.LoadConfig(getenv)
+	if err != nil {
+		t.Fatalf("configuration: %v", err)
+	}
+	a, err := app.New(ctx, cfg, app.Deps{Logger: app.NewLogger(logs, cfg.LogLevel), Getenv: getenv, Now: now})
+	if err != nil {
+		t.Fatalf("start tocsin: %v", err)
+	}
 	done := make(chan error, 1)
-	go func() { done <- cli.Run(ctx, []string{"tocsin", "serve"}, getenv, io.Discard, logs) }()
+	go func() { done <- a.Serve(ctx, nil) }()
 	base = "http://" + getenv("TOCSIN_ADDR")
 	deadline := time.Now().Add(10 * time.Second)
 	for {
