@@ -1,21 +1,13 @@
 package demo
 
 import (
-	"bytes"
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/hex"
-	"encoding/json"
+	"context"
 	"fmt"
 	"math"
-	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/tocsin-dev/tocsin/intake"
 	"github.com/tocsin-dev/tocsin/sim"
 )
 
@@ -140,14 +132,6 @@ func seedSSM(s *sim.SSM) {
 	}, "\n") + "\n"})
 }
 
-// reasonTime is how CloudWatch writes datapoint times in a state reason.
-const reasonTime = "02/01/06 15:04:05"
-
-var comparisonWords = map[string]string{
-	"GreaterThanOrEqualToThreshold": "greater than or equal to",
-	"GreaterThanThreshold":          "greater than",
-}
-
 // reason is the NewStateReason CloudWatch writes for a change at t: for
 // ALARM the three breaching minutes since breachStart(t0), for OK the
 // newest minute back at the normal level.
@@ -156,97 +140,38 @@ func (a demoAlarm) reason(state string, t0, at time.Time) string {
 	if state == sim.CWStateOK {
 		v := strconv.FormatFloat(a.value(a.Normal, 0), 'f', -1, 64)
 		return fmt.Sprintf("Threshold Crossed: 1 out of the last %d datapoints [%s (%s)] was not %s the threshold (%s) (minimum 1 datapoint for ALARM -> OK transition).",
-			demoEvals, v, at.UTC().Truncate(time.Minute).Format(reasonTime), comparisonWords[a.Comparison], th)
+			demoEvals, v, sim.CWReasonTime(at.Truncate(time.Minute)), sim.CWComparisonWords(a.Comparison), th)
 	}
 	start, points := breachStart(t0), a.series(t0)
 	var dps []string
 	for i := len(points) - 1; i >= 0 && len(dps) < demoEvals; i-- {
 		if p := points[i]; !p.T.Before(start) && !p.T.After(start.Add(time.Duration(demoEvals-1)*time.Minute)) {
-			dps = append(dps, fmt.Sprintf("%s (%s)", strconv.FormatFloat(p.V, 'f', -1, 64), p.T.UTC().Format(reasonTime)))
+			dps = append(dps, fmt.Sprintf("%s (%s)", strconv.FormatFloat(p.V, 'f', -1, 64), sim.CWReasonTime(p.T)))
 		}
 	}
 	return fmt.Sprintf("Threshold Crossed: %d out of the last %d datapoints [%s] were %s the threshold (%s) (minimum %d datapoints for OK -> ALARM transition).",
-		len(dps), demoEvals, strings.Join(dps, ", "), comparisonWords[a.Comparison], th, demoEvals)
+		len(dps), demoEvals, strings.Join(dps, ", "), sim.CWComparisonWords(a.Comparison), th, demoEvals)
 }
 
 // message is the alarm notification CloudWatch publishes to SNS.
 func (a demoAlarm) message(state, old, reason string, at time.Time) string {
-	dims := make([]map[string]string, len(a.Dims))
-	for i, d := range a.Dims {
-		dims[i] = map[string]string{"value": d[1], "name": d[0]}
-	}
-	var unit any
-	if a.Unit != "" {
-		unit = a.Unit
-	}
-	m := map[string]any{
-		"AlarmName": a.Name, "AlarmDescription": nil, "AWSAccountId": demoAccount,
-		"AlarmConfigurationUpdatedTimestamp": at.Add(-30 * 24 * time.Hour).UTC().Format(intake.StateChangeLayout),
-		"NewStateValue":                      state, "NewStateReason": reason,
-		"StateChangeTime": at.UTC().Format(intake.StateChangeLayout), "Region": demoRegionName,
-		"AlarmArn": a.arn(), "OldStateValue": old,
-		"OKActions": []string{demoTopic}, "AlarmActions": []string{demoTopic}, "InsufficientDataActions": []string{},
-		"Trigger": map[string]any{"MetricName": a.Metric, "Namespace": a.Namespace, "StatisticType": "Statistic",
-			"Statistic": strings.ToUpper(a.Stat), "Unit": unit, "Dimensions": dims,
-			"Period": demoPeriod, "EvaluationPeriods": demoEvals, "DatapointsToAlarm": demoEvals,
-			"ComparisonOperator": a.Comparison, "Threshold": a.Threshold, "TreatMissingData": "missing",
-			"EvaluateLowSampleCountPercentile": ""},
-	}
-	b, _ := json.Marshal(m) // maps of strings and numbers always encode
-	return string(b)
+	return sim.CWAlarmMessage{Name: a.Name, AccountID: demoAccount, Region: demoRegionName, ARN: a.arn(),
+		State: state, OldState: old, Reason: reason, ChangedAt: at, ConfiguredAt: at.Add(-30 * 24 * time.Hour),
+		Namespace: a.Namespace, MetricName: a.Metric, Statistic: strings.ToUpper(a.Stat), Unit: a.Unit, Dimensions: a.Dims,
+		Period: demoPeriod, EvaluationPeriods: demoEvals, DatapointsToAlarm: demoEvals,
+		ComparisonOperator: a.Comparison, Threshold: a.Threshold,
+		OKActions: []string{demoTopic}, AlarmActions: []string{demoTopic}}.JSON()
 }
 
-// demoSNS signs notifications like SNS, with a key made for this run whose
-// certificate sits in TOCSIN_SNS_CERT_DIR under the name of a real SNS
-// certificate URL, so tocsin's URL and host checks apply unchanged.
-type demoSNS struct {
-	key     *rsa.PrivateKey
-	certDir string
-	certURL string
-}
-
-func newDemoSNS(certDir string) (*demoSNS, error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+// newDemoSNS is the demo's SNS: a key made for this run whose certificate
+// sits in TOCSIN_SNS_CERT_DIR under the name of a real SNS certificate URL,
+// so tocsin's URL and host checks apply unchanged.
+func newDemoSNS(certDir string) (*sim.SNSFeed, error) {
+	feed, err := sim.NewSNSFeed(sim.SNSFeedOptions{CertDir: certDir, Region: demoRegion, TopicARN: demoTopic})
 	if err != nil {
-		return nil, fmt.Errorf("make the demo SNS key: %w", err)
+		return nil, fmt.Errorf("make the demo's SNS signing key: %w", err)
 	}
-	now := time.Now()
-	pem, err := intake.SelfSignedPEM(key, now.Add(-time.Hour), now.Add(7*24*time.Hour))
-	if err != nil {
-		return nil, err
-	}
-	id := make([]byte, 16)
-	if _, err := rand.Read(id); err != nil {
-		return nil, err
-	}
-	name := "SimpleNotificationService-" + hex.EncodeToString(id) + ".pem"
-	if err := os.MkdirAll(certDir, 0o700); err != nil {
-		return nil, fmt.Errorf("write the demo SNS certificate: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(certDir, name), pem, 0o600); err != nil {
-		return nil, fmt.Errorf("write the demo SNS certificate: %w", err)
-	}
-	return &demoSNS{key: key, certDir: certDir, certURL: "https://sns." + demoRegion + ".amazonaws.com/" + name}, nil
-}
-
-// envelope is a signed SNS Notification carrying message.
-func (s *demoSNS) envelope(subject, message string) ([]byte, error) {
-	id := make([]byte, 16)
-	if _, err := rand.Read(id); err != nil {
-		return nil, err
-	}
-	h := hex.EncodeToString(id)
-	env, err := intake.SignEnvelope(s.key, "2", map[string]string{
-		"Type": "Notification", "MessageId": h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32],
-		"TopicArn": demoTopic, "Subject": subject, "Message": message,
-		"Timestamp": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
-	})
-	if err != nil {
-		return nil, err
-	}
-	env["SigningCertURL"] = s.certURL
-	env["UnsubscribeURL"] = "https://sns." + demoRegion + ".amazonaws.com/?Action=Unsubscribe&SubscriptionArn=" + demoTopic + ":demo"
-	return json.Marshal(env)
+	return feed, nil
 }
 
 // alarm moves a demo alarm to state in the CloudWatch stand-in, with the
@@ -265,21 +190,13 @@ func (w *demoWorld) alarm(a demoAlarm, state string, t0 time.Time) (int, error) 
 		return 0, err
 	}
 	subject := fmt.Sprintf("%s: %q in %s", state, a.Name, demoRegionName)
-	body, err := w.sns.envelope(subject, a.message(state, old, reason, at))
+	body, err := w.sns.Notification("", subject, a.message(state, old, reason, at))
 	if err != nil {
 		return 0, err
 	}
-	req, err := http.NewRequest(http.MethodPost, w.base+"/sns", bytes.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("x-amz-sns-message-type", "Notification")
-	req.Header.Set("x-amz-sns-topic-arn", demoTopic)
-	req.Header.Set("Content-Type", "text/plain; charset=UTF-8")
-	resp, err := w.client.Do(req)
+	code, _, err := sim.PostSNS(context.Background(), w.client, w.base+"/sns", body)
 	if err != nil {
 		return 0, fmt.Errorf("deliver %s of %s: %w", state, a.Name, err)
 	}
-	resp.Body.Close()
-	return resp.StatusCode, nil
+	return code, nil
 }

@@ -71,7 +71,7 @@ type demoWorld struct {
 	cw       *sim.CloudWatch
 	awsURL   string
 	awsSrv   *http.Server
-	sns      *demoSNS
+	sns      *sim.SNSFeed
 	client   *http.Client
 	say      *narrator
 	seen     *watched
@@ -213,7 +213,7 @@ func (w *demoWorld) env(addr string) map[string]string {
 	return map[string]string{
 		"TOCSIN_ADDR": addr, "TOCSIN_DB": filepath.Join(w.dir, demoDBName),
 		"TOCSIN_API_TOKEN": w.creds.apiToken, "TOCSIN_PLAYBOOKS": filepath.Join(w.dir, "playbooks"),
-		"TOCSIN_SNS_TOPIC_ARNS": demoTopic, "TOCSIN_SNS_CERT_DIR": w.sns.certDir,
+		"TOCSIN_SNS_TOPIC_ARNS": demoTopic, "TOCSIN_SNS_CERT_DIR": w.sns.CertDir(),
 		"SLACK_BOT_TOKEN": w.creds.botToken, "SLACK_SIGNING_SECRET": w.creds.signingSecret,
 		"SLACK_API_URL": w.slack.URL(), "TOCSIN_ANNOUNCE_CHANNEL": announce.ID,
 		"AWS_REGION": demoRegion, "AWS_ACCESS_KEY_ID": demoAWSAccessKey, "AWS_SECRET_ACCESS_KEY": w.creds.awsSecret,

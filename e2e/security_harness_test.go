@@ -16,7 +16,6 @@ import (
 
 	"github.com/tocsin-dev/tocsin/bot"
 	"github.com/tocsin-dev/tocsin/incident"
-	"github.com/tocsin-dev/tocsin/intake"
 	"github.com/tocsin-dev/tocsin/sim"
 	"github.com/tocsin-dev/tocsin/web"
 )
@@ -258,7 +257,7 @@ func signedSNS(t *testing.T, f *snsFeed, msgID string, edit func(map[string]stri
 	if edit != nil {
 		edit(fields)
 	}
-	signed, err := intake.SignEnvelope(f.key, "2", fields)
+	signed, err := f.Sign("2", fields)
 	if err != nil {
 		t.Fatal(err)
 	}

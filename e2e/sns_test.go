@@ -1,12 +1,9 @@
 package e2e
 
 import (
-	"bytes"
-	"crypto/rand"
-	"crypto/rsa"
+	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -14,7 +11,7 @@ import (
 	"time"
 
 	"github.com/tocsin-dev/tocsin/incident"
-	"github.com/tocsin-dev/tocsin/intake"
+	"github.com/tocsin-dev/tocsin/sim"
 	"github.com/tocsin-dev/tocsin/web"
 )
 
@@ -26,26 +23,19 @@ const (
 // snsFeed signs CloudWatch alarm notifications like SNS does, with a test
 // key whose certificate sits in TOCSIN_SNS_CERT_DIR.
 type snsFeed struct {
-	key     *rsa.PrivateKey
+	*sim.SNSFeed
 	certDir string
 	base    string
 }
 
 func newSNSFeed(t testing.TB) *snsFeed {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pem, err := intake.SelfSignedPEM(key, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, filepath.Base(testCertURL)), pem, 0o600); err != nil {
+	f, err := sim.NewSNSFeed(sim.SNSFeedOptions{CertDir: dir, CertName: filepath.Base(testCertURL), TopicARN: testTopic})
+	if err != nil {
 		t.Fatal(err)
 	}
-	return &snsFeed{key: key, certDir: dir}
+	return &snsFeed{SNSFeed: f, certDir: dir}
 }
 
 // alarmJSON is the CloudWatch alarm message, in the shape CloudWatch
@@ -66,30 +56,19 @@ func alarmJSON(name, service, state, old string, at time.Time) string {
 }
 
 func (f *snsFeed) body(t testing.TB, msgID, message string) []byte {
-	env, err := intake.SignEnvelope(f.key, "2", map[string]string{
-		"Type": "Notification", "MessageId": msgID, "TopicArn": testTopic, "Subject": "ALARM",
-		"Message": message, "Timestamp": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
-	})
+	b, err := f.Notification(msgID, "ALARM", message)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env["SigningCertURL"] = testCertURL
-	env["UnsubscribeURL"] = "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe"
-	b, _ := json.Marshal(env)
 	return b
 }
 
 func (f *snsFeed) post(t testing.TB, body []byte) int {
-	req, _ := http.NewRequest("POST", f.base+"/sns", bytes.NewReader(body))
-	req.Header.Set("x-amz-sns-message-type", "Notification")
-	req.Header.Set("Content-Type", "text/plain; charset=UTF-8")
-	resp, err := http.DefaultClient.Do(req)
+	code, _, err := sim.PostSNS(context.Background(), nil, f.base+"/sns", body)
 	if err != nil {
 		t.Error(err)
-		return 0
 	}
-	resp.Body.Close()
-	return resp.StatusCode
+	return code
 }
 
 // storm playbook: alarms group by their Service dimension.

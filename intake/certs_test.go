@@ -73,11 +73,11 @@ func TestVerifier_cert_failures(t *testing.T) {
 	f := mustFixture(t)
 	ctx := context.Background()
 	e := mustParseEnvelope(t, f.sign(t, "1", notification("hello")))
-	expired, err := SelfSignedPEM(f.key, testNow.Add(-48*time.Hour), testNow.Add(-time.Hour))
+	expired, err := f.feed.CertificateValid(testNow.Add(-48*time.Hour), testNow.Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	future, err := SelfSignedPEM(f.key, testNow.Add(time.Hour), testNow.Add(48*time.Hour))
+	future, err := f.feed.CertificateValid(testNow.Add(time.Hour), testNow.Add(48*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

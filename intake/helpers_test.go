@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/sim"
 )
 
 const (
@@ -47,25 +48,24 @@ func mustKey(tb testing.TB) *rsa.PrivateKey {
 	return testKey
 }
 
-// fixture is a signing key and its certificate in a CertDir.
+// fixture is an SNS feed (a signing key and its certificate in a
+// CertDir) from package sim: its string to sign is written apart from
+// intake's, so the two check each other.
 type fixture struct {
-	key *rsa.PrivateKey
-	pem []byte
-	dir string
+	feed *sim.SNSFeed
+	pem  []byte
+	dir  string
 }
 
 func mustFixture(tb testing.TB) *fixture {
 	tb.Helper()
-	key := mustKey(tb)
-	pem, err := SelfSignedPEM(key, testNow.Add(-24*time.Hour), testNow.Add(365*24*time.Hour))
+	dir := tb.TempDir()
+	feed, err := sim.NewSNSFeed(sim.SNSFeedOptions{CertDir: dir, Key: mustKey(tb), Region: "us-east-2", CertName: testCertName,
+		TopicARN: testTopic, NotBefore: testNow.Add(-24 * time.Hour), NotAfter: testNow.Add(365 * 24 * time.Hour)})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	dir := tb.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, testCertName), pem, 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	return &fixture{key: key, pem: pem, dir: dir}
+	return &fixture{feed: feed, pem: feed.Certificate(), dir: dir}
 }
 
 // verifier reads certificates from the fixture's CertDir and fails the
@@ -77,7 +77,7 @@ func (f *fixture) verifier(tb testing.TB) *Verifier {
 // sign signs env (which it does not change) with the fixture's key.
 func (f *fixture) sign(tb testing.TB, version string, env map[string]string) map[string]string {
 	tb.Helper()
-	signed, err := SignEnvelope(f.key, version, env)
+	signed, err := f.feed.Sign(version, env)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -2,17 +2,14 @@ package intake_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/tocsin-dev/tocsin/intake"
+	"github.com/tocsin-dev/tocsin/sim"
 )
 
 // The hot path of POST /sns: an RSA-2048 signature check with the signing
@@ -22,7 +19,6 @@ import (
 const (
 	benchTopic    = "arn:aws:sns:us-east-1:123456789012:tocsin-alarms"
 	benchCertName = "SimpleNotificationService-0123456789abcdef0123456789abcdef.pem"
-	benchCertURL  = "https://sns.us-east-1.amazonaws.com/" + benchCertName
 )
 
 // refuseFetch fails every request: a benchmark that fetched a certificate
@@ -38,32 +34,19 @@ func (refuseFetch) RoundTrip(*http.Request) (*http.Response, error) {
 // certificate.
 func benchEnvelope(b *testing.B, version string) ([]byte, intake.Envelope, *intake.Verifier) {
 	b.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		b.Fatal(err)
-	}
-	now := time.Now()
-	pem, err := intake.SelfSignedPEM(key, now.Add(-time.Hour), now.Add(24*time.Hour))
-	if err != nil {
-		b.Fatal(err)
-	}
 	dir := b.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, benchCertName), pem, 0o600); err != nil {
+	feed, err := sim.NewSNSFeed(sim.SNSFeedOptions{CertDir: dir, CertName: benchCertName, TopicARN: benchTopic, SignatureVersion: version})
+	if err != nil {
 		b.Fatal(err)
 	}
 	msg, err := os.ReadFile("testdata/metric-OK-to-ALARM.message.json")
 	if err != nil {
 		b.Fatal(err)
 	}
-	env, err := intake.SignEnvelope(key, version, map[string]string{
-		"Type": "Notification", "MessageId": "3f9a1c52-7d4e-4c1b-9a57-0c6f2e8d1b44", "TopicArn": benchTopic,
-		"Subject": "ALARM", "Message": string(msg), "Timestamp": now.UTC().Format("2006-01-02T15:04:05.000Z"),
-	})
+	body, err := feed.Notification("3f9a1c52-7d4e-4c1b-9a57-0c6f2e8d1b44", "ALARM", string(msg))
 	if err != nil {
 		b.Fatal(err)
 	}
-	env["SigningCertURL"] = benchCertURL
-	body, _ := json.Marshal(env)
 	e, err := intake.ParseEnvelope(body)
 	if err != nil {
 		b.Fatal(err)

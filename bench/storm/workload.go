@@ -1,13 +1,9 @@
 package main
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"fmt"
 	mrand "math/rand/v2"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -16,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tocsin-dev/tocsin/intake"
+	"github.com/tocsin-dev/tocsin/sim"
 )
 
 // The storm's SNS topic, the namespace its alarms watch (the storm
@@ -174,40 +170,28 @@ func uuid(rng *mrand.Rand) string {
 	for i := range b {
 		b[i] = byte(rng.UintN(256))
 	}
-	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	return sim.FormatUUID(b)
 }
 
-// feed signs notifications like SNS, with a key whose certificate is in
-// certDir under the name its SigningCertURL ends with.
+// feed signs notifications with the one signed-SNS feed, sim.SNSFeed: its
+// certificate is in certDir under the name its SigningCertURL ends with.
 type feed struct {
-	key     *rsa.PrivateKey
+	sns     *sim.SNSFeed
 	certDir string
-	certURL string
 }
 
 func newFeed(dir string, now time.Time) (*feed, error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	certDir := filepath.Join(dir, "certs")
+	sns, err := sim.NewSNSFeed(sim.SNSFeedOptions{CertDir: certDir, TopicARN: stormTopic,
+		Now: func() time.Time { return now }, NotAfter: now.Add(24 * time.Hour)})
 	if err != nil {
 		return nil, err
 	}
-	pem, err := intake.SelfSignedPEM(key, now.Add(-time.Hour), now.Add(24*time.Hour))
-	if err != nil {
-		return nil, err
-	}
-	var id [16]byte
-	rand.Read(id[:])
-	name := "SimpleNotificationService-" + hex.EncodeToString(id[:]) + ".pem"
-	f := &feed{key: key, certDir: filepath.Join(dir, "certs"), certURL: "https://sns.us-east-1.amazonaws.com/" + name}
-	if err := os.MkdirAll(f.certDir, 0o700); err != nil {
-		return nil, err
-	}
-	return f, os.WriteFile(filepath.Join(f.certDir, name), pem, 0o600)
+	return &feed{sns: sns, certDir: certDir}, nil
 }
 
 // signAll signs every message's body, on every core.
-func (f *feed) signAll(msgs []*message, now time.Time) error {
+func (f *feed) signAll(msgs []*message) error {
 	var wg sync.WaitGroup
 	errs := make([]error, runtime.GOMAXPROCS(0))
 	for w := range errs {
@@ -215,55 +199,38 @@ func (f *feed) signAll(msgs []*message, now time.Time) error {
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(msgs) && errs[w] == nil; i += len(errs) {
-				errs[w] = f.sign(msgs[i], now)
+				errs[w] = f.sign(msgs[i])
 			}
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
-func (f *feed) sign(m *message, now time.Time) error {
-	env, err := intake.SignEnvelope(f.key, "2", map[string]string{
-		"Type": "Notification", "MessageId": m.id, "TopicArn": stormTopic,
-		"Subject": fmt.Sprintf("%s: %q in US East (N. Virginia)", m.state, m.alarm),
-		"Message": alarmJSON(m), "Timestamp": now.UTC().Format("2006-01-02T15:04:05.000Z"),
-	})
+func (f *feed) sign(m *message) error {
+	body, err := f.sns.Notification(m.id, fmt.Sprintf("%s: %q in US East (N. Virginia)", m.state, m.alarm), alarmJSON(m))
 	if err != nil {
 		return err
 	}
 	if m.forged { // as if someone changed the message after SNS signed it
-		env["Message"] = strings.Replace(env["Message"], `"ALARM"`, `"INSUFFICIENT_DATA"`, 1)
+		forged := strings.Replace(string(body), `\"ALARM\"`, `\"INSUFFICIENT_DATA\"`, 1)
+		if forged == string(body) {
+			return fmt.Errorf("forge message %s: no ALARM state to change", m.id)
+		}
+		body = []byte(forged)
 	}
-	env["SigningCertURL"] = f.certURL
-	env["UnsubscribeURL"] = "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=" + stormTopic + ":0"
-	m.body, err = json.Marshal(env)
-	return err
+	m.body = body
+	return nil
 }
 
 // alarmJSON is the CloudWatch alarm message in the shape CloudWatch
 // publishes it (see intake/testdata).
 func alarmJSON(m *message) string {
-	reason := "Threshold Crossed: 1 out of the last 1 datapoints [12.0 (%s)] was greater than the threshold (5.0)."
+	value := 12.0
 	if m.state == "OK" {
-		reason = "Threshold Crossed: 1 out of the last 1 datapoints [1.0 (%s)] was not greater than the threshold (5.0)."
+		value = 1
 	}
-	b, _ := json.Marshal(map[string]any{
-		"AlarmName": m.alarm, "AlarmDescription": nil, "AWSAccountId": "123456789012",
-		"NewStateValue": m.state, "OldStateValue": m.old,
-		"NewStateReason":  fmt.Sprintf(reason, m.changedAt.Add(-time.Minute).UTC().Format("02/01/06 15:04:05")),
-		"StateChangeTime": m.changedAt.UTC().Format("2006-01-02T15:04:05.000-0700"), "Region": "US East (N. Virginia)",
-		"AlarmArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:" + m.alarm,
-		"Trigger": map[string]any{"MetricName": "HTTPCode_Target_5XX_Count", "Namespace": m.namespace,
-			"StatisticType": "Statistic", "Statistic": "SUM", "Unit": nil,
-			"Dimensions": []map[string]string{{"name": "Service", "value": m.service}},
-			"Period":     60, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanThreshold",
-			"Threshold": 5.0, "TreatMissingData": "missing"},
-	})
-	return string(b)
+	return sim.CWAlarmMessage{Name: m.alarm, State: m.state, OldState: m.old, Value: value, ChangedAt: m.changedAt,
+		Namespace: m.namespace, MetricName: "HTTPCode_Target_5XX_Count", Statistic: "SUM", Threshold: 5,
+		Dimensions: [][2]string{{"Service", m.service}}}.JSON()
 }
