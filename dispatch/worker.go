@@ -164,6 +164,9 @@ func (w *Worker) Perform(ctx context.Context, eff incident.Effect) {
 		}
 	}
 	out, err := ex.Execute(ctx, eff, inc)
+	// The outcome is recorded even when shutdown has begun: the effect
+	// happened, and an unrecorded one would be performed again on start.
+	ctx = context.WithoutCancel(ctx)
 	if err != nil {
 		w.fail(ctx, eff, err)
 		return
