@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -68,10 +67,11 @@ func MustHandlers(t *testing.T, cfg HandlerConfig) *Handlers {
 	return h
 }
 
-// signed builds a request signed like Slack's, sent now.
+// signed builds a request signed like Slack's, sent now, by sim's signer
+// (written apart from Sign, so each checks the other).
 func signed(path, contentType, body string, now time.Time) *http.Request {
 	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
-	ts, sig := Sign(testSecret, now, []byte(body))
+	ts, sig := sim.SlackSignature(testSecret, now, []byte(body))
 	r.Header.Set("Content-Type", contentType)
 	r.Header.Set(headerTimestamp, ts)
 	r.Header.Set(headerSignature, sig)
@@ -79,10 +79,8 @@ func signed(path, contentType, body string, now time.Time) *http.Request {
 }
 
 func slashBody(text, responseURL string) string {
-	return url.Values{
-		"user_id": {"U0ALICE"}, "user_name": {"alice"}, "channel_id": {"C0INC42"}, "command": {"/incident"},
-		"text": {text}, "response_url": {responseURL}, "trigger_id": {"1337.42.abcdef"}, "team_id": {sim.SlackTeamID},
-	}.Encode()
+	return sim.SlashCommand{Text: text, UserID: "U0ALICE", UserName: "alice", ChannelID: "C0INC42",
+		TriggerID: "1337.42.abcdef", ResponseURL: responseURL}.Form()
 }
 
 func serve(h http.Handler, r *http.Request) (*httptest.ResponseRecorder, slack.WebhookMessage) {

@@ -16,6 +16,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/tocsin-dev/tocsin/dispatch"
+	"github.com/tocsin-dev/tocsin/sim"
 )
 
 // syncBuffer is a log destination safe for concurrent writers.
@@ -49,66 +50,63 @@ func interaction(t *testing.T, payload any) *http.Request {
 	return signed("/slack/interactions", "application/x-www-form-urlencoded", body, time.Now())
 }
 
-func blockActions(user, channel string, actions ...map[string]any) map[string]any {
-	return map[string]any{
-		"type": "block_actions", "user": map[string]string{"id": user, "username": "bob"},
-		"channel": map[string]string{"id": channel}, "trigger_id": "999.1.t", "response_url": "",
-		"container": map[string]any{"type": "message", "channel_id": channel, "message_ts": "1714571000.000100"},
-		"actions":   actions,
-	}
+// click signs U0BOB's click of a in channel C0INC42 as Slack sends it.
+func click(a sim.SlackAction) *http.Request {
+	body := sim.SlackClick{UserID: "U0BOB", UserName: "bob", ChannelID: "C0INC42", TriggerID: "999.1.t",
+		MessageTS: "1714571000.000100", Action: a}.Form()
+	return signed("/slack/interactions", "application/x-www-form-urlencoded", body, time.Now())
 }
 
 func TestHandlers_BlockActions(t *testing.T) {
 	doer := newFakeDoer()
 	h := MustHandlers(t, HandlerConfig{Doer: doer})
 	tests := []struct {
-		action map[string]any
+		action sim.SlackAction
 		want   dispatch.Command
 	}{
 		{
-			map[string]any{"type": "button", "action_id": ActionApprove, "block_id": "inc:42:run", "value": "run-7", "action_ts": "1714571001.1"},
+			sim.SlackAction{ActionID: ActionApprove, BlockID: "inc:42:run", Value: "run-7", ActionTS: "1714571001.1"},
 			dispatch.Command{Kind: dispatch.Approve, RunID: "run-7", Incident: 42},
 		},
 		{
-			map[string]any{"type": "button", "action_id": ActionDeny, "block_id": "inc:42:run", "value": "run-7", "action_ts": "1714571001.2"},
+			sim.SlackAction{ActionID: ActionDeny, BlockID: "inc:42:run", Value: "run-7", ActionTS: "1714571001.2"},
 			dispatch.Command{Kind: dispatch.Deny, RunID: "run-7", Incident: 42},
 		},
 		{
-			map[string]any{"type": "button", "action_id": ActionAck, "block_id": "inc:42", "value": "inc:42", "action_ts": "1714571001.3"},
+			sim.SlackAction{ActionID: ActionAck, BlockID: "inc:42", Value: "inc:42", ActionTS: "1714571001.3"},
 			dispatch.Command{Kind: dispatch.Ack, Incident: 42},
 		},
 		{
-			map[string]any{"type": "button", "action_id": ActionResolve, "block_id": "x", "value": "inc:43", "action_ts": "1714571001.4"},
+			sim.SlackAction{ActionID: ActionResolve, BlockID: "x", Value: "inc:43", ActionTS: "1714571001.4"},
 			dispatch.Command{Kind: dispatch.Resolve, Incident: 43},
 		},
 		{
-			map[string]any{"type": "button", "action_id": ActionRunbook + ":1", "block_id": "inc:42", "value": "scale-api", "action_ts": "1714571001.5"},
+			sim.SlackAction{ActionID: ActionRunbook + ":1", BlockID: "inc:42", Value: "scale-api", ActionTS: "1714571001.5"},
 			dispatch.Command{Kind: dispatch.RunbookReq, Runbook: "scale-api", Incident: 42},
 		},
 		{
-			map[string]any{"type": "checkboxes", "action_id": ActionCheck, "block_id": "inc:42:item:3", "action_ts": "1714571001.6",
-				"selected_options": []map[string]any{{"value": "3", "text": map[string]string{"type": "mrkdwn", "text": "done"}}}},
+			sim.SlackAction{Type: "checkboxes", ActionID: ActionCheck, BlockID: "inc:42:item:3", ActionTS: "1714571001.6", Selected: []string{"3"}},
 			dispatch.Command{Kind: dispatch.Checklist, Item: 3, Done: true, Incident: 42},
 		},
 		{
-			map[string]any{"type": "checkboxes", "action_id": ActionCheck, "block_id": "inc:42:item:2", "action_ts": "1714571001.7", "selected_options": []any{}},
+			sim.SlackAction{Type: "checkboxes", ActionID: ActionCheck, BlockID: "inc:42:item:2", ActionTS: "1714571001.7"},
 			dispatch.Command{Kind: dispatch.Checklist, Item: 2, Done: false, Incident: 42},
 		},
 	}
 	for _, tt := range tests {
-		rec, _ := serve(h.Interactions(), interaction(t, blockActions("U0BOB", "C0INC42", tt.action)))
+		rec, _ := serve(h.Interactions(), click(tt.action))
 		if rec.Code != http.StatusOK {
-			t.Fatalf("%v: status %d", tt.action["action_id"], rec.Code)
+			t.Fatalf("%v: status %d", tt.action.ActionID, rec.Code)
 		}
 		want := tt.want
 		want.Actor, want.Channel = "U0BOB", "C0INC42"
-		want.Key = "slack:action:U0BOB:" + tt.action["action_id"].(string) + ":" + tt.action["action_ts"].(string)
+		want.Key = "slack:action:U0BOB:" + tt.action.ActionID + ":" + tt.action.ActionTS
 		if diff := cmp.Diff(want, doer.next(t), ignoreCommandInternals); diff != "" {
-			t.Errorf("%v (-want +got):\n%s", tt.action["action_id"], diff)
+			t.Errorf("%v (-want +got):\n%s", tt.action.ActionID, diff)
 		}
 	}
 	t.Run("BadSignature", func(t *testing.T) {
-		r := interaction(t, blockActions("U0BOB", "C0INC42", tests[0].action))
+		r := click(tests[0].action)
 		r.Header.Set(headerSignature, "v0=00")
 		if rec, _ := serve(h.Interactions(), r); rec.Code != http.StatusUnauthorized {
 			t.Errorf("status %d, want 401", rec.Code)
@@ -123,8 +121,7 @@ func TestHandlers_NoteModal(t *testing.T) {
 	api := slack.New(testToken, slack.OptionAPIURL(s.URL()))
 	h := MustHandlers(t, HandlerConfig{Doer: doer, Slack: api})
 
-	note := map[string]any{"type": "button", "action_id": ActionNote, "block_id": "inc:42", "value": "inc:42", "action_ts": "1.2"}
-	serve(h.Interactions(), interaction(t, blockActions("U0BOB", "C0INC42", note)))
+	serve(h.Interactions(), click(sim.SlackAction{ActionID: ActionNote, BlockID: "inc:42", Value: "inc:42", ActionTS: "1.2"}))
 	for len(s.Views()) == 0 {
 		time.Sleep(5 * time.Millisecond)
 	}

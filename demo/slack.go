@@ -1,16 +1,14 @@
 package demo
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
 
-	"github.com/tocsin-dev/tocsin/bot"
 	"github.com/tocsin-dev/tocsin/sim"
 )
 
@@ -22,15 +20,10 @@ import (
 // signed slash-command request, and returns the immediate answer and the
 // id of the response_url the real answer will be posted to.
 func (w *demoWorld) slash(user demoUser, channelID, text string) (immediate, responseID string, err error) {
-	n := w.next()
-	responseID = fmt.Sprintf("%s-%d", user.Name, n)
-	form := url.Values{
-		"command": {"/incident"}, "text": {text}, "user_id": {user.ID}, "user_name": {user.Name},
-		"channel_id": {channelID}, "channel_name": {w.channelName(channelID)}, "team_id": {sim.SlackTeamID},
-		"team_domain": {sim.SlackTeamName}, "trigger_id": {fmt.Sprintf("%d.%d.demo", time.Now().Unix(), n)},
-		"response_url": {w.slack.ResponseURL(responseID)}, "api_app_id": {"A0TOCSINDEMO"},
-	}
-	body, err := w.postSigned("/slack/commands", form)
+	responseID = fmt.Sprintf("%s-%d", user.Name, w.next())
+	body, err := w.postSigned("/slack/commands", sim.SlashCommand{Text: text, UserID: user.ID, UserName: user.Name,
+		ChannelID: channelID, ChannelName: w.channelName(channelID), APIAppID: demoAppID,
+		ResponseURL: w.slack.ResponseURL(responseID)}.Form())
 	if err != nil {
 		return "", "", err
 	}
@@ -43,59 +36,30 @@ func (w *demoWorld) slash(user demoUser, channelID, text string) (immediate, res
 
 // click sends the block_actions interaction of user clicking b.
 func (w *demoWorld) click(user demoUser, b demoButton) (responseID string, err error) {
-	n := w.next()
-	responseID = fmt.Sprintf("%s-%d", user.Name, n)
-	action := map[string]any{"type": b.Kind, "action_id": b.ActionID, "block_id": b.BlockID,
-		"action_ts": fmt.Sprintf("%d.%06d", time.Now().Unix(), n)}
-	if b.Kind == "checkboxes" {
-		var selected []map[string]any
-		if !b.Checked { // the click ticks the box
-			selected = append(selected, map[string]any{"value": b.Value, "text": map[string]string{"type": "mrkdwn", "text": "done"}})
-		}
-		action["selected_options"] = selected
-	} else {
-		action["value"] = b.Value
-		action["text"] = map[string]any{"type": "plain_text", "text": b.Label}
+	responseID = fmt.Sprintf("%s-%d", user.Name, w.next())
+	action := sim.SlackAction{Type: b.Kind, ActionID: b.ActionID, BlockID: b.BlockID, Value: b.Value, Text: b.Label}
+	if b.Kind == "checkboxes" && !b.Checked { // the click ticks the box
+		action.Selected = []string{b.Value}
 	}
-	payload := map[string]any{
-		"type": "block_actions", "api_app_id": "A0TOCSINDEMO", "token": "unused",
-		"user":       map[string]string{"id": user.ID, "username": user.Name, "team_id": sim.SlackTeamID},
-		"team":       map[string]string{"id": sim.SlackTeamID, "domain": sim.SlackTeamName},
-		"channel":    map[string]string{"id": b.Channel, "name": w.channelName(b.Channel)},
-		"container":  map[string]any{"type": "message", "message_ts": b.TS, "channel_id": b.Channel, "is_ephemeral": false},
-		"message":    map[string]any{"type": "message", "ts": b.TS, "user": sim.SlackBotUserID},
-		"trigger_id": fmt.Sprintf("%d.%d.demo", time.Now().Unix(), n), "response_url": w.slack.ResponseURL(responseID),
-		"actions": []any{action},
-	}
-	raw, err := json.Marshal(payload)
-	if err != nil {
-		return "", err
-	}
-	_, err = w.postSigned("/slack/interactions", url.Values{"payload": {string(raw)}})
+	_, err = w.postSigned("/slack/interactions", sim.SlackClick{UserID: user.ID, UserName: user.Name,
+		ChannelID: b.Channel, ChannelName: w.channelName(b.Channel), MessageTS: b.TS, MessageUser: sim.SlackBotUserID,
+		APIAppID: demoAppID, ResponseURL: w.slack.ResponseURL(responseID), Action: action}.Form())
 	return responseID, err
 }
 
+// demoAppID is the Slack app the demo's requests come from.
+const demoAppID = "A0TOCSINDEMO"
+
 // postSigned POSTs a form to tocsin with Slack's v0 signature.
-func (w *demoWorld) postSigned(path string, form url.Values) ([]byte, error) {
-	body := form.Encode()
-	ts, sig := bot.Sign(w.creds.signingSecret, time.Now(), []byte(body))
-	req, err := http.NewRequest(http.MethodPost, w.base+path, strings.NewReader(body))
+func (w *demoWorld) postSigned(path, body string) ([]byte, error) {
+	code, answer, err := sim.PostSlack(context.Background(), w.client, w.base+path, w.creds.signingSecret, time.Now(), body)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Slack-Request-Timestamp", ts)
-	req.Header.Set("X-Slack-Signature", sig)
-	resp, err := w.client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("POST %s: %w", path, err)
+	if code != http.StatusOK {
+		return nil, fmt.Errorf("POST %s: %d %s: %s", path, code, http.StatusText(code), strings.TrimSpace(string(answer)))
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("POST %s: %s: %s", path, resp.Status, strings.TrimSpace(string(b)))
-	}
-	return b, nil
+	return answer, nil
 }
 
 // reply returns the answer posted to a response_url, if it has come.

@@ -28,6 +28,20 @@
 // limit of five posts in thirty minutes, the workspace-wide chat.postMessage limit, and
 // permalinks. Unknown methods answer {"ok":false,"error":"unknown_method"}.
 //
+// Slack's other side is here too: [SlashCommand] and [SlackClick] build what Slack
+// posts to an app when a person types a slash command or clicks a button, and
+// [PostSlack] sends it signed with the app's signing secret ([SlackSignature], v0
+// HMAC-SHA256), so tests, the demo and the benchmark drive tocsin's /slack/ routes.
+//
+// # SNS
+//
+// [SNSFeed] is the one signed-SNS feed: it signs envelopes exactly as SNS does
+// (SignatureVersion 1 and 2, SNS's string to sign) with a key of its own, and writes
+// the key's self-signed certificate into a directory under the base name of its
+// SigningCertURL, a real SNS host's URL, which is how TOCSIN_SNS_CERT_DIR lets tocsin
+// verify it without a fetch. [CWAlarmMessage] is the alarm notification CloudWatch
+// publishes; [PostSNS] delivers an envelope with SNS's HTTP headers.
+//
 // # AWS
 //
 // [AWS] serves the AWS stand-ins on one endpoint (what AWS_ENDPOINT_URL points
