@@ -1,11 +1,8 @@
 package sim
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 func TestCWAlarmMessage_JSON(t *testing.T) {
@@ -47,14 +44,7 @@ func TestCWAlarmMessage_JSON(t *testing.T) {
 			"EvaluateLowSampleCountPercentile":""}}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var got, want any
-			if err := json.Unmarshal([]byte(tc.msg.JSON()), &got); err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal([]byte(tc.want), &want); err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
+			if diff := jsonDiff(t, tc.want, tc.msg.JSON()); diff != "" {
 				t.Errorf("message (-want +got):\n%s", diff)
 			}
 		})

@@ -96,14 +96,7 @@ func TestSlackClick_Form(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got, want any
-			if err := json.Unmarshal([]byte(form.Get("payload")), &got); err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal([]byte(tc.want), &want); err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
+			if diff := jsonDiff(t, tc.want, form.Get("payload")); diff != "" {
 				t.Errorf("payload (-want +got):\n%s", diff)
 			}
 		})
@@ -129,4 +122,17 @@ func TestPostSlack(t *testing.T) {
 	if code, _, _ := PostSlack(context.Background(), nil, srv.URL, "other", time.Unix(1714571000, 0), "text=ack"); code != http.StatusUnauthorized {
 		t.Errorf("signed with another secret: %d", code)
 	}
+}
+
+// jsonDiff compares two JSON documents as values, not as text.
+func jsonDiff(t *testing.T, want, got string) string {
+	t.Helper()
+	var w, g any
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		t.Fatalf("want: %v", err)
+	}
+	if err := json.Unmarshal([]byte(got), &g); err != nil {
+		t.Fatalf("got: %v", err)
+	}
+	return cmp.Diff(w, g)
 }
