@@ -15,16 +15,14 @@ import (
 
 // TestCLI drives the read commands and backup against a running server.
 func TestCLI(t *testing.T) {
-	f, base := startSNSServer(t)
-	if code := f.post(t, f.body(t, "cli-1", alarmJSON("checkout-5xx", "checkout", "ALARM", "OK", time.Now().Add(-time.Minute)))); code != 200 {
-		t.Fatalf("sns status %d", code)
-	}
+	h := Start(t, Options{})
+	h.MustPostSNS(h.Notification("cli-1", AlarmMessage("checkout-5xx", "checkout", "ALARM", "OK", time.Now().Add(-time.Minute))))
 	getenv := func(k string) string {
 		switch k {
 		case "TOCSIN_URL":
-			return base
+			return h.URL
 		case "TOCSIN_API_TOKEN":
-			return "test-token-0123"
+			return APIToken
 		}
 		return ""
 	}

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -47,13 +46,6 @@ func seedStore(t *testing.T, path string, lastRun, now time.Time) {
 	}
 }
 
-// digestClock is tocsin's clock in the digest tests: it starts at base and
-// runs at the wall clock's pace, so timers fire but the date is the test's.
-func digestClock(base time.Time) func() time.Time {
-	start := time.Now()
-	return func() time.Time { return base.Add(time.Since(start)) }
-}
-
 // TestDigest_CatchesUpOnceAcrossRestarts: a digest missed while tocsin was
 // down is sent once on start, and a restart does not send it again.
 func TestDigest_CatchesUpOnceAcrossRestarts(t *testing.T) {
@@ -73,12 +65,9 @@ func TestDigest_EveryWeekday(t *testing.T) {
 }
 
 func testDigestCatchUp(t *testing.T, now time.Time) {
-	sl := sim.NewSlack(sim.SlackOptions{BotToken: "xoxb-test-secret", Channels: []string{"eng-digest"}})
-	sl.Start()
-	t.Cleanup(sl.Close)
-	ch, _ := sl.ChannelByName("eng-digest")
-	getenv := env(t, "SLACK_BOT_TOKEN", "xoxb-test-secret", "SLACK_SIGNING_SECRET", "s", "SLACK_API_URL", sl.URL(),
-		"TOCSIN_DIGEST_CHANNEL", ch.ID, "TOCSIN_DIGEST_SCHEDULE", "0 9 * * MON", "TOCSIN_TIMEZONE", "Europe/Berlin")
+	h := New(t, Options{Slack: &sim.SlackOptions{Channels: []string{"eng-digest"}}, Now: Clock(now),
+		Env: map[string]string{"TOCSIN_DIGEST_CHANNEL": "#eng-digest", "TOCSIN_DIGEST_SCHEDULE": "0 9 * * MON", "TOCSIN_TIMEZONE": "Europe/Berlin"}})
+	ch, _ := h.Slack.ChannelByName("eng-digest")
 	sched, err := report.NewSchedule("0 9 * * MON", "Europe/Berlin")
 	if err != nil {
 		t.Fatal(err)
@@ -88,42 +77,38 @@ func testDigestCatchUp(t *testing.T, now time.Time) {
 	if !ok {
 		t.Fatalf("no digest due at %s after %s", now, lastRun)
 	}
-	seedStore(t, getenv("TOCSIN_DB"), lastRun, due.Add(-48*time.Hour)) // inside the week the digest covers
-	clock := digestClock(now)
-	_, _, stop := startServerAt(t, getenv, clock)
-	waitFor(t, "the digest", func() bool { return len(sl.Messages(ch.ID)) > 0 })
-	if m := sl.Messages(ch.ID)[0]; !strings.Contains(m.Text, "Incident digest") || !strings.Contains(m.Text, "api-5xx") ||
+	seedStore(t, h.Getenv("TOCSIN_DB"), lastRun, due.Add(-48*time.Hour)) // inside the week the digest covers
+	h.Start()
+	h.WaitFor("the digest", func() bool { return len(h.Slack.Messages(ch.ID)) > 0 })
+	if m := h.Slack.Messages(ch.ID)[0]; !strings.Contains(m.Text, "Incident digest") || !strings.Contains(m.Text, "api-5xx") ||
 		!strings.Contains(m.Text, "*Incidents:* 1 this week") {
 		t.Errorf("digest text at %s: %q", now.Weekday(), m.Text)
 	}
-	waitFor(t, "the trend chart", func() bool { return len(sl.Files()) == 1 })
-	if err := stop(); err != nil {
+	h.WaitFor("the trend chart", func() bool { return len(h.Slack.Files()) == 1 })
+	if err := h.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	_, _, stop = startServerAt(t, getenv, clock)
+	h.Start()
 	time.Sleep(500 * time.Millisecond) // a repeat would be sent at once on start
-	stop()
+	h.Stop()
 	digests := 0
-	for _, m := range sl.Messages(ch.ID) { // the chart's upload is a message of its own
+	for _, m := range h.Slack.Messages(ch.ID) { // the chart's upload is a message of its own
 		if strings.Contains(m.Text, "Incident digest") {
 			digests++
 		}
 	}
-	if digests != 1 || len(sl.Files()) != 1 {
-		t.Errorf("digests sent = %d (charts %d) across a restart, want 1", digests, len(sl.Files()))
+	if digests != 1 || len(h.Slack.Files()) != 1 {
+		t.Errorf("digests sent = %d (charts %d) across a restart, want 1", digests, len(h.Slack.Files()))
 	}
 }
 
 // TestPublish_PutMetricData publishes the metrics to CloudWatch.
 func TestPublish_PutMetricData(t *testing.T) {
 	cw := sim.NewCloudWatch(sim.CloudWatchOptions{})
-	aws := httptest.NewServer(&sim.AWS{CloudWatch: cw})
-	t.Cleanup(aws.Close)
-	getenv := env(t, "TOCSIN_CLOUDWATCH_NAMESPACE", "Tocsin/Incidents", "AWS_REGION", "us-east-1",
-		"AWS_ENDPOINT_URL", aws.URL, "AWS_ACCESS_KEY_ID", "AKIDTEST", "AWS_SECRET_ACCESS_KEY", "secret-test")
-	seedStore(t, getenv("TOCSIN_DB"), time.Time{}, time.Now().Add(-48*time.Hour))
-	startServer(t, getenv)
-	waitFor(t, "PutMetricData", func() bool { return len(cw.Datums("Tocsin/Incidents")) > 0 })
+	h := New(t, Options{AWS: &sim.AWS{CloudWatch: cw}, Env: map[string]string{"TOCSIN_CLOUDWATCH_NAMESPACE": "Tocsin/Incidents"}})
+	seedStore(t, h.Getenv("TOCSIN_DB"), time.Time{}, time.Now().Add(-48*time.Hour))
+	h.Start()
+	h.WaitFor("PutMetricData", func() bool { return len(cw.Datums("Tocsin/Incidents")) > 0 })
 	got := map[string]bool{}
 	for _, d := range cw.Datums("Tocsin/Incidents") {
 		got[d.MetricName] = true

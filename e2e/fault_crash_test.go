@@ -19,20 +19,20 @@ import (
 type crashPoint struct {
 	name string
 	// arm installs stand-in hooks that call kill at the step.
-	arm func(s *faultStack, kill func())
+	arm func(s *Harness, kill func())
 	// intake, if set, delivers the alarm and kills tocsin with it in flight;
 	// the flow restarts tocsin and SNS redelivers.
-	intake func(t *testing.T, s *faultStack, body []byte)
+	intake func(t *testing.T, s *Harness, body []byte)
 	// afterClick kills tocsin right after the approval click was answered.
 	afterClick bool
 	// check, if set, asserts what is particular to the step.
-	check func(t *testing.T, s *faultStack)
+	check func(t *testing.T, s *Harness)
 }
 
 // sendUnanswered POSTs body to /sns on a raw connection, sending only the
 // first n bytes of it, and never reads an answer.
-func sendUnanswered(t *testing.T, s *faultStack, body []byte, n int) net.Conn {
-	conn, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+func sendUnanswered(t *testing.T, s *Harness, body []byte, n int) net.Conn {
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,77 +43,77 @@ func sendUnanswered(t *testing.T, s *faultStack, body []byte, n int) net.Conn {
 
 // crashPoints are the steps tocsin is killed at, by name.
 var crashPoints = map[string]crashPoint{
-	"intake/body-in-flight": {intake: func(t *testing.T, s *faultStack, body []byte) {
+	"intake/body-in-flight": {intake: func(t *testing.T, s *Harness, body []byte) {
 		conn := sendUnanswered(t, s, body, len(body)/2)
 		defer conn.Close()
 		time.Sleep(50 * time.Millisecond)
-		s.kill() // SNS never got an answer, and tocsin never had the whole message
+		s.Kill() // SNS never got an answer, and tocsin never had the whole message
 	}},
-	"intake/committed-not-answered": {intake: func(t *testing.T, s *faultStack, body []byte) {
+	"intake/committed-not-answered": {intake: func(t *testing.T, s *Harness, body []byte) {
 		conn := sendUnanswered(t, s, body, len(body))
 		defer conn.Close()
-		s.waitFor("the alarm committed", func() bool { return len(s.incidents()) == 1 })
-		s.kill() // the answer is never read: for SNS it was lost
+		s.WaitFor("the alarm committed", func() bool { return len(s.Incidents()) == 1 })
+		s.Kill() // the answer is never read: for SNS it was lost
 	}},
-	"channel/create": {arm: func(s *faultStack, kill func()) {
-		s.onSlack("conversations.create", func(c sim.SlackCall) { kill() })
-	}, check: func(t *testing.T, s *faultStack) {
-		ch, _ := s.channelOf(1)
-		if !strings.Contains(ch.Purpose, "tocsin:INC-1") || s.sl.CallCount("conversations.create") != 2 {
-			t.Errorf("the channel was not adopted: purpose %q, %d creates", ch.Purpose, s.sl.CallCount("conversations.create"))
+	"channel/create": {arm: func(s *Harness, kill func()) {
+		s.OnSlack("conversations.create", func(c sim.SlackCall) { kill() })
+	}, check: func(t *testing.T, s *Harness) {
+		ch, _ := s.ChannelOf(1)
+		if !strings.Contains(ch.Purpose, "tocsin:INC-1") || s.Slack.CallCount("conversations.create") != 2 {
+			t.Errorf("the channel was not adopted: purpose %q, %d creates", ch.Purpose, s.Slack.CallCount("conversations.create"))
 		}
 	}},
-	"channel/purpose": {arm: func(s *faultStack, kill func()) {
-		s.onSlack("conversations.setPurpose", func(c sim.SlackCall) { kill() })
+	"channel/purpose": {arm: func(s *Harness, kill func()) {
+		s.OnSlack("conversations.setPurpose", func(c sim.SlackCall) { kill() })
 	}},
-	"header/post": {arm: func(s *faultStack, kill func()) {
-		s.onSlack("chat.postMessage", func(c sim.SlackCall) {
+	"header/post": {arm: func(s *Harness, kill func()) {
+		s.OnSlack("chat.postMessage", func(c sim.SlackCall) {
 			if strings.Contains(c.Params["blocks"], `"inc:1:header"`) {
 				kill()
 			}
 		})
 	}},
-	"header/pin": {arm: func(s *faultStack, kill func()) {
-		s.onSlack("pins.add", func(c sim.SlackCall) { kill() })
+	"header/pin": {arm: func(s *Harness, kill func()) {
+		s.OnSlack("pins.add", func(c sim.SlackCall) { kill() })
 	}},
-	"approval/answered-not-committed": {arm: func(s *faultStack, kill func()) {
+	"approval/answered-not-committed": {arm: func(s *Harness, kill func()) {
 		// The click was answered 200; its command looks up the approver
 		// group before its transaction: kill it there.
-		s.onSlack("usergroups.users.list", func(c sim.SlackCall) {
+		s.OnSlack("usergroups.users.list", func(c sim.SlackCall) {
 			if c.Params["usergroup"] == faultApprovers {
 				kill()
 			}
 		})
-	}, check: func(t *testing.T, s *faultStack) {
-		if n := len(s.events(1, runStep("approved"))); n != 1 {
+	}, check: func(t *testing.T, s *Harness) {
+		if n := len(s.Events(1, runStep("approved"))); n != 1 {
 			t.Errorf("approved events = %d, want 1 (the click, run again from the inbox after the restart)", n)
 		}
 	}},
 	"approval/right-after-200": {afterClick: true},
-	"post/approved-message": {arm: func(s *faultStack, kill func()) {
-		s.onSlack("chat.postMessage", func(c sim.SlackCall) {
+	"post/approved-message": {arm: func(s *Harness, kill func()) {
+		s.OnSlack("chat.postMessage", func(c sim.SlackCall) {
 			if strings.Contains(c.Params["text"], "approved fault-restart") {
 				kill() // Slack has the message; tocsin never heard
 			}
 		})
 	}},
-	"runstatus/post": {arm: func(s *faultStack, kill func()) {
-		s.onSlack("chat.postMessage", func(c sim.SlackCall) {
+	"runstatus/post": {arm: func(s *Harness, kill func()) {
+		s.OnSlack("chat.postMessage", func(c sim.SlackCall) {
 			if strings.Contains(c.Params["blocks"], `"inc:1:runstatus:`) {
 				kill()
 			}
 		})
 	}},
-	"ssm/send-command": {arm: func(s *faultStack, kill func()) {
-		s.ssm.OnCall("SendCommand", func(c sim.SSMCall) { kill() })
-	}, check: func(t *testing.T, s *faultStack) {
-		started := s.events(1, runStep("started"))
-		if sends, _ := s.ssmCalls("SendCommand"); sends != 1 || len(started) != 1 || started[0].Datum("reused") != "true" {
+	"ssm/send-command": {arm: func(s *Harness, kill func()) {
+		s.AWS.SSM.OnCall("SendCommand", func(c sim.SSMCall) { kill() })
+	}, check: func(t *testing.T, s *Harness) {
+		started := s.Events(1, runStep("started"))
+		if sends, _ := ssmCalls(s, "SendCommand"); sends != 1 || len(started) != 1 || started[0].Datum("reused") != "true" {
 			t.Errorf("SendCommand calls = %d, started %+v; want 1, found again by its marker (reused)", sends, started)
 		}
 	}},
-	"ssm/poll": {arm: func(s *faultStack, kill func()) {
-		s.ssm.OnCall("GetCommandInvocation", func(c sim.SSMCall) {
+	"ssm/poll": {arm: func(s *Harness, kill func()) {
+		s.AWS.SSM.OnCall("GetCommandInvocation", func(c sim.SSMCall) {
 			if c.Error == "" {
 				kill()
 			}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/tocsin-dev/tocsin/bot"
 	"github.com/tocsin-dev/tocsin/incident"
@@ -33,7 +32,8 @@ var digits = regexp.MustCompile(`[0-9]+`)
 // crash kills tocsin at named points, once each, and restarts it when the
 // flow next looks.
 type crash struct {
-	s     *faultStack
+	t     *testing.T
+	s     *Harness
 	mu    sync.Mutex // held while tocsin is killed or restarted
 	down  bool
 	fired map[string]bool
@@ -47,8 +47,8 @@ func (c *crash) kill(point string) {
 		return
 	}
 	c.fired[point] = true
-	c.s.t.Logf("crash point %s: SIGKILL", point)
-	c.s.kill()
+	c.t.Logf("crash point %s: SIGKILL", point)
+	c.s.Kill()
 	c.down = true
 }
 
@@ -66,7 +66,7 @@ func (c *crash) recover() bool {
 	if !c.down {
 		return false
 	}
-	c.s.start()
+	c.s.Start()
 	c.down = false
 	return true
 }
@@ -74,8 +74,8 @@ func (c *crash) recover() bool {
 // retry calls req until tocsin answers it 200, restarting tocsin if it was
 // killed meanwhile: a person whose click or command got no answer tries again.
 func (c *crash) retry(what string, req func() int) {
-	c.s.t.Helper()
-	c.s.waitFor(what, func() bool {
+	c.t.Helper()
+	c.s.WaitFor(what, func() bool {
 		c.recover()
 		return !c.isDown() && req() == 200
 	})
@@ -84,11 +84,11 @@ func (c *crash) retry(what string, req func() int) {
 // runCrashFlow runs the flow, killing tocsin at the named points, and
 // returns its end state.
 func runCrashFlow(t *testing.T, points []string) flowState {
-	s := newFaultStack(t, faultOpts{})
-	c := &crash{s: s, fired: map[string]bool{}}
+	s := Start(t, faultOptions(faultOpts{}))
+	c := &crash{t: t, s: s, fired: map[string]bool{}}
 	wait := func(what string, onRestart func(), cond func() bool) {
 		t.Helper()
-		s.waitFor(what, func() bool {
+		s.WaitFor(what, func() bool {
 			if c.recover() && onRestart != nil {
 				onRestart()
 			}
@@ -104,22 +104,22 @@ func runCrashFlow(t *testing.T, points []string) flowState {
 		afterClick = afterClick || p.afterClick
 	}
 
-	body := s.alarmBody("crash-1", "api")
+	body := s.AlarmBody("crash-1", "api")
 	for _, name := range points {
 		if p := crashPoints[name]; p.intake != nil {
 			p.intake(t, s, body)
 			c.fired[name] = true
-			s.start()
+			s.Start()
 		}
 	}
-	c.retry("SNS's delivery", func() int { return s.postSNS(body) })
+	c.retry("SNS's delivery", func() int { return s.PostSNS(body) })
 	var ch sim.SlackChannel
 	wait("INC-1's pinned header", nil, func() bool {
 		var ok bool
-		if ch, ok = s.channelOf(1); !ok {
+		if ch, ok = s.ChannelOf(1); !ok {
 			return false
 		}
-		for _, m := range s.headers(ch.ID, 1) {
+		for _, m := range s.Headers(ch.ID, 1) {
 			if m.Pinned {
 				return true
 			}
@@ -128,17 +128,18 @@ func runCrashFlow(t *testing.T, points []string) flowState {
 	})
 
 	c.retry("the runbook request", func() int {
-		return s.signed("/slack/commands", s.slashForm(faultRequester, ch.ID, "runbook fault-restart"))
+		code, _ := s.SlashAnswer(faultRequester, ch.ID, "runbook fault-restart", s.NewReply("slash"))
+		return code
 	})
 	var runID string
 	wait("the approval request", nil, func() bool {
-		if evs := s.events(1, runStep("requested")); len(evs) == 1 {
+		if evs := s.Events(1, runStep("requested")); len(evs) == 1 {
 			runID = evs[0].Datum("run")
 		}
-		return runID != "" && s.channelSays(ch.ID, "Approval needed")
+		return runID != "" && s.ChannelSays(ch.ID, "Approval needed")
 	})
 	approve := func() {
-		c.retry("the approval click", func() int { return s.click(faultApprover, ch.ID, bot.ActionApprove, "inc:1:run", runID) })
+		c.retry("the approval click", func() int { return s.Click(faultApprover, ch.ID, bot.ActionApprove, "inc:1:run", runID) })
 	}
 	approve()
 	if afterClick {
@@ -147,11 +148,11 @@ func runCrashFlow(t *testing.T, points []string) flowState {
 	// A click answered 200 is in the Slack command inbox before the answer:
 	// if the process dies before running it, the restarted one runs it.
 	// Nobody clicks again.
-	wait("the run's end", nil, func() bool { return len(s.events(1, runStep("finished"))) == 1 })
+	wait("the run's end", nil, func() bool { return len(s.Events(1, runStep("finished"))) == 1 })
 	wait("the final run status and the alarm graph in the channel", nil, func() bool {
-		return s.channelSays(ch.ID, "finished: Success") && slices.ContainsFunc(s.sl.Files(), func(f sim.SlackFile) bool { return f.Channel == ch.ID })
+		return s.ChannelSays(ch.ID, "finished: Success") && slices.ContainsFunc(s.Slack.Files(), func(f sim.SlackFile) bool { return f.Channel == ch.ID })
 	})
-	s.settle()
+	s.Settle()
 	for _, name := range points {
 		if !c.fired[name] {
 			t.Errorf("crash point %s was never reached", name)
@@ -160,35 +161,20 @@ func runCrashFlow(t *testing.T, points []string) flowState {
 			p.check(t, s)
 		}
 	}
-	s.checkNoDuplicates("crash-1")
-	return s.state()
+	checkNoDuplicates(t, s, "crash-1")
+	return endState(t, s)
 }
 
-// settle waits until the stand-ins saw no call for half a second.
-func (s *faultStack) settle() {
-	s.t.Helper()
-	last := -1
-	s.waitFor("the outbox to drain", func() bool {
-		n := len(s.sl.Calls()) + len(s.ssm.Calls())
-		if n == last {
-			return true
-		}
-		last = n
-		time.Sleep(500 * time.Millisecond)
-		return false
-	})
-}
-
-// state reads the flow's end state from the API and the stand-ins.
-func (s *faultStack) state() flowState {
-	s.t.Helper()
+// endState reads the flow's end state from the API and the stand-ins.
+func endState(t *testing.T, s *Harness) flowState {
+	t.Helper()
 	var st flowState
-	incs := s.incidents()
+	incs := s.Incidents()
 	st.Incidents = len(incs)
 	if len(incs) != 1 {
 		return st
 	}
-	v := s.view(incs[0].ID)
+	v := s.Incident(incs[0].ID)
 	st.Status = v.Incident.Status
 	for _, e := range v.Timeline {
 		switch {
@@ -203,14 +189,14 @@ func (s *faultStack) state() flowState {
 			st.GivenUp = append(st.GivenUp, digits.ReplaceAllString(e.Text, "N"))
 		}
 	}
-	for _, c := range s.sl.Channels() {
+	for _, c := range s.Slack.Channels() {
 		if strings.HasPrefix(c.Name, "inc-") {
 			st.Channels++
 		}
 	}
 	ch := v.Incident.Channel.ID
-	st.Headers = len(s.headers(ch, 1))
-	for _, m := range s.sl.Messages(ch) {
+	st.Headers = len(s.Headers(ch, 1))
+	for _, m := range s.Slack.Messages(ch) {
 		if m.Deleted || m.ThreadTS != "" {
 			continue
 		}
@@ -224,7 +210,7 @@ func (s *faultStack) state() flowState {
 		st.Messages = append(st.Messages, digits.ReplaceAllString(text, "N"))
 	}
 	slices.Sort(st.Messages)
-	for _, c := range s.ssm.Commands() {
+	for _, c := range s.AWS.SSM.Commands() {
 		st.SSMCommands = append(st.SSMCommands, c.Status)
 	}
 	return st

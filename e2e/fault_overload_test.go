@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -20,10 +21,10 @@ import (
 // exactly once.
 func TestFault_Overload(t *testing.T) {
 	t.Parallel()
-	s := newFaultStack(t, faultOpts{slack: sim.SlackOptions{Latency: 50 * time.Millisecond},
-		env: []string{"TOCSIN_MAX_PENDING", "5"}})
+	s := Start(t, faultOptions(faultOpts{slack: sim.SlackOptions{Latency: 50 * time.Millisecond},
+		env: map[string]string{"TOCSIN_MAX_PENDING": "5"}}))
 	stalled := make(chan struct{}) // Slack takes channels but does not answer until the burst is over
-	s.sl.OnCall("conversations.create", func(sim.SlackCall) { <-stalled })
+	s.Slack.OnCall("conversations.create", func(sim.SlackCall) { <-stalled })
 	release := sync.OnceFunc(func() { close(stalled) })
 	t.Cleanup(release)
 	var accepted, shed []string
@@ -33,31 +34,28 @@ func TestFault_Overload(t *testing.T) {
 			t.Fatalf("12 alarms with Slack stalled did not overload an outbox bound at 5: accepted %v, shed %v", accepted, shed)
 		}
 		id := fmt.Sprintf("fload-%d", i)
-		req, _ := http.NewRequest("POST", s.base+"/sns", strings.NewReader(string(s.alarmBody(id, fmt.Sprintf("svc%d", i)))))
-		req.Header.Set("x-amz-sns-message-type", "Notification")
-		resp, err := http.DefaultClient.Do(req)
+		code, header, err := sim.PostSNS(context.Background(), nil, s.URL+"/sns", s.AlarmBody(id, fmt.Sprintf("svc%d", i)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
-		switch resp.StatusCode {
+		switch code {
 		case 200:
 			accepted = append(accepted, id)
 		case http.StatusServiceUnavailable:
 			shed = append(shed, id)
-			if resp.Header.Get("Retry-After") == "" {
+			if header.Get("Retry-After") == "" {
 				t.Errorf("%s: 503 without Retry-After", id)
 			}
 		default:
-			t.Errorf("%s: status %d; want 200, or 503 when overloaded", id, resp.StatusCode)
+			t.Errorf("%s: status %d; want 200, or 503 when overloaded", id, code)
 		}
-		overloaded = s.overloaded()
+		overloaded = isOverloaded(s)
 		if overloaded { // and stays so: what is left pending waits for the stalled Slack
 			time.Sleep(300 * time.Millisecond)
-			overloaded = s.overloaded()
+			overloaded = isOverloaded(s)
 		}
 	}
-	if code := s.alarm("fload-late", "late"); code != http.StatusServiceUnavailable {
+	if code := s.Alarm("fload-late", "late"); code != http.StatusServiceUnavailable {
 		t.Errorf("a new alarm while /readyz says overloaded: status %d, want 503", code)
 	}
 	shed = append(shed, "fload-late")
@@ -65,29 +63,29 @@ func TestFault_Overload(t *testing.T) {
 		t.Fatalf("accepted %v, shed %v: the storm should both fill the outbox and be shed past it", accepted, shed)
 	}
 	release()
-	s.restart() // with the outbox full
-	on := s.messageCounts()
+	s.Restart() // with the outbox full
+	on := messageCounts(t, s)
 	for _, id := range accepted { // nothing answered 200 is dropped, even while shedding
 		if on[id] != 1 {
 			t.Errorf("%s was answered 200 but is on the timelines %d times", id, on[id])
 		}
 	}
-	s.waitFor("the outbox to drain and /readyz to recover", func() bool { code, _ := s.readyz(); return code == 200 })
+	s.WaitFor("the outbox to drain and /readyz to recover", func() bool { code, _ := s.Readyz(); return code == 200 })
 	for _, id := range shed { // SNS redelivers
 		service := "late"
 		if n, ok := strings.CutPrefix(id, "fload-"); ok && n != "late" {
 			service = "svc" + n
 		}
-		s.waitFor("SNS's redelivery of "+id+" to be taken", func() bool { return s.alarm(id, service) == 200 })
+		s.WaitFor("SNS's redelivery of "+id+" to be taken", func() bool { return s.Alarm(id, service) == 200 })
 	}
 	for i := range len(accepted) + len(shed) {
-		s.waitHeader(i + 1)
+		s.WaitHeader(i + 1)
 	}
-	s.checkNoDuplicates(append(accepted, shed...)...)
+	checkNoDuplicates(t, s, append(accepted, shed...)...)
 }
 
-// overloaded reports whether /readyz says tocsin is shedding load.
-func (s *faultStack) overloaded() bool {
-	code, body := s.readyz()
+// isOverloaded reports whether /readyz says tocsin is shedding load.
+func isOverloaded(s *Harness) bool {
+	code, body := s.Readyz()
 	return code == http.StatusServiceUnavailable && strings.Contains(body, "overloaded")
 }

@@ -19,20 +19,20 @@ import (
 // method's for another incident included; then it succeeds, once.
 func TestFault_Slack429(t *testing.T) {
 	t.Parallel()
-	s := newFaultStack(t, faultOpts{})
-	s.sl.FailNext("conversations.setTopic", 1, sim.SlackFault{Status: http.StatusTooManyRequests, RetryAfter: 4 * time.Second})
-	s.mustAlarm("f429-1", "api")
-	s.waitFor("the 429", func() bool { return s.sl.RateLimited()["conversations.setTopic"] == 1 })
-	s.mustAlarm("f429-2", "web")
-	s.waitHeader(2)
-	s.waitFor("both topics", func() bool {
-		c1, _ := s.channelOf(1)
-		c2, _ := s.channelOf(2)
+	s := Start(t, faultOptions(faultOpts{}))
+	s.Slack.FailNext("conversations.setTopic", 1, sim.SlackFault{Status: http.StatusTooManyRequests, RetryAfter: 4 * time.Second})
+	s.MustAlarm("f429-1", "api")
+	s.WaitFor("the 429", func() bool { return s.Slack.RateLimited()["conversations.setTopic"] == 1 })
+	s.MustAlarm("f429-2", "web")
+	s.WaitHeader(2)
+	s.WaitFor("both topics", func() bool {
+		c1, _ := s.ChannelOf(1)
+		c2, _ := s.ChannelOf(2)
 		return c1.Topic != "" && c2.Topic != ""
 	})
-	ch1, _ := s.channelOf(1)
+	ch1, _ := s.ChannelOf(1)
 	var limitedAt, topic1At, topic2At time.Time
-	for _, c := range s.sl.Calls() {
+	for _, c := range s.Slack.Calls() {
 		switch {
 		case c.Method != "conversations.setTopic":
 		case c.Status == http.StatusTooManyRequests:
@@ -49,29 +49,29 @@ func TestFault_Slack429(t *testing.T) {
 	if !topic2At.Before(topic1At) {
 		t.Errorf("INC-2's topic (%v) waited for INC-1's Retry-After (%v)", topic2At, topic1At)
 	}
-	if n := s.sl.RateLimited()["conversations.setTopic"]; n != 1 {
+	if n := s.Slack.RateLimited()["conversations.setTopic"]; n != 1 {
 		t.Errorf("429s on setTopic = %d, want 1", n)
 	}
 	for _, id := range []incident.ID{1, 2} {
-		if got := s.events(id, couldNot); len(got) != 0 {
+		if got := s.Events(id, couldNot); len(got) != 0 {
 			t.Errorf("%s: effects given up: %+v", id, got)
 		}
 	}
-	s.checkNoDuplicates("f429-1", "f429-2")
+	checkNoDuplicates(t, s, "f429-1", "f429-2")
 }
 
 // TestFault_Slack5xx: server errors are retried with backoff until they
 // pass; nothing is done twice and nothing is given up.
 func TestFault_Slack5xx(t *testing.T) {
 	t.Parallel()
-	s := newFaultStack(t, faultOpts{})
-	s.sl.FailNext("conversations.create", 1, sim.SlackFault{Status: http.StatusServiceUnavailable})
-	s.sl.FailNext("conversations.create", 1, sim.SlackFault{Status: http.StatusBadGateway})
-	s.sl.FailNext("chat.postMessage", 1, sim.SlackFault{Status: http.StatusInternalServerError})
-	s.mustAlarm("f5xx-1", "api")
-	s.waitHeader(1)
+	s := Start(t, faultOptions(faultOpts{}))
+	s.Slack.FailNext("conversations.create", 1, sim.SlackFault{Status: http.StatusServiceUnavailable})
+	s.Slack.FailNext("conversations.create", 1, sim.SlackFault{Status: http.StatusBadGateway})
+	s.Slack.FailNext("chat.postMessage", 1, sim.SlackFault{Status: http.StatusInternalServerError})
+	s.MustAlarm("f5xx-1", "api")
+	s.WaitHeader(1)
 	failed := map[string]int{}
-	for _, c := range s.sl.Calls() {
+	for _, c := range s.Slack.Calls() {
 		if c.Status >= 500 {
 			failed[c.Method]++
 		}
@@ -79,10 +79,10 @@ func TestFault_Slack5xx(t *testing.T) {
 	if failed["conversations.create"] != 2 || failed["chat.postMessage"] != 1 {
 		t.Errorf("5xx answers by method = %v; want 2 creates and 1 post", failed)
 	}
-	if got := s.events(1, couldNot); len(got) != 0 {
+	if got := s.Events(1, couldNot); len(got) != 0 {
 		t.Errorf("effects given up: %+v", got)
 	}
-	s.checkNoDuplicates("f5xx-1")
+	checkNoDuplicates(t, s, "f5xx-1")
 }
 
 // TestFault_SlackReset: a connection reset before Slack did anything is
@@ -90,18 +90,18 @@ func TestFault_Slack5xx(t *testing.T) {
 // too, and the retry finds the header instead of posting a second one.
 func TestFault_SlackReset(t *testing.T) {
 	t.Parallel()
-	s := newFaultStack(t, faultOpts{})
-	s.sl.FailNext("conversations.create", 1, sim.SlackFault{Reset: true})
+	s := Start(t, faultOptions(faultOpts{}))
+	s.Slack.FailNext("conversations.create", 1, sim.SlackFault{Reset: true})
 	var once sync.Once
-	s.sl.OnCall("chat.postMessage", func(c sim.SlackCall) {
+	s.Slack.OnCall("chat.postMessage", func(c sim.SlackCall) {
 		if strings.Contains(c.Params["blocks"], `"inc:1:header"`) {
 			once.Do(func() { panic(http.ErrAbortHandler) }) // posted, then the connection drops
 		}
 	})
-	s.mustAlarm("freset-1", "api")
-	s.waitHeader(1)
+	s.MustAlarm("freset-1", "api")
+	s.WaitHeader(1)
 	resets := 0
-	for _, c := range s.sl.Calls() {
+	for _, c := range s.Slack.Calls() {
 		if c.Error == "connection_reset" {
 			resets++
 		}
@@ -109,10 +109,10 @@ func TestFault_SlackReset(t *testing.T) {
 	if resets != 1 {
 		t.Errorf("resets before the effect = %d, want 1", resets)
 	}
-	if got := s.events(1, couldNot); len(got) != 0 {
+	if got := s.Events(1, couldNot); len(got) != 0 {
 		t.Errorf("effects given up: %+v", got)
 	}
-	s.checkNoDuplicates("freset-1")
+	checkNoDuplicates(t, s, "freset-1")
 }
 
 // TestFault_SlackSlow: answers slower than tocsin's 15-second Slack client
@@ -122,23 +122,23 @@ func TestFault_SlackReset(t *testing.T) {
 // is adopted by the marker tocsin's own channels carry.
 func TestFault_SlackSlow(t *testing.T) {
 	t.Parallel()
-	s := newFaultStack(t, faultOpts{})
-	s.sl.FailNext("conversations.create", 1, sim.SlackFault{Delay: 16 * time.Second})
+	s := Start(t, faultOptions(faultOpts{}))
+	s.Slack.FailNext("conversations.create", 1, sim.SlackFault{Delay: 16 * time.Second})
 	var held atomic.Bool
-	s.sl.OnCall("conversations.create", func(c sim.SlackCall) {
+	s.Slack.OnCall("conversations.create", func(c sim.SlackCall) {
 		if c.Error == "" && held.CompareAndSwap(false, true) {
 			time.Sleep(16 * time.Second) // the channel exists; the answer is late
 		}
 	})
-	s.mustAlarm("fslow-1", "api")
-	s.mustAlarm("fslow-2", "web")
-	s.waitHeader(1)
-	s.waitHeader(2)
+	s.MustAlarm("fslow-1", "api")
+	s.MustAlarm("fslow-2", "web")
+	s.WaitHeader(1)
+	s.WaitHeader(2)
 	if !held.Load() {
 		t.Fatal("no create answer was held back")
 	}
 	creates := 0
-	for _, c := range s.sl.Calls() {
+	for _, c := range s.Slack.Calls() {
 		if c.Method == "conversations.create" && c.Error == "" {
 			creates++
 		}
@@ -146,10 +146,10 @@ func TestFault_SlackSlow(t *testing.T) {
 	if creates != 2 {
 		t.Errorf("channels created = %d, want 2 (one each)", creates)
 	}
-	if got := s.events(1, couldNot); len(got) != 0 {
+	if got := s.Events(1, couldNot); len(got) != 0 {
 		t.Errorf("INC-1 effects given up: %+v", got)
 	}
-	s.checkNoDuplicates("fslow-1", "fslow-2")
+	checkNoDuplicates(t, s, "fslow-1", "fslow-2")
 }
 
 // TestFault_SlackChannelGone: the incident channel is archived by hand, or
@@ -158,31 +158,30 @@ func TestFault_SlackSlow(t *testing.T) {
 // the responders are told once, in the announcements channel.
 func TestFault_SlackChannelGone(t *testing.T) {
 	t.Parallel()
-	s := newFaultStack(t, faultOpts{slack: sim.SlackOptions{Channels: []string{"incidents"}}, noStart: true})
-	announce, _ := s.sl.ChannelByName("incidents")
-	s.env["TOCSIN_ANNOUNCE_CHANNEL"] = announce.ID
-	s.start()
-	s.mustAlarm("fgone-1", "api")
-	ch := s.waitHeader(1)
-	s.waitFor("the announcement of INC-1", func() bool { return len(s.sl.Messages(announce.ID)) == 1 })
-	api := slack.New(faultBotToken, slack.OptionAPIURL(s.sl.URL()))
+	s := Start(t, faultOptions(faultOpts{slack: sim.SlackOptions{Channels: []string{"incidents"}},
+		env: map[string]string{"TOCSIN_ANNOUNCE_CHANNEL": "#incidents"}}))
+	announce, _ := s.Slack.ChannelByName("incidents")
+	s.MustAlarm("fgone-1", "api")
+	ch := s.WaitHeader(1)
+	s.WaitFor("the announcement of INC-1", func() bool { return len(s.Slack.Messages(announce.ID)) == 1 })
+	api := slack.New(faultBotToken, slack.OptionAPIURL(s.Slack.URL()))
 	if err := api.ArchiveConversation(ch.ID); err != nil { // by hand
 		t.Fatal(err)
 	}
-	s.mustAlarm("fgone-2", "api") // joins INC-1: a post and a header refresh, both into the archived channel
-	s.slash(faultOnCall, ch.ID, "ack")
-	s.waitFor("the failures on the timeline", func() bool { return len(s.events(1, couldNot)) >= 2 })
-	s.waitFor("the responders told in the announcements channel", func() bool { return len(s.sl.Messages(announce.ID)) >= 2 })
+	s.MustAlarm("fgone-2", "api") // joins INC-1: a post and a header refresh, both into the archived channel
+	s.Slash(faultOnCall, ch.ID, "ack")
+	s.WaitFor("the failures on the timeline", func() bool { return len(s.Events(1, couldNot)) >= 2 })
+	s.WaitFor("the responders told in the announcements channel", func() bool { return len(s.Slack.Messages(announce.ID)) >= 2 })
 
-	s.mustAlarm("fgone-3", "web")
-	ch2 := s.waitHeader(2)
-	s.sl.FailNext("chat.update", 1, sim.SlackFault{Error: "channel_not_found"})
-	s.slash(faultOnCall, ch2.ID, "ack")
-	s.waitFor("INC-2's failure on the timeline", func() bool { return len(s.events(2, couldNot)) == 1 })
-	s.waitFor("INC-2's responders told", func() bool { return len(s.sl.Messages(announce.ID)) >= 4 })
+	s.MustAlarm("fgone-3", "web")
+	ch2 := s.WaitHeader(2)
+	s.Slack.FailNext("chat.update", 1, sim.SlackFault{Error: "channel_not_found"})
+	s.Slash(faultOnCall, ch2.ID, "ack")
+	s.WaitFor("INC-2's failure on the timeline", func() bool { return len(s.Events(2, couldNot)) == 1 })
+	s.WaitFor("INC-2's responders told", func() bool { return len(s.Slack.Messages(announce.ID)) >= 4 })
 	time.Sleep(time.Second) // let any further (wrong) announcement arrive
 
-	msgs := s.sl.Messages(announce.ID)
+	msgs := s.Slack.Messages(announce.ID)
 	var told []string
 	for _, m := range msgs {
 		if strings.Contains(m.Text+string(m.Blocks), "archived or deleted") {
@@ -192,15 +191,15 @@ func TestFault_SlackChannelGone(t *testing.T) {
 	if len(msgs) != 4 || len(told) != 2 {
 		t.Errorf("announcements channel has %d messages, %d about a lost channel; want 4 and 2 (one per incident):\n%+v", len(msgs), len(told), msgs)
 	}
-	if c, _ := s.channelOf(1); !c.Archived {
+	if c, _ := s.ChannelOf(1); !c.Archived {
 		t.Errorf("INC-1's channel was unarchived")
 	}
 	for _, id := range []incident.ID{1, 2} {
-		for _, e := range s.events(id, couldNot) {
+		for _, e := range s.Events(id, couldNot) {
 			if !strings.Contains(e.Text, "archived outside tocsin") {
 				t.Errorf("%s: %q does not say the channel was archived or deleted", id, e.Text)
 			}
 		}
 	}
-	s.checkNoDuplicates("fgone-1", "fgone-2", "fgone-3")
+	checkNoDuplicates(t, s, "fgone-1", "fgone-2", "fgone-3")
 }

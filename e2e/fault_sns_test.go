@@ -101,40 +101,36 @@ func newSNSCertHost(t *testing.T, pemBytes []byte) *snsCertHost {
 // not fetched again even while its host is down.
 func TestFault_SNSCertFetchFails(t *testing.T) {
 	t.Parallel()
-	s := newFaultStack(t, faultOpts{noStart: true})
-	pemBytes, err := os.ReadFile(filepath.Join(s.feed.certDir, filepath.Base(testCertURL)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	host := newSNSCertHost(t, pemBytes)
-	s.env["TOCSIN_SNS_CERT_DIR"] = t.TempDir() // empty: the certificate must be fetched
-	s.env["HTTPS_PROXY"] = host.proxy
-	s.env["SSL_CERT_FILE"] = host.caFile
-	s.start()
+	s := New(t, faultOptions(faultOpts{}))
+	host := newSNSCertHost(t, s.SNS.Certificate())
+	s.Setenv("TOCSIN_SNS_CERT_DIR", t.TempDir()) // empty: the certificate must be fetched
+	s.Setenv("HTTPS_PROXY", host.proxy)
+	s.Setenv("SSL_CERT_FILE", host.caFile)
+	s.Start()
 
 	host.down.Store(true)
-	first := s.alarmBody("fcert-1", "api")
+	first := s.AlarmBody("fcert-1", "api")
 	for range 2 {
-		if code := s.postSNS(first); code != http.StatusServiceUnavailable {
+		if code := s.PostSNS(first); code != http.StatusServiceUnavailable {
 			t.Fatalf("SNS status with the certificate unreachable = %d, want 503", code)
 		}
 	}
-	if incs := s.incidents(); len(incs) != 0 {
+	if incs := s.Incidents(); len(incs) != 0 {
 		t.Fatalf("stored while the signature could not be checked: %+v", incs)
 	}
 	host.down.Store(false)
-	if code := s.postSNS(first); code != 200 {
+	if code := s.PostSNS(first); code != 200 {
 		t.Fatalf("SNS redelivery once the certificate is reachable: status %d", code)
 	}
 	if n := host.fetches.Load(); n != 1 {
 		t.Errorf("certificate fetched %d times, want 1", n)
 	}
-	s.restart()
+	s.Restart()
 	host.down.Store(true)
-	s.mustAlarm("fcert-2", "api")
+	s.MustAlarm("fcert-2", "api")
 	if n := host.fetches.Load(); n != 1 {
 		t.Errorf("certificate fetched %d times after the restart, want none (it is cached in the store)", n)
 	}
-	s.waitHeader(1)
-	s.checkNoDuplicates("fcert-1", "fcert-2")
+	s.WaitHeader(1)
+	checkNoDuplicates(t, s, "fcert-1", "fcert-2")
 }

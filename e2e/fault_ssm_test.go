@@ -9,17 +9,17 @@ import (
 )
 
 // runbookIn opens INC-1 and asks for runbook name in its channel.
-func (s *faultStack) runbookIn(name string) sim.SlackChannel {
-	s.t.Helper()
-	s.mustAlarm("ssm-"+name, "api")
-	ch := s.waitHeader(1)
-	s.slash(faultRequester, ch.ID, "runbook "+name)
+func runbookIn(t *testing.T, s *Harness, name string) sim.SlackChannel {
+	t.Helper()
+	s.MustAlarm("ssm-"+name, "api")
+	ch := s.WaitHeader(1)
+	s.Slash(faultRequester, ch.ID, "runbook "+name)
 	return ch
 }
 
 // ssmCalls counts the stand-in's calls of op, and those that failed.
-func (s *faultStack) ssmCalls(op string) (all, failed int) {
-	for _, c := range s.ssm.Calls() {
+func ssmCalls(s *Harness, op string) (all, failed int) {
+	for _, c := range s.AWS.SSM.Calls() {
 		if c.Op == op {
 			all++
 			if c.Error != "" {
@@ -30,45 +30,35 @@ func (s *faultStack) ssmCalls(op string) (all, failed int) {
 	return all, failed
 }
 
-// channelSays reports whether some message in ch contains text.
-func (s *faultStack) channelSays(ch, text string) bool {
-	for _, m := range s.sl.Messages(ch) {
-		if strings.Contains(m.Text+string(m.Blocks), text) {
-			return true
-		}
-	}
-	return false
-}
-
 // TestFault_SSMThrottling: ThrottlingException on SendCommand and on
 // GetCommandInvocation is retried with backoff; the command is sent once
 // and followed to its end.
 func TestFault_SSMThrottling(t *testing.T) {
 	t.Parallel()
-	s := newFaultStack(t, faultOpts{})
-	s.ssm.FailNext("SendCommand", 1, "ThrottlingException", 400)
-	s.ssm.FailNext("GetCommandInvocation", 1, "ThrottlingException", 400)
-	s.runbookIn("fault-diag")
-	s.waitFor("the run's end", func() bool { return len(s.events(1, runStep("finished"))) == 1 })
-	if fin := s.events(1, runStep("finished"))[0]; fin.Datum("result") != "succeeded" {
+	s := Start(t, faultOptions(faultOpts{}))
+	s.AWS.SSM.FailNext("SendCommand", 1, "ThrottlingException", 400)
+	s.AWS.SSM.FailNext("GetCommandInvocation", 1, "ThrottlingException", 400)
+	runbookIn(t, s, "fault-diag")
+	s.WaitFor("the run's end", func() bool { return len(s.Events(1, runStep("finished"))) == 1 })
+	if fin := s.Events(1, runStep("finished"))[0]; fin.Datum("result") != "succeeded" {
 		t.Errorf("run finished %q: %s", fin.Datum("result"), fin.Text)
 	}
-	if n := len(s.events(1, runStep("started"))); n != 1 {
+	if n := len(s.Events(1, runStep("started"))); n != 1 {
 		t.Errorf("started events = %d, want 1", n)
 	}
-	if _, failed := s.ssmCalls("SendCommand"); failed != 1 {
+	if _, failed := ssmCalls(s, "SendCommand"); failed != 1 {
 		t.Errorf("throttled SendCommand calls = %d, want 1", failed)
 	}
-	if _, failed := s.ssmCalls("GetCommandInvocation"); failed != 1 {
+	if _, failed := ssmCalls(s, "GetCommandInvocation"); failed != 1 {
 		t.Errorf("throttled GetCommandInvocation calls = %d, want 1", failed)
 	}
-	if n := len(s.ssm.Commands()); n != 1 {
+	if n := len(s.AWS.SSM.Commands()); n != 1 {
 		t.Errorf("commands sent = %d, want 1", n)
 	}
-	if got := s.events(1, couldNot); len(got) != 0 {
+	if got := s.Events(1, couldNot); len(got) != 0 {
 		t.Errorf("effects given up: %+v", got)
 	}
-	s.checkNoDuplicates("ssm-fault-diag")
+	checkNoDuplicates(t, s, "ssm-fault-diag")
 }
 
 // TestFault_SSMInvalidInstance: SSM refuses the target instance. The run is
@@ -76,29 +66,29 @@ func TestFault_SSMThrottling(t *testing.T) {
 // not retried.
 func TestFault_SSMInvalidInstance(t *testing.T) {
 	t.Parallel()
-	s := newFaultStack(t, faultOpts{})
-	ch := s.runbookIn("fault-ghost")
+	s := Start(t, faultOptions(faultOpts{}))
+	ch := runbookIn(t, s, "fault-ghost")
 	const why = "The target instance is not managed by Systems Manager"
-	s.waitFor("the refusal in the channel", func() bool { return s.channelSays(ch.ID, why) })
-	refused := s.events(1, runStep("refused"))
+	s.WaitFor("the refusal in the channel", func() bool { return s.ChannelSays(ch.ID, why) })
+	refused := s.Events(1, runStep("refused"))
 	if len(refused) != 1 || !strings.HasPrefix(refused[0].Datum("reason"), why) {
 		t.Fatalf("refused events: %+v", refused)
 	}
-	for _, m := range s.sl.Messages(ch.ID) {
+	for _, m := range s.Slack.Messages(ch.ID) {
 		if strings.Contains(m.Text, "InvalidInstanceId") || strings.Contains(m.Text, "arn:aws") {
 			t.Errorf("the channel shows AWS internals: %q", m.Text)
 		}
 	}
-	if all, failed := s.ssmCalls("SendCommand"); all != 1 || failed != 1 {
+	if all, failed := ssmCalls(s, "SendCommand"); all != 1 || failed != 1 {
 		t.Errorf("SendCommand calls = %d (%d failed); want one, refused, never retried", all, failed)
 	}
-	if n := len(s.ssm.Commands()); n != 0 {
+	if n := len(s.AWS.SSM.Commands()); n != 0 {
 		t.Errorf("commands = %d, want 0", n)
 	}
-	if got := s.events(1, func(e incident.Event) bool { return couldNot(e) }); len(got) != 0 {
+	if got := s.Events(1, func(e incident.Event) bool { return couldNot(e) }); len(got) != 0 {
 		t.Errorf("effects given up: %+v", got)
 	}
-	s.checkNoDuplicates("ssm-fault-ghost")
+	checkNoDuplicates(t, s, "ssm-fault-ghost")
 }
 
 // TestFault_SSMStuck: a command that stays InProgress past its execution
@@ -107,23 +97,23 @@ func TestFault_SSMInvalidInstance(t *testing.T) {
 // stops.
 func TestFault_SSMStuck(t *testing.T) {
 	t.Parallel()
-	s := newFaultStack(t, faultOpts{})
-	s.ssm.SetOutcome("", faultInstance, sim.SSMOutcome{Stuck: true})
-	ch := s.runbookIn("fault-diag")
-	s.waitFor("the stuck run given up", func() bool { return len(s.events(1, runStep("finished"))) == 1 })
-	fin := s.events(1, runStep("finished"))[0]
+	s := Start(t, faultOptions(faultOpts{}))
+	s.AWS.SSM.SetOutcome("", faultInstance, sim.SSMOutcome{Stuck: true})
+	ch := runbookIn(t, s, "fault-diag")
+	s.WaitFor("the stuck run given up", func() bool { return len(s.Events(1, runStep("finished"))) == 1 })
+	fin := s.Events(1, runStep("finished"))[0]
 	if fin.Datum("result") != "failed" || !strings.Contains(fin.Datum("detail"), "tocsin stopped waiting") {
 		t.Errorf("finished event: %+v", fin.Data)
 	}
-	s.waitFor("the cancellation", func() bool { all, _ := s.ssmCalls("CancelCommand"); return all == 1 })
-	s.waitFor("the channel told", func() bool { return s.channelSays(ch.ID, "did not finish within its timeout") })
-	polls, _ := s.ssmCalls("GetCommandInvocation")
-	s.waitFor("the cancelled command", func() bool { return s.ssm.Commands()[0].Status == "Cancelled" })
-	if after, _ := s.ssmCalls("GetCommandInvocation"); after != polls {
+	s.WaitFor("the cancellation", func() bool { all, _ := ssmCalls(s, "CancelCommand"); return all == 1 })
+	s.WaitFor("the channel told", func() bool { return s.ChannelSays(ch.ID, "did not finish within its timeout") })
+	polls, _ := ssmCalls(s, "GetCommandInvocation")
+	s.WaitFor("the cancelled command", func() bool { return s.AWS.SSM.Commands()[0].Status == "Cancelled" })
+	if after, _ := ssmCalls(s, "GetCommandInvocation"); after != polls {
 		t.Errorf("still polling after giving up: %d polls, then %d", polls, after)
 	}
-	if n := len(s.ssm.Commands()); n != 1 {
+	if n := len(s.AWS.SSM.Commands()); n != 1 {
 		t.Errorf("commands = %d, want 1", n)
 	}
-	s.checkNoDuplicates("ssm-fault-diag")
+	checkNoDuplicates(t, s, "ssm-fault-diag")
 }

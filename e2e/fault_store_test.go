@@ -19,9 +19,6 @@ import (
 	"github.com/tocsin-dev/tocsin/store"
 )
 
-// readyz returns /readyz's status and body.
-func (s *faultStack) readyz() (int, string) { return get(s.t, s.base+"/readyz", "") }
-
 // TestFault_DiskFull: no file can grow (RLIMIT_FSIZE 0 in the child, so
 // every bbolt commit fails). SNS gets 503 — never a 4xx, which SNS would
 // not retry — and /readyz says the store is not writable. When the disk has
@@ -29,48 +26,48 @@ func (s *faultStack) readyz() (int, string) { return get(s.t, s.base+"/readyz", 
 // stored exactly once.
 func TestFault_DiskFull(t *testing.T) {
 	t.Parallel()
-	s := newFaultStack(t, faultOpts{})
-	s.mustAlarm("fdisk-1", "api")
-	s.waitHeader(1)
+	s := Start(t, faultOptions(faultOpts{}))
+	s.MustAlarm("fdisk-1", "api")
+	s.WaitHeader(1)
 
-	s.signal(syscall.SIGUSR1) // disk full
-	s.waitFor("/readyz to report the store", func() bool {
-		code, body := s.readyz()
+	s.Signal(syscall.SIGUSR1) // disk full
+	s.WaitFor("/readyz to report the store", func() bool {
+		code, body := s.Readyz()
 		return code == http.StatusServiceUnavailable && strings.Contains(body, "not writable")
 	})
 	for _, m := range []struct{ id, service string }{{"fdisk-2", "web"}, {"fdisk-3", "db"}, {"fdisk-1", "api"}} {
-		code := s.alarm(m.id, m.service)
+		code := s.Alarm(m.id, m.service)
 		if code < 500 {
 			t.Errorf("SNS message %s with the disk full: status %d, want 5xx", m.id, code)
 		}
 	}
-	if n := len(s.incidents()); n != 1 {
+	if n := len(s.Incidents()); n != 1 {
 		t.Errorf("incidents = %d with the disk full, want the 1 from before", n)
 	}
-	ch, _ := s.channelOf(1)
+	ch, _ := s.ChannelOf(1)
 	// The command cannot even be recorded in the inbox: it is refused at
 	// once, saying nothing was done (not "Working on it…").
-	if _, answer := s.signedAnswer("/slack/commands", s.slashForm(faultOnCall, ch.ID, "ack")); !strings.Contains(answer, "nothing was done") {
+	if _, answer := s.SlashAnswer(faultOnCall, ch.ID, "ack", s.NewReply("slash")); !strings.Contains(answer, "nothing was done") {
 		t.Errorf("/incident ack with the disk full was answered %q; want a refusal saying nothing was done", answer)
 	}
-	if inc := s.incidents()[0]; !inc.AcknowledgedAt.IsZero() {
+	if inc := s.Incidents()[0]; !inc.AcknowledgedAt.IsZero() {
 		t.Errorf("acknowledged although nothing could be written: %+v", inc)
 	}
 
-	s.signal(syscall.SIGUSR2) // room again
-	s.waitFor("/readyz to recover", func() bool { code, _ := s.readyz(); return code == 200 })
-	s.mustAlarm("fdisk-2", "web")
-	s.waitHeader(2)
+	s.Signal(syscall.SIGUSR2) // room again
+	s.WaitFor("/readyz to recover", func() bool { code, _ := s.Readyz(); return code == 200 })
+	s.MustAlarm("fdisk-2", "web")
+	s.WaitHeader(2)
 
-	s.restart()
+	s.Restart()
 	for _, id := range []struct{ id, service string }{{"fdisk-1", "api"}, {"fdisk-2", "web"}, {"fdisk-3", "db"}} {
-		s.mustAlarm(id.id, id.service)
+		s.MustAlarm(id.id, id.service)
 	}
-	s.waitHeader(3)
-	if n := len(s.incidents()); n != 3 {
+	s.WaitHeader(3)
+	if n := len(s.Incidents()); n != 3 {
 		t.Errorf("incidents = %d, want 3", n)
 	}
-	s.checkNoDuplicates("fdisk-1", "fdisk-2", "fdisk-3")
+	checkNoDuplicates(t, s, "fdisk-1", "fdisk-2", "fdisk-3")
 }
 
 // TestFault_NoSyncNeverSet: bbolt's guarantee that a committed write
@@ -80,16 +77,19 @@ func TestFault_DiskFull(t *testing.T) {
 func TestFault_NoSyncNeverSet(t *testing.T) {
 	t.Parallel()
 	set := regexp.MustCompile(`\b(NoSync|NoGrowSync)\s*(:|=)`)
-	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+	const root = ".." // the module: this test runs in e2e/
+	scanned := map[string]bool{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && path != "." {
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && path != root {
 			return filepath.SkipDir
 		}
 		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
 			return nil
 		}
+		scanned[filepath.Base(filepath.Dir(path))] = true
 		src, err := os.ReadFile(path)
 		if err != nil {
 			return err
@@ -104,6 +104,9 @@ func TestFault_NoSyncNeverSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !scanned["store"] || !scanned["app"] {
+		t.Errorf("the production sources were not all read (packages seen: %v)", scanned)
+	}
 }
 
 // TestFault_BackupDuringWrites: `tocsin backup` taken while alarms pour in
@@ -112,9 +115,9 @@ func TestFault_NoSyncNeverSet(t *testing.T) {
 // and SNS's redeliveries are taken once on top of it.
 func TestFault_BackupDuringWrites(t *testing.T) {
 	t.Parallel()
-	s := newFaultStack(t, faultOpts{})
+	s := Start(t, faultOptions(faultOpts{}))
 	getenv := func(k string) string {
-		return map[string]string{"TOCSIN_ADDR": s.env["TOCSIN_ADDR"], "TOCSIN_API_TOKEN": faultAPIToken, "TOCSIN_DB": s.env["TOCSIN_DB"]}[k]
+		return map[string]string{"TOCSIN_ADDR": s.Getenv("TOCSIN_ADDR"), "TOCSIN_API_TOKEN": APIToken, "TOCSIN_DB": s.Getenv("TOCSIN_DB")}[k]
 	}
 	var ids []string
 	for i := range 40 {
@@ -125,7 +128,7 @@ func TestFault_BackupDuringWrites(t *testing.T) {
 	go func() {
 		for i, id := range ids {
 			for range 2 { // with redeliveries
-				if code := s.alarm(id, service(i)); code != 200 {
+				if code := s.Alarm(id, service(i)); code != 200 {
 					storm <- fmt.Errorf("%s: status %d", id, code)
 					return
 				}
@@ -156,22 +159,22 @@ func TestFault_BackupDuringWrites(t *testing.T) {
 	}
 
 	// Restore the last backup, as RELIABILITY.md says: stop, copy, start.
-	s.stop()
-	if !strings.Contains(s.logs.String(), "shutting down") {
+	s.Stop()
+	if !strings.Contains(s.Logs.String(), "shutting down") {
 		t.Errorf("tocsin did not shut down cleanly")
 	}
 	last, err := os.ReadFile(backups[len(backups)-1])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(s.env["TOCSIN_DB"], last, 0o600); err != nil {
+	if err := os.WriteFile(s.Getenv("TOCSIN_DB"), last, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s.start()
+	s.Start()
 	for i, id := range ids { // SNS redelivers what it has not had a 200 for; here, everything
-		s.mustAlarm(id, service(i))
+		s.MustAlarm(id, service(i))
 	}
-	s.checkNoDuplicates(ids...)
+	checkNoDuplicates(t, s, ids...)
 }
 
 // verifyBackup opens a backup read-only, checks every timeline, and returns

@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"image/png"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,15 +18,10 @@ import (
 // image is kept in .artifacts/ for a look by eye.
 func TestGraph_PostedOnOpen(t *testing.T) {
 	cw := sim.NewCloudWatch(sim.CloudWatchOptions{})
-	aws := httptest.NewServer(&sim.AWS{CloudWatch: cw})
-	t.Cleanup(aws.Close)
-	s := startSlackEnv(t, sim.SlackOptions{}, "AWS_REGION", "us-east-1", "AWS_ENDPOINT_URL", aws.URL,
-		"AWS_ACCESS_KEY_ID", "AKIDTEST", "AWS_SECRET_ACCESS_KEY", "secret-test")
-	if code := s.feed.post(t, s.feed.body(t, "graph-1", alarmJSON("orders-5xx", "orders", "ALARM", "OK", time.Now().Add(-time.Minute)))); code != 200 {
-		t.Fatalf("sns status %d", code)
-	}
-	waitFor(t, "the graph shared in the channel", func() bool { return len(s.sl.Files()) > 0 && s.sl.Files()[0].Channel != "" })
-	f := s.sl.Files()[0]
+	h := Start(t, Options{Slack: &sim.SlackOptions{}, AWS: &sim.AWS{CloudWatch: cw}})
+	h.MustPostSNS(h.Notification("graph-1", AlarmMessage("orders-5xx", "orders", "ALARM", "OK", time.Now().Add(-time.Minute))))
+	h.WaitFor("the graph shared in the channel", func() bool { return len(h.Slack.Files()) > 0 && h.Slack.Files()[0].Channel != "" })
+	f := h.Slack.Files()[0]
 	img, err := png.Decode(bytes.NewReader(f.Data))
 	if err != nil {
 		t.Fatalf("uploaded %s is not a PNG: %v", f.Name, err)
@@ -47,7 +41,7 @@ func TestGraph_PostedOnOpen(t *testing.T) {
 	}
 	dir := os.Getenv("TOCSIN_ARTIFACTS")
 	if dir == "" {
-		dir = ".artifacts" // the package is the module root
+		dir = ".artifacts" // beside the test; git ignores it
 	}
 	os.MkdirAll(dir, 0o755)
 	os.WriteFile(filepath.Join(dir, "incident-graph.png"), f.Data, 0o644)

@@ -3,107 +3,32 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/tocsin-dev/tocsin/app"
 	"github.com/tocsin-dev/tocsin/cli"
 )
 
-// env builds a getenv from pairs over a base with a temp store.
-func env(t testing.TB, kv ...string) func(string) string {
-	m := map[string]string{
-		"TOCSIN_ADDR": FreeAddr(t), "TOCSIN_DB": filepath.Join(t.TempDir(), "tocsin.db"),
-		"TOCSIN_API_TOKEN": "test-token-0123",
-	}
+func TestMain(m *testing.M) { os.Exit(Main(m)) }
+
+// cliEnv is the configuration of a tocsin that would start (a temporary
+// store, a free address, an API token), with pairs over it, for the CLI's
+// commands run without the harness.
+func cliEnv(t testing.TB, kv ...string) func(string) string {
+	m := map[string]string{"TOCSIN_ADDR": FreeAddr(t), "TOCSIN_DB": filepath.Join(t.TempDir(), "tocsin.db"), "TOCSIN_API_TOKEN": APIToken}
 	for i := 0; i+1 < len(kv); i += 2 {
 		m[kv[i]] = kv[i+1]
 	}
 	return func(k string) string { return m[k] }
 }
 
-// startServer runs the whole program in-process, as `tocsin serve` does
-// (app.LoadConfig, app.New, Serve), and waits for /healthz.
-func startServer(t testing.TB, getenv func(string) string) (base string, logs *SyncBuffer, stop func() error) {
-	return startServerAt(t, getenv, nil)
-}
-
-// startServerAt is startServer with tocsin's clock (nil: time.Now).
-func startServerAt(t testing.TB, getenv func(string) string, now func() time.Time) (base string, logs *SyncBuffer, stop func() error) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	logs = &SyncBuffer{}
-	cfg, err := app.LoadConfig(getenv)
-	if err != nil {
-		t.Fatalf("configuration: %v", err)
-	}
-	a, err := app.New(ctx, cfg, app.Deps{Logger: app.NewLogger(logs, cfg.LogLevel), Getenv: getenv, Now: now})
-	if err != nil {
-		t.Fatalf("start tocsin: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, nil) }()
-	base = "http://" + getenv("TOCSIN_ADDR")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("server exited before it was healthy: %v\n%s", err, logs)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not healthy: %v\n%s", err, logs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	var once sync.Once
-	var stopErr error
-	stop = func() error {
-		once.Do(func() {
-			cancel()
-			select {
-			case stopErr = <-done:
-			case <-time.After(15 * time.Second):
-				stopErr = fmt.Errorf("server did not shut down")
-			}
-		})
-		return stopErr
-	}
-	t.Cleanup(func() { stop() })
-	return base, logs, stop
-}
-
-func get(t testing.TB, url, token string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 func TestRun_Serve(t *testing.T) {
-	getenv := env(t)
-	base, logs, stop := startServer(t, getenv)
+	h := Start(t, Options{})
 	for _, c := range []struct {
 		path, token string
 		code        int
@@ -115,31 +40,31 @@ func TestRun_Serve(t *testing.T) {
 		{"/metrics", "", 200, "tocsin_incidents_open"},
 		{"/api/incidents", "", 401, "unauthorized"},
 		{"/api/incidents", "wrong-token", 401, "unauthorized"},
-		{"/api/incidents", "test-token-0123", 200, "[]"},
-		{"/api/incidents/INC-1", "test-token-0123", 404, "no incident INC-1"},
-		{"/api/incidents/nope", "test-token-0123", 400, "not an incident id"},
+		{"/api/incidents", APIToken, 200, "[]"},
+		{"/api/incidents/INC-1", APIToken, 404, "no incident INC-1"},
+		{"/api/incidents/nope", APIToken, 400, "not an incident id"},
 		{"/api/metrics", "", 401, ""},
-		{"/api/metrics?since=7d", "test-token-0123", 200, "MTTR"},
+		{"/api/metrics?since=7d", APIToken, 200, "MTTR"},
 	} {
-		code, body := get(t, base+c.path, c.token)
+		code, body := h.Get(c.path, c.token)
 		if code != c.code || !strings.Contains(body, c.contains) {
 			t.Errorf("GET %s (token %q) = %d %q; want %d containing %q", c.path, c.token, code, body, c.code, c.contains)
 		}
 	}
-	if err := stop(); err != nil {
+	if err := h.Stop(); err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
-	if !strings.Contains(logs.String(), "shutting down") {
-		t.Errorf("no shutdown in the logs:\n%s", logs)
+	if !strings.Contains(h.Logs.String(), "shutting down") {
+		t.Errorf("no shutdown in the logs:\n%s", h.Logs)
 	}
-	if strings.Contains(logs.String(), "test-token-0123") {
+	if strings.Contains(h.Logs.String(), APIToken) {
 		t.Errorf("the API token appears in the logs")
 	}
 }
 
 func TestRun_BadInput(t *testing.T) {
 	locked := filepath.Join(t.TempDir(), "held.db")
-	_, _, _ = startServer(t, env(t, "TOCSIN_DB", locked))
+	Start(t, Options{Env: map[string]string{"TOCSIN_DB": locked}})
 	cases := []struct {
 		name string
 		env  []string
@@ -166,7 +91,7 @@ func TestRun_BadInput(t *testing.T) {
 				args = []string{"tocsin", "serv"}
 			}
 			var stderr bytes.Buffer
-			err := cli.Run(context.Background(), args, env(t, c.env...), io.Discard, &stderr)
+			err := cli.Run(context.Background(), args, cliEnv(t, c.env...), io.Discard, &stderr)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v; want one naming %s", err, c.want)
 			}
@@ -179,7 +104,7 @@ func TestRun_BadInput(t *testing.T) {
 
 func TestRun_Version(t *testing.T) {
 	var out bytes.Buffer
-	if err := cli.Run(context.Background(), []string{"tocsin", "version"}, env(t), &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "tocsin ") {
+	if err := cli.Run(context.Background(), []string{"tocsin", "version"}, cliEnv(t), &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "tocsin ") {
 		t.Errorf("version: %q, %v", out.String(), err)
 	}
 }
@@ -188,13 +113,16 @@ func TestRun_Version(t *testing.T) {
 // never through TOCSIN_ADDR.
 func TestRun_Pprof(t *testing.T) {
 	pprofAddr := FreeAddr(t)
-	base, _, stop := startServer(t, env(t, "TOCSIN_PPROF_ADDR", pprofAddr))
-	defer stop()
+	h := Start(t, Options{Env: map[string]string{"TOCSIN_PPROF_ADDR": pprofAddr}})
 	var code int
 	var body string
 	for range 100 { // the listener starts beside the main one
-		if code, body = get(t, "http://"+pprofAddr+"/debug/pprof/", ""); code == 200 {
-			break
+		if resp, err := http.Get("http://" + pprofAddr + "/debug/pprof/"); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if code, body = resp.StatusCode, string(b); code == 200 {
+				break
+			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -202,7 +130,7 @@ func TestRun_Pprof(t *testing.T) {
 	if code != 200 || !strings.Contains(body, index) {
 		t.Errorf("GET pprof index = %d %q; want 200 listing the profiles", code, body)
 	}
-	if _, body := get(t, base+"/debug/pprof/", ""); strings.Contains(body, index) {
+	if _, body := h.Get("/debug/pprof/", ""); strings.Contains(body, index) {
 		t.Errorf("the profiler answers on TOCSIN_ADDR")
 	}
 }

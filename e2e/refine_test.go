@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -27,22 +24,12 @@ func TestRefineImpactStart(t *testing.T) {
 		pts = append(pts, sim.CWPoint{T: now.Add(-time.Duration(m) * time.Minute), V: v})
 	}
 	cw.PutSeries("Test/Storm", "HTTPCode_Target_5XX_Count", map[string]string{"Service": "orders"}, pts)
-	aws := httptest.NewServer(&sim.AWS{CloudWatch: cw})
-	t.Cleanup(aws.Close)
-	f := newSNSFeed(t)
-	pbDir := t.TempDir()
-	os.WriteFile(filepath.Join(pbDir, "storm.yaml"), []byte(stormPlaybook), 0o600)
-	base, _, _ := startServer(t, env(t, "TOCSIN_SNS_TOPIC_ARNS", testTopic, "TOCSIN_SNS_CERT_DIR", f.certDir,
-		"TOCSIN_PLAYBOOKS", pbDir, "AWS_REGION", "us-east-1", "AWS_ENDPOINT_URL", aws.URL,
-		"AWS_ACCESS_KEY_ID", "AKIDTEST", "AWS_SECRET_ACCESS_KEY", "secret-test"))
-	f.base = base
-	if code := f.post(t, f.body(t, "refine-1", alarmJSON("orders-5xx", "orders", "ALARM", "OK", now))); code != 200 {
-		t.Fatalf("sns status %d", code)
-	}
+	h := Start(t, Options{AWS: &sim.AWS{CloudWatch: cw}})
+	h.MustPostSNS(h.Notification("refine-1", AlarmMessage("orders-5xx", "orders", "ALARM", "OK", now)))
 	want := now.Add(-12 * time.Minute)
 	var inc incident.Incident
-	waitFor(t, "the refined impact start", func() bool {
-		incs := apiIncidents(t, base)
+	h.WaitFor("the refined impact start", func() bool {
+		incs := h.Incidents()
 		if len(incs) == 1 {
 			inc = incs[0]
 		}

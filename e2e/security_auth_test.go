@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/sim"
 )
 
 // TestSecurity_SNSAuth: through the whole program, an SNS notification that
@@ -17,7 +18,7 @@ import (
 // nothing is stored. (intake's handler_refuse_test.go and signature_test.go
 // cover the same refusals unit by unit.)
 func TestSecurity_SNSAuth(t *testing.T) {
-	s := startSecStack(t)
+	s := Start(t, securityOptions())
 	tamper := func(b []byte, k, v string) []byte {
 		var m map[string]string
 		json.Unmarshal(b, &m)
@@ -25,37 +26,37 @@ func TestSecurity_SNSAuth(t *testing.T) {
 		out, _ := json.Marshal(m)
 		return out
 	}
-	good := signedSNS(t, s.feed, "m-good", nil)
+	good := signedSNS(s, "m-good", nil)
 	cases := []struct {
 		name string
 		body []byte
 	}{
-		{"message altered after signing", tamper(good, "Message", alarmJSON("evil-5xx", "evil", "ALARM", "OK", time.Now()))},
+		{"message altered after signing", tamper(good, "Message", AlarmMessage("evil-5xx", "evil", "ALARM", "OK", time.Now()))},
 		{"signature of another message", tamper(good, "Signature", func() string {
 			var m map[string]string
-			json.Unmarshal(signedSNS(t, s.feed, "m-other", nil), &m)
+			json.Unmarshal(signedSNS(s, "m-other", nil), &m)
 			return m["Signature"]
 		}())},
 		{"no signature", tamper(good, "Signature", "")},
-		{"topic not on the allow-list", signedSNS(t, s.feed, "m-topic", func(m map[string]string) {
+		{"topic not on the allow-list", signedSNS(s, "m-topic", func(m map[string]string) {
 			m["TopicArn"] = "arn:aws:sns:us-east-1:999999999999:attacker-topic"
 		})},
-		{"certificate URL off AWS", signedSNS(t, s.feed, "m-cert", func(m map[string]string) {
+		{"certificate URL off AWS", signedSNS(s, "m-cert", func(m map[string]string) {
 			m["SigningCertURL"] = "https://sns.us-east-1.amazonaws.com.evil.example/SimpleNotificationService-x.pem"
 		})},
-		{"certificate in an S3 bucket", signedSNS(t, s.feed, "m-s3", func(m map[string]string) {
+		{"certificate in an S3 bucket", signedSNS(s, "m-s3", func(m map[string]string) {
 			m["SigningCertURL"] = "https://s3.amazonaws.com/sns/SimpleNotificationService-x.pem"
 		})},
 	}
 	for _, c := range cases {
-		if code := s.feed.post(t, c.body); code < 400 || code >= 500 {
+		if code := s.PostSNS(c.body); code < 400 || code >= 500 {
 			t.Errorf("%s: status %d, want 4xx", c.name, code)
 		}
 	}
-	if code, body := get(t, s.base+"/api/incidents", secAPIToken); code != 200 || strings.TrimSpace(body) != "[]" {
+	if code, body := s.Get("/api/incidents", secAPIToken); code != 200 || strings.TrimSpace(body) != "[]" {
 		t.Errorf("after refused notifications: %d %s; want no incidents", code, body)
 	}
-	if code := s.feed.post(t, good); code != 200 {
+	if code := s.PostSNS(good); code != 200 {
 		t.Errorf("the untampered notification: status %d, want 200", code)
 	}
 }
@@ -65,11 +66,11 @@ func TestSecurity_SNSAuth(t *testing.T) {
 // stale or future timestamp, and a replay of a request it accepted.
 // (bot's verify_test.go checks Verify and ReplayGuard themselves.)
 func TestSecurity_SlackAuth(t *testing.T) {
-	s := startSecStack(t)
-	ch := s.openIncident(t, "m-1", "api-5xx", "API errors", "api")
+	s := Start(t, securityOptions())
+	ch := openIncident(t, s, "m-1", "api-5xx", "API errors", "api")
 	bodies := map[string]string{
-		"/slack/commands":     s.slashForm(secRequester, ch, "note auth-probe", "auth"),
-		"/slack/interactions": s.clickForm(secRequester, ch, "tocsin_ack", "inc:1", "inc:1", "auth"),
+		"/slack/commands":     s.SlashForm(secRequester, ch, "note auth-probe", "auth"),
+		"/slack/interactions": claimedClick(s, secRequester, ch, "tocsin_ack", "inc:1", "inc:1", "auth"),
 		"/slack/events":       `{"type":"url_verification","token":"x","challenge":"probe-challenge"}`,
 	}
 	for path, body := range bodies {
@@ -96,32 +97,32 @@ func TestSecurity_SlackAuth(t *testing.T) {
 			for _, c := range refused {
 				var code int
 				if c.edit == nil {
-					code, _, _ = s.signedPost(t, path, body, c.secret, c.at)
+					code, _, _ = signedPost(s, path, body, c.secret, c.at)
 				} else {
-					h := slackHeaders(c.secret, c.at, body)
+					h := sim.SlackRequestHeader(c.secret, c.at, body)
 					c.edit(h)
-					code, _, _ = secDo(t, "POST", s.base+path, h, body)
+					code, _ = s.Do("POST", path, h, body)
 				}
 				if code != http.StatusUnauthorized {
 					t.Errorf("%s: status %d, want 401", c.name, code)
 				}
 			}
-			code, _, h := s.signedPost(t, path, body, secSigning, now)
+			code, _, h := signedPost(s, path, body, secSigning, now)
 			if code != 200 {
 				t.Fatalf("the correctly signed request: status %d", code)
 			}
-			if code, _, _ := secDo(t, "POST", s.base+path, h, body); code != http.StatusUnauthorized {
+			if code, _ := s.Do("POST", path, h, body); code != http.StatusUnauthorized {
 				t.Errorf("replay of an accepted request: status %d, want 401", code)
 			}
 		})
 	}
-	waitFor(t, "the one note", func() bool { return len(s.replies("auth")) >= 1 })
+	s.WaitFor("the one note", func() bool { return len(s.Replies("auth")) >= 1 })
 	time.Sleep(300 * time.Millisecond) // a second (replayed) command would have run by now
-	notes := s.events(t, func(e incident.Event) bool { return e.Type == incident.EventNote && e.Text == "auth-probe" })
+	notes := timeline(s, func(e incident.Event) bool { return e.Type == incident.EventNote && e.Text == "auth-probe" })
 	if len(notes) != 1 {
 		t.Errorf("notes from the signed command = %d, want exactly 1 (the replay must not reach dispatch)", len(notes))
 	}
-	if n := strings.Count(s.logs.String(), "refused Slack request"); n < 3*8 {
+	if n := strings.Count(s.Logs.String(), "refused Slack request"); n < 3*8 {
 		t.Errorf("refusals logged = %d, want one per refused request", n)
 	}
 }
@@ -132,10 +133,10 @@ func TestSecurity_SlackAuth(t *testing.T) {
 // POST /api/backup without the token is 401. (web's login_test.go and
 // dashboard_test.go cover the handlers directly.)
 func TestSecurity_APIAndDashboardAuth(t *testing.T) {
-	s := startSecStack(t)
+	s := Start(t, securityOptions())
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	do := func(method, path string, h http.Header) *http.Response {
-		req, _ := http.NewRequest(method, s.base+path, nil)
+		req, _ := http.NewRequest(method, s.URL+path, nil)
 		for k, v := range h {
 			req.Header[k] = v
 		}
@@ -174,7 +175,7 @@ func TestSecurity_APIAndDashboardAuth(t *testing.T) {
 		t.Errorf("the right bearer token: %d", resp.StatusCode)
 	}
 	// Sign in to get the real cookie, then forge others.
-	req, _ := http.NewRequest("POST", s.base+"/login", strings.NewReader("token="+q))
+	req, _ := http.NewRequest("POST", s.URL+"/login", strings.NewReader("token="+q))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := noRedirect.Do(req)
 	if err != nil {

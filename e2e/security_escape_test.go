@@ -14,21 +14,21 @@ import (
 // text, and the review draft escapes them too. (web's dashboard_test.go
 // TestDashboard_Escaping checks the templates with a fake source.)
 func TestSecurity_DashboardEscaping(t *testing.T) {
-	s := startSecStack(t)
-	ch := s.openIncident(t, "m-xss", `api-5xx<script>alert(1)</script>`, `"><img src=x onerror=alert(2)>`, `svc"><svg onload=alert(3)>`)
+	s := Start(t, securityOptions())
+	ch := openIncident(t, s, "m-xss", `api-5xx<script>alert(1)</script>`, `"><img src=x onerror=alert(2)>`, `svc"><svg onload=alert(3)>`)
 	for i, text := range []string{
 		`note &lt;script&gt;alert(4)&lt;/script&gt; "&gt;&lt;img src=x onerror=alert(5)&gt;`, // as Slack escapes typed text
 		`note <script>alert(6)</script>`,
 		`followup &lt;iframe src=javascript:alert(7)&gt;&lt;/iframe&gt;`,
 		`status &lt;img src=x onerror=alert(8)&gt;`,
 	} {
-		if code, body := s.slash(t, secRequester, ch, text, "xss"); code != 200 {
+		if code, body := s.SlashAnswer(secRequester, ch, text, "xss"); code != 200 {
 			t.Fatalf("command %d: %d %s", i, code, body)
 		}
 	}
-	waitFor(t, "the four commands", func() bool { return len(s.replies("xss")) >= 4 })
-	cookie := secSession(t, s.base)
-	addr := strings.TrimPrefix(s.base, "http://")
+	s.WaitFor("the four commands", func() bool { return len(s.Replies("xss")) >= 4 })
+	cookie := secSession(t, s)
+	addr := strings.TrimPrefix(s.URL, "http://")
 	raw := []string{"<script", "<img", "<svg onload", "<iframe", `href="javascript`, `src="javascript`}
 	for _, page := range []string{"/", "/incidents/INC-1", "/metrics-view", "/metrics-view?service=" + url.QueryEscape(`"><script>alert(9)</script>`),
 		"/incidents/" + url.PathEscape(`<script>alert(10)</script>`), "/no-such-page<script>alert(11)</script>"} {
@@ -66,23 +66,23 @@ var liveMarkup = []string{"<!channel>", "<!here>", "<!everyone>", "<@" + secByst
 // messages, their blocks, topics, ephemeral replies — holds live markup. (bot's blocks_test.go
 // TestBlocks_Escaping and TestSafeMrkdwn check the renderers.)
 func TestSecurity_SlackMentionInjection(t *testing.T) {
-	s := startSecStack(t)
+	s := Start(t, securityOptions())
 	name := "api-<!here><@" + secBystander + "><!subteam^S0ALL>-cpu-high"
 	desc := "<!channel> <!here> <@" + secBystander + "> <https://evil.example|click>"
-	ch := s.openIncident(t, "m-mention", name, desc, "api")
+	ch := openIncident(t, s, "m-mention", name, desc, "api")
 	// People's text: real markup, and markup typed as text (which Slack
 	// sends escaped and tocsin stores unescaped).
 	typed := "&lt;!subteam^S0ALL&gt; &lt;@" + secBystander + "&gt; &lt;https://evil.example|click&gt;"
 	for i, text := range []string{"status <!channel> <!everyone> rollback", "status " + typed + " --broadcast",
 		"declare " + typed + " sev2", "resolve " + typed} {
-		if code, _ := s.slash(t, secRequester, ch, text, "mention"); code != 200 {
+		if code, _ := s.SlashAnswer(secRequester, ch, text, "mention"); code != 200 {
 			t.Fatalf("%q refused", text)
 		}
-		waitFor(t, "the reply", func() bool { return len(s.replies("mention")) > i })
+		s.WaitFor("the reply", func() bool { return len(s.Replies("mention")) > i })
 	}
-	waitFor(t, "the auto-run notice and the status update", func() bool {
+	s.WaitFor("the auto-run notice and the status update", func() bool {
 		n := 0
-		for _, m := range s.sl.Messages(ch) {
+		for _, m := range s.Slack.Messages(ch) {
 			if strings.Contains(m.Text, "auto") || strings.Contains(m.Text, "matched") || strings.Contains(m.Text, "Status update") {
 				n++
 			}
@@ -91,18 +91,18 @@ func TestSecurity_SlackMentionInjection(t *testing.T) {
 	})
 	time.Sleep(time.Second) // let the header updates, the declared incident and the resolution land
 	var texts []string
-	for _, c := range s.sl.Channels() {
+	for _, c := range s.Slack.Channels() {
 		texts = append(texts, c.Topic, c.Purpose)
-		for _, m := range s.sl.Messages(c.ID) {
+		for _, m := range s.Slack.Messages(c.ID) {
 			texts = append(texts, m.Text)
 			texts = append(texts, mrkdwnTexts(t, m.Blocks)...)
 		}
 	}
-	for _, e := range s.sl.Ephemerals() {
+	for _, e := range s.Slack.Ephemerals() {
 		texts = append(texts, e.Text)
 		texts = append(texts, mrkdwnTexts(t, e.Blocks)...)
 	}
-	for _, p := range s.sl.ResponseURLPosts() {
+	for _, p := range s.Slack.ResponseURLPosts() {
 		texts = append(texts, p.Text)
 		texts = append(texts, mrkdwnTexts(t, p.Body)...)
 	}
@@ -119,7 +119,7 @@ func TestSecurity_SlackMentionInjection(t *testing.T) {
 		t.Errorf("the description never reached Slack escaped (&lt;!channel&gt;); texts: %q", texts)
 	}
 	// The stored title keeps what the alarm said; only the output is escaped.
-	if inc := s.incident(t).Incident; !strings.Contains(inc.Title, "<!channel>") {
+	if inc := s.Incident(1).Incident; !strings.Contains(inc.Title, "<!channel>") {
 		t.Errorf("title %q: the stored text should be the alarm's own", inc.Title)
 	}
 }

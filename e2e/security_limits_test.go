@@ -20,7 +20,7 @@ import (
 // with 413 before any signature work, whether it declares its length or is
 // chunked, and the server stays healthy.
 func TestSecurity_BodyCaps(t *testing.T) {
-	s := startSecStack(t)
+	s := Start(t, securityOptions())
 	slackCap := 64 << 10
 	cases := []struct {
 		path string
@@ -42,10 +42,10 @@ func TestSecurity_BodyCaps(t *testing.T) {
 			if chunked {
 				r = io.MultiReader(strings.NewReader(body)) // no length: sent chunked
 			}
-			req, _ := http.NewRequest("POST", s.base+c.path, r)
+			req, _ := http.NewRequest("POST", s.URL+c.path, r)
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.Header.Set("x-amz-sns-message-type", "Notification")
-			for k, v := range slackHeaders(secSigning, time.Now(), body) {
+			for k, v := range sim.SlackRequestHeader(secSigning, time.Now(), body) {
 				req.Header[k] = v
 			}
 			resp, err := http.DefaultClient.Do(req)
@@ -57,12 +57,12 @@ func TestSecurity_BodyCaps(t *testing.T) {
 					t.Errorf("%s: status %d, want %d", name, resp.StatusCode, c.want)
 				}
 			}
-			if code, _ := get(t, s.base+"/healthz", ""); code != 200 {
+			if code, _ := s.Get("/healthz", ""); code != 200 {
 				t.Fatalf("after %s: /healthz %d", name, code)
 			}
 		}
 	}
-	if code, body := get(t, s.base+"/api/incidents", secAPIToken); code != 200 || strings.TrimSpace(body) != "[]" {
+	if code, body := s.Get("/api/incidents", secAPIToken); code != 200 || strings.TrimSpace(body) != "[]" {
 		t.Errorf("after oversized bodies: %d %s", code, body)
 	}
 }
@@ -74,8 +74,8 @@ func TestSecurity_SlowClients(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow-loris checks wait for serve's 5 s and 15 s read timeouts; run without -short")
 	}
-	s := startSecStack(t)
-	addr := strings.TrimPrefix(s.base, "http://")
+	s := Start(t, securityOptions())
+	addr := strings.TrimPrefix(s.URL, "http://")
 	for _, c := range []struct {
 		name, head string
 		trickle    string
@@ -112,7 +112,7 @@ func TestSecurity_SlowClients(t *testing.T) {
 				t.Errorf("closed after %s: sooner than any read timeout, so not by one", took)
 			}
 			t.Logf("closed after %s", took.Round(100*time.Millisecond))
-			if code, _ := get(t, s.base+"/healthz", ""); code != 200 {
+			if code, _ := s.Get("/healthz", ""); code != 200 {
 				t.Errorf("/healthz %d", code)
 			}
 		})
@@ -124,10 +124,10 @@ func TestSecurity_SlowClients(t *testing.T) {
 // API and the demo's Slack view get 400/404 or a redirect to a cleaned
 // local path, never a file's content.
 func TestSecurity_PathTraversal(t *testing.T) {
-	s := startSecStack(t)
-	s.openIncident(t, "m-1", "api-5xx", "API errors", "api")
-	cookie := secSession(t, s.base)
-	addr := strings.TrimPrefix(s.base, "http://")
+	s := Start(t, securityOptions())
+	openIncident(t, s, "m-1", "api-5xx", "API errors", "api")
+	cookie := secSession(t, s)
+	addr := strings.TrimPrefix(s.URL, "http://")
 	paths := []string{
 		"/../../../../etc/passwd", "/..%2f..%2f..%2fetc%2fpasswd", "/%2e%2e/%2e%2e/etc/passwd", "//etc/passwd",
 		"/etc/passwd", "/static/../../go.mod", "/templates/layout.html", "/web/templates/layout.html",
@@ -179,10 +179,10 @@ func rawGet(t *testing.T, addr, path, cookie string) (int, string, string) {
 }
 
 // secSession signs in to the dashboard and returns the session cookie's value.
-func secSession(t *testing.T, base string) string {
+func secSession(t *testing.T, h *Harness) string {
 	t.Helper()
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.PostForm(base+"/login", url.Values{"token": {secAPIToken}})
+	resp, err := c.PostForm(h.URL+"/login", url.Values{"token": {secAPIToken}})
 	if err != nil {
 		t.Fatal(err)
 	}

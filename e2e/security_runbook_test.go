@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -18,8 +17,8 @@ import (
 // check_test.go cover Validate and the shell rule; bot's parse_test.go the
 // parser.)
 func TestSecurity_RunbookInjection(t *testing.T) {
-	s := startSecStack(t)
-	ch := s.openIncident(t, "m-inj", "api-5xx", "API errors", "api")
+	s := Start(t, securityOptions())
+	ch := openIncident(t, s, "m-inj", "api-5xx", "API errors", "api")
 	cases := []struct {
 		text string
 		sync bool // refused by the parser at once, before dispatch
@@ -43,7 +42,7 @@ func TestSecurity_RunbookInjection(t *testing.T) {
 	async := 0
 	for i, c := range cases {
 		reply := "inj-" + string(rune('a'+i))
-		code, body := s.slash(t, secRequester, ch, c.text, reply)
+		code, body := s.SlashAnswer(secRequester, ch, c.text, reply)
 		if code != http.StatusOK || !strings.Contains(body, `"response_type":"ephemeral"`) {
 			t.Fatalf("%q: %d %s", c.text, code, body)
 		}
@@ -54,23 +53,23 @@ func TestSecurity_RunbookInjection(t *testing.T) {
 			continue
 		}
 		async++
-		got := s.waitReply(t, reply)
+		got := s.WaitReply(reply)
 		if !strings.HasPrefix(got, "Not run: ") {
 			t.Errorf("%q: reply %q, want a refusal", c.text, got)
 		}
-		for _, p := range s.sl.ResponseURLPosts() {
+		for _, p := range s.Slack.ResponseURLPosts() {
 			if p.ID == reply && p.ResponseType != "ephemeral" {
 				t.Errorf("%q: the refusal was posted %s, want ephemeral", c.text, p.ResponseType)
 			}
 		}
 	}
-	refused := s.events(t, func(e incident.Event) bool {
+	refused := timeline(s, func(e incident.Event) bool {
 		return e.Type == incident.EventRunbook && e.Data["step"] == "refused"
 	})
 	if len(refused) != async {
 		t.Errorf("refused attempts on the timeline = %d, want %d", len(refused), async)
 	}
-	if n := s.ssmSends(); n != 0 || len(s.ssm.Commands()) != 0 {
+	if n := ssmSends(s); n != 0 || len(s.AWS.SSM.Commands()) != 0 {
 		t.Errorf("SSM received %d sends, want none", n)
 	}
 }
@@ -83,95 +82,67 @@ func TestSecurity_RunbookInjection(t *testing.T) {
 // not deny either. The approver's click runs the plan once. (runbooks'
 // approval_test.go and dispatch's runbook_test.go cover the policy.)
 func TestSecurity_ApprovalRules(t *testing.T) {
-	s := startSecStack(t)
-	ch := s.openIncident(t, "m-appr", "api-5xx", "API errors", "api")
-	if code, _ := s.slash(t, secRequester, ch, "runbook restart-unit unit=nginx.service", "request"); code != 200 {
+	s := Start(t, securityOptions())
+	ch := openIncident(t, s, "m-appr", "api-5xx", "API errors", "api")
+	if code, _ := s.SlashAnswer(secRequester, ch, "runbook restart-unit unit=nginx.service", "request"); code != 200 {
 		t.Fatal("request refused")
 	}
-	if got := s.waitReply(t, "request"); !strings.HasPrefix(got, "Asked for approval") {
+	if got := s.WaitReply("request"); !strings.HasPrefix(got, "Asked for approval") {
 		t.Fatalf("request reply %q", got)
 	}
-	runID, blockID := approvalButton(t, s, ch)
+	runID, blockID := approvalButton(s, ch)
 	refusals := func() int {
-		return len(s.events(t, func(e incident.Event) bool { return e.Data["refused"] == "approval" }))
+		return len(timeline(s, func(e incident.Event) bool { return e.Data["refused"] == "approval" }))
 	}
 	approvals := func() int {
-		return len(s.events(t, func(e incident.Event) bool { return e.Type == incident.EventRunbook && e.Data["step"] == "approved" }))
+		return len(timeline(s, func(e incident.Event) bool { return e.Type == incident.EventRunbook && e.Data["step"] == "approved" }))
 	}
 
-	forged := s.clickForm(secApprover, ch, "tocsin_approve", blockID, runID, "forged")
-	if code, _, _ := s.signedPost(t, "/slack/interactions", forged, "guessed-secret", time.Now()); code != http.StatusUnauthorized {
+	forged := claimedClick(s, secApprover, ch, "tocsin_approve", blockID, runID, "forged")
+	if code, _, _ := signedPost(s, "/slack/interactions", forged, "guessed-secret", time.Now()); code != http.StatusUnauthorized {
 		t.Errorf("forged click: status %d, want 401", code)
 	}
-	if code, _, _ := s.signedPost(t, "/slack/interactions", forged, "", time.Now()); code != http.StatusUnauthorized {
+	if code, _, _ := signedPost(s, "/slack/interactions", forged, "", time.Now()); code != http.StatusUnauthorized {
 		t.Errorf("unsigned click: status %d, want 401", code)
 	}
 	for i, who := range []string{secRequester, secBystander} {
 		reply := "refused-" + who
-		code, _, _ := s.signedPost(t, "/slack/interactions", s.clickForm(who, ch, "tocsin_approve", blockID, runID, reply), secSigning, time.Now())
+		code, _, _ := signedPost(s, "/slack/interactions", claimedClick(s, who, ch, "tocsin_approve", blockID, runID, reply), secSigning, time.Now())
 		if code != 200 {
 			t.Fatalf("%s click: status %d", who, code)
 		}
-		if got := s.waitReply(t, reply); !strings.HasPrefix(got, "Your approval was not counted") {
+		if got := s.WaitReply(reply); !strings.HasPrefix(got, "Your approval was not counted") {
 			t.Errorf("%s: reply %q", who, got)
 		}
-		waitFor(t, "the refusal on the timeline", func() bool { return refusals() == i+1 })
+		s.WaitFor("the refusal on the timeline", func() bool { return refusals() == i+1 })
 	}
-	code, _, _ := s.signedPost(t, "/slack/interactions", s.clickForm(secBystander, ch, "tocsin_deny", blockID, runID, "deny"), secSigning, time.Now())
-	if got := s.waitReply(t, "deny"); code != 200 || !strings.HasPrefix(got, "Only an approver or the requester") {
+	code, _, _ := signedPost(s, "/slack/interactions", claimedClick(s, secBystander, ch, "tocsin_deny", blockID, runID, "deny"), secSigning, time.Now())
+	if got := s.WaitReply("deny"); code != 200 || !strings.HasPrefix(got, "Only an approver or the requester") {
 		t.Errorf("bystander deny: %d %q", code, got)
 	}
-	if n := approvals(); n != 0 || s.ssmSends() != 0 {
-		t.Fatalf("before the approver clicked: %d approvals, %d SSM sends; want none", n, s.ssmSends())
+	if n := approvals(); n != 0 || ssmSends(s) != 0 {
+		t.Fatalf("before the approver clicked: %d approvals, %d SSM sends; want none", n, ssmSends(s))
 	}
 
-	good := s.clickForm(secApprover, ch, "tocsin_approve", blockID, runID, "approve")
-	code, _, h := s.signedPost(t, "/slack/interactions", good, secSigning, time.Now())
+	good := claimedClick(s, secApprover, ch, "tocsin_approve", blockID, runID, "approve")
+	code, _, h := signedPost(s, "/slack/interactions", good, secSigning, time.Now())
 	if code != 200 {
 		t.Fatalf("approver click: %d", code)
 	}
-	waitFor(t, "the command in SSM", func() bool { return s.ssmSends() == 1 })
-	if code, _, _ := secDo(t, "POST", s.base+"/slack/interactions", h, good); code != http.StatusUnauthorized {
+	s.WaitFor("the command in SSM", func() bool { return ssmSends(s) == 1 })
+	if code, _ := s.Do("POST", "/slack/interactions", h, good); code != http.StatusUnauthorized {
 		t.Errorf("replayed approval: status %d, want 401", code)
 	}
 	time.Sleep(500 * time.Millisecond)
-	cmds := s.ssm.Commands()
-	if len(cmds) != 1 || s.ssmSends() != 1 || approvals() != 1 {
-		t.Fatalf("after the approval and its replay: %d commands, %d sends, %d approvals; want 1 each", len(cmds), s.ssmSends(), approvals())
+	cmds := s.AWS.SSM.Commands()
+	if len(cmds) != 1 || ssmSends(s) != 1 || approvals() != 1 {
+		t.Fatalf("after the approval and its replay: %d commands, %d sends, %d approvals; want 1 each", len(cmds), ssmSends(s), approvals())
 	}
 	if got := cmds[0].Parameters["commands"]; !slices.Equal(got, []string{"systemctl restart nginx.service"}) || cmds[0].Document != "AWS-RunShellScript" {
 		t.Errorf("SSM got %s %q; want exactly the approved plan", cmds[0].Document, got)
 	}
-	ev := s.events(t, func(e incident.Event) bool { return e.Type == incident.EventRunbook && e.Data["step"] == "approved" })
+	ev := timeline(s, func(e incident.Event) bool { return e.Type == incident.EventRunbook && e.Data["step"] == "approved" })
 	if ev[0].Actor != secApprover {
 		t.Errorf("approval recorded for %q, want the signed user %s", ev[0].Actor, secApprover)
 	}
-}
-
-// approvalButton waits for the approval request in the channel and returns
-// the run id and block id of its Approve button.
-func approvalButton(t *testing.T, s *secStack, ch string) (runID, blockID string) {
-	t.Helper()
-	waitFor(t, "the approval request", func() bool {
-		for _, m := range s.sl.Messages(ch) {
-			var blocks []struct {
-				BlockID  string `json:"block_id"`
-				Elements []struct {
-					ActionID string `json:"action_id"`
-					Value    string `json:"value"`
-				} `json:"elements"`
-			}
-			json.Unmarshal(m.Blocks, &blocks)
-			for _, b := range blocks {
-				for _, e := range b.Elements {
-					if e.ActionID == "tocsin_approve" {
-						runID, blockID = e.Value, b.BlockID
-						return true
-					}
-				}
-			}
-		}
-		return false
-	})
-	return runID, blockID
 }

@@ -23,67 +23,67 @@ import (
 // TestVerifier_CheckURL_redactsQuery cover the redaction helpers.)
 func TestSecurity_SecretsNeverLeak(t *testing.T) {
 	const page = "https://pager.example/hooks/sec-page-3c9d0e1f7a"
-	s := startSecStack(t, "TOCSIN_PAGE_WEBHOOK", page)
+	s := Start(t, securityOptions("TOCSIN_PAGE_WEBHOOK", page))
 	secrets := map[string]string{"SLACK_BOT_TOKEN": secBotToken, "SLACK_SIGNING_SECRET": secSigning,
 		"TOCSIN_API_TOKEN": secAPIToken, "AWS_SECRET_ACCESS_KEY": secAWSSecret, "AWS_ACCESS_KEY_ID": secAWSKeyID,
 		"TOCSIN_PAGE_WEBHOOK": page}
-	s.sl.FailNext("chat.postMessage", 1, sim.SlackFault{Status: 500})
-	s.ssm.FailNext("GetCommandInvocation", 3, "ThrottlingException", 400)
-	ch := s.openIncident(t, "m-secret", "api-5xx", "API errors", "api")
+	s.Slack.FailNext("chat.postMessage", 1, sim.SlackFault{Status: 500})
+	s.AWS.SSM.FailNext("GetCommandInvocation", 3, "ThrottlingException", 400)
+	ch := openIncident(t, s, "m-secret", "api-5xx", "API errors", "api")
 	for _, text := range []string{"ack", "note rolling back the deploy", "runbook restart-unit unit=app.service"} {
-		if code, body := s.slash(t, secRequester, ch, text, "flow"); code != 200 {
+		if code, body := s.SlashAnswer(secRequester, ch, text, "flow"); code != 200 {
 			t.Fatalf("%s: %d %s", text, code, body)
 		}
 	}
-	runID, blockID := approvalButton(t, s, ch)
-	if code, _, _ := s.signedPost(t, "/slack/interactions", s.clickForm(secApprover, ch, "tocsin_approve", blockID, runID, "flow"), secSigning, time.Now()); code != 200 {
+	runID, blockID := approvalButton(s, ch)
+	if code, _, _ := signedPost(s, "/slack/interactions", claimedClick(s, secApprover, ch, "tocsin_approve", blockID, runID, "flow"), secSigning, time.Now()); code != 200 {
 		t.Fatalf("approval: %d", code)
 	}
-	waitFor(t, "the run to finish", func() bool {
-		return len(s.events(t, func(e incident.Event) bool { return e.Data["step"] == "finished" })) == 1
+	s.WaitFor("the run to finish", func() bool {
+		return len(timeline(s, func(e incident.Event) bool { return e.Data["step"] == "finished" })) == 1
 	})
 	// Refusals and failures that log.
-	s.signedPost(t, "/slack/commands", s.slashForm(secRequester, ch, "ack", "x"), "wrong-secret", time.Now())
-	get(t, s.base+"/api/incidents", "wrong-"+secAPIToken)
-	http.PostForm(s.base+"/login", url.Values{"token": {secAPIToken + "x"}})
-	s.slash(t, secRequester, ch, "runbook restart-unit unit=$(reboot)", "flow")
-	waitFor(t, "every reply", func() bool { return len(s.replies("flow")) >= 5 })
+	signedPost(s, "/slack/commands", s.SlashForm(secRequester, ch, "ack", "x"), "wrong-secret", time.Now())
+	s.Get("/api/incidents", "wrong-"+secAPIToken)
+	http.PostForm(s.URL+"/login", url.Values{"token": {secAPIToken + "x"}})
+	s.SlashAnswer(secRequester, ch, "runbook restart-unit unit=$(reboot)", "flow")
+	s.WaitFor("every reply", func() bool { return len(s.Replies("flow")) >= 5 })
 
 	places := map[string]string{}
-	_, places["API timeline"] = get(t, s.base+"/api/incidents/INC-1", secAPIToken)
-	_, places["API list"] = get(t, s.base+"/api/incidents", secAPIToken)
-	_, places["review.md"] = get(t, s.base+"/api/incidents/INC-1/review.md", secAPIToken)
-	_, places["metrics"] = get(t, s.base+"/metrics", "")
-	_, _, places["dashboard"] = rawGet(t, strings.TrimPrefix(s.base, "http://"), "/incidents/INC-1", secSession(t, s.base))
+	_, places["API timeline"] = s.Get("/api/incidents/INC-1", secAPIToken)
+	_, places["API list"] = s.Get("/api/incidents", secAPIToken)
+	_, places["review.md"] = s.Get("/api/incidents/INC-1/review.md", secAPIToken)
+	_, places["metrics"] = s.Get("/metrics", "")
+	_, _, places["dashboard"] = rawGet(t, strings.TrimPrefix(s.URL, "http://"), "/incidents/INC-1", secSession(t, s))
 	var slack strings.Builder
-	for _, c := range s.sl.Channels() {
+	for _, c := range s.Slack.Channels() {
 		slack.WriteString(c.Topic + c.Purpose)
-		for _, m := range s.sl.Messages(c.ID) {
+		for _, m := range s.Slack.Messages(c.ID) {
 			slack.WriteString(m.Text + string(m.Blocks))
 		}
 	}
-	for _, e := range s.sl.Ephemerals() {
+	for _, e := range s.Slack.Ephemerals() {
 		slack.WriteString(e.Text + string(e.Blocks))
 	}
-	for _, p := range s.sl.ResponseURLPosts() {
+	for _, p := range s.Slack.ResponseURLPosts() {
 		slack.WriteString(string(p.Body))
 	}
-	for _, c := range s.sl.Calls() {
+	for _, c := range s.Slack.Calls() {
 		for k, v := range c.Params {
 			slack.WriteString(k + "=" + v + "\n")
 		}
 	}
 	places["Slack"] = slack.String()
 	var ssmIn strings.Builder
-	for _, c := range s.ssm.Commands() {
+	for _, c := range s.AWS.SSM.Commands() {
 		ssmIn.WriteString(c.Comment + strings.Join(c.Parameters["commands"], " "))
 	}
 	places["SSM"] = ssmIn.String()
-	if err := s.stop(); err != nil {
+	if err := s.Stop(); err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
-	places["logs"] = s.logs.String()
-	db, err := os.ReadFile(s.db)
+	places["logs"] = s.Logs.String()
+	db, err := os.ReadFile(s.Getenv("TOCSIN_DB"))
 	if err != nil {
 		t.Fatal(err)
 	}

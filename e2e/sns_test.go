@@ -1,131 +1,38 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/tocsin-dev/tocsin/incident"
-	"github.com/tocsin-dev/tocsin/sim"
-	"github.com/tocsin-dev/tocsin/web"
 )
-
-const (
-	testTopic   = "arn:aws:sns:us-east-1:123456789012:tocsin-alarms"
-	testCertURL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem"
-)
-
-// snsFeed signs CloudWatch alarm notifications like SNS does, with a test
-// key whose certificate sits in TOCSIN_SNS_CERT_DIR.
-type snsFeed struct {
-	*sim.SNSFeed
-	certDir string
-	base    string
-}
-
-func newSNSFeed(t testing.TB) *snsFeed {
-	t.Helper()
-	dir := t.TempDir()
-	f, err := sim.NewSNSFeed(sim.SNSFeedOptions{CertDir: dir, CertName: filepath.Base(testCertURL), TopicARN: testTopic})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &snsFeed{SNSFeed: f, certDir: dir}
-}
-
-// alarmJSON is the CloudWatch alarm message, in the shape CloudWatch
-// publishes it.
-func alarmJSON(name, service, state, old string, at time.Time) string {
-	m := map[string]any{
-		"AlarmName": name, "AlarmDescription": nil, "AWSAccountId": "123456789012",
-		"NewStateValue": state, "OldStateValue": old,
-		"NewStateReason":  fmt.Sprintf("Threshold Crossed: 1 out of the last 1 datapoints [12.0 (%s)] was greater than the threshold (5.0).", at.Add(-time.Minute).UTC().Format("02/01/06 15:04:05")),
-		"StateChangeTime": at.UTC().Format("2006-01-02T15:04:05.000-0700"), "Region": "US East (N. Virginia)",
-		"AlarmArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:" + name,
-		"Trigger": map[string]any{"MetricName": "HTTPCode_Target_5XX_Count", "Namespace": "Test/Storm", "StatisticType": "Statistic",
-			"Statistic": "SUM", "Unit": nil, "Dimensions": []map[string]string{{"name": "Service", "value": service}},
-			"Period": 60, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanThreshold", "Threshold": 5.0, "TreatMissingData": "missing"},
-	}
-	b, _ := json.Marshal(m)
-	return string(b)
-}
-
-func (f *snsFeed) body(t testing.TB, msgID, message string) []byte {
-	b, err := f.Notification(msgID, "ALARM", message)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func (f *snsFeed) post(t testing.TB, body []byte) int {
-	code, _, err := sim.PostSNS(context.Background(), nil, f.base+"/sns", body)
-	if err != nil {
-		t.Error(err)
-	}
-	return code
-}
-
-// storm playbook: alarms group by their Service dimension.
-const stormPlaybook = `name: storm
-owner: S00ONCALL
-match: {namespace: Test/Storm}
-service: "{{dimension:Service}}"
-group_by: service
-severity: {default: sev2}
-`
-
-func startSNSServer(t *testing.T) (*snsFeed, string) {
-	f := newSNSFeed(t)
-	pbDir := t.TempDir()
-	os.WriteFile(filepath.Join(pbDir, "storm.yaml"), []byte(stormPlaybook), 0o600)
-	base, _, _ := startServer(t, env(t, "TOCSIN_SNS_TOPIC_ARNS", testTopic, "TOCSIN_SNS_CERT_DIR", f.certDir, "TOCSIN_PLAYBOOKS", pbDir))
-	f.base = base
-	return f, base
-}
-
-func apiIncidents(t testing.TB, base string) []incident.Incident {
-	_, body := get(t, base+"/api/incidents", "test-token-0123")
-	var incs []incident.Incident
-	if err := json.Unmarshal([]byte(body), &incs); err != nil {
-		t.Fatalf("decode %q: %v", body, err)
-	}
-	return incs
-}
-
-func apiIncident(t testing.TB, base string, id incident.ID) web.IncidentView {
-	_, body := get(t, base+"/api/incidents/"+id.String(), "test-token-0123")
-	var v web.IncidentView
-	if err := json.Unmarshal([]byte(body), &v); err != nil {
-		t.Fatalf("decode %q: %v", body, err)
-	}
-	return v
-}
 
 func TestSNS_RedeliveredHundredTimes(t *testing.T) {
-	f, base := startSNSServer(t)
-	body := f.body(t, "11111111-2222-3333-4444-555555555555", alarmJSON("api-5xx", "api", "ALARM", "OK", time.Now().Add(-time.Minute)))
+	h := Start(t, Options{})
+	body := h.Notification("11111111-2222-3333-4444-555555555555", AlarmMessage("api-5xx", "api", "ALARM", "OK", time.Now().Add(-time.Minute)))
 	var wg sync.WaitGroup
 	for i := 0; i < 100; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if code := f.post(t, body); code != 200 {
+			if code := h.PostSNS(body); code != 200 {
 				t.Errorf("status %d", code)
 			}
 		}()
 	}
 	wg.Wait()
-	incs := apiIncidents(t, base)
+	incs := h.Incidents()
 	if len(incs) != 1 {
 		t.Fatalf("incidents = %d, want 1", len(incs))
 	}
-	v := apiIncident(t, base, incs[0].ID)
+	v := h.Incident(incs[0].ID)
 	alarmEvents := 0
 	for _, e := range v.Timeline {
 		if e.Datum("message_id") != "" {
@@ -143,14 +50,14 @@ func TestSNS_RedeliveredHundredTimes(t *testing.T) {
 // TestSNS_Storm sends thousands of signed notifications for hundreds of
 // alarms of a few services, with redeliveries, concurrently.
 func TestSNS_Storm(t *testing.T) {
-	f, base := startSNSServer(t)
+	h := Start(t, Options{})
 	const services, alarmsPer, redeliver = 4, 75, 3 // 300 alarms, 900+ deliveries
 	t0 := time.Now().Add(-10 * time.Minute)
 	var bodies [][]byte
 	for s := 0; s < services; s++ {
 		for a := 0; a < alarmsPer; a++ {
 			name := fmt.Sprintf("svc%d-alarm%03d", s, a)
-			b := f.body(t, fmt.Sprintf("msg-%d-%d", s, a), alarmJSON(name, fmt.Sprintf("svc%d", s), "ALARM", "OK", t0.Add(time.Duration(a)*time.Second)))
+			b := h.Notification(fmt.Sprintf("msg-%d-%d", s, a), AlarmMessage(name, fmt.Sprintf("svc%d", s), "ALARM", "OK", t0.Add(time.Duration(a)*time.Second)))
 			for r := 0; r < redeliver; r++ {
 				bodies = append(bodies, b)
 			}
@@ -163,7 +70,7 @@ func TestSNS_Storm(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for b := range work {
-				if code := f.post(t, b); code != 200 {
+				if code := h.PostSNS(b); code != 200 {
 					t.Errorf("status %d", code)
 				}
 			}
@@ -174,12 +81,12 @@ func TestSNS_Storm(t *testing.T) {
 	}
 	close(work)
 	wg.Wait()
-	incs := apiIncidents(t, base)
+	incs := h.Incidents()
 	if len(incs) != services {
 		t.Fatalf("incidents = %d, want %d (one per service)", len(incs), services)
 	}
 	for _, inc := range incs {
-		v := apiIncident(t, base, inc.ID)
+		v := h.Incident(inc.ID)
 		n := 0
 		for _, e := range v.Timeline {
 			if e.Datum("message_id") != "" {
@@ -189,5 +96,51 @@ func TestSNS_Storm(t *testing.T) {
 		if n != alarmsPer || len(v.Incident.Alarms) != alarmsPer || !v.Verified {
 			t.Errorf("%s: %d alarm events, %d alarms linked, verified %v; want %d each", inc.ID, n, len(v.Incident.Alarms), v.Verified, alarmsPer)
 		}
+	}
+}
+
+// TestSNS_LocallyServedCertificate: with no certificate in
+// TOCSIN_SNS_CERT_DIR, tocsin fetches it from the SigningCertURL, here a
+// local HTTPS server that Options.HostAllowed lets it reach and
+// Options.HTTP trusts; once, and only from the allowed host.
+func TestSNS_LocallyServedCertificate(t *testing.T) {
+	var cert atomic.Pointer[[]byte]
+	var fetches atomic.Int64
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		w.Write(*cert.Load())
+	}))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "https://")
+	h := Start(t, Options{HTTP: srv.Client(), HostAllowed: func(hostport string) bool { return hostport == host },
+		Env: map[string]string{"TOCSIN_SNS_CERT_DIR": t.TempDir()}})
+	pem := h.SNS.Certificate()
+	cert.Store(&pem)
+	signed := func(msgID, certURL string) []byte {
+		env, err := h.SNS.Sign("2", map[string]string{"Type": "Notification", "MessageId": msgID, "TopicArn": Topic,
+			"Subject": "ALARM", "Message": AlarmMessage("api-5xx", "api", "ALARM", "OK", time.Now().Add(-time.Minute)),
+			"Timestamp": time.Now().UTC().Format("2006-01-02T15:04:05.000Z")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env["SigningCertURL"] = certURL
+		b, _ := json.Marshal(env)
+		return b
+	}
+	if code := h.PostSNS(signed("local-1", srv.URL+"/SimpleNotificationService-local.pem")); code != http.StatusOK {
+		t.Fatalf("notification signed with a locally served certificate: status %d, want 200", code)
+	}
+	if code := h.PostSNS(signed("local-2", srv.URL+"/SimpleNotificationService-local.pem")); code != http.StatusOK {
+		t.Fatalf("second notification: status %d, want 200", code)
+	}
+	if n := fetches.Load(); n != 1 {
+		t.Errorf("certificate fetched %d times, want once", n)
+	}
+	other := "https://127.0.0.1:1/SimpleNotificationService-local.pem" // a host HostAllowed does not name
+	if code := h.PostSNS(signed("local-3", other)); code < 400 || code >= 500 {
+		t.Errorf("certificate on a host not allowed: status %d, want 4xx", code)
+	}
+	if incs := h.Incidents(); len(incs) != 1 || len(h.Incident(incs[0].ID).Timeline) != 2 {
+		t.Errorf("incidents = %+v; want one, with the two accepted notifications", incs)
 	}
 }
