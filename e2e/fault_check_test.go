@@ -17,6 +17,17 @@ func couldNot(e incident.Event) bool {
 	return e.Type == incident.EventInfo && strings.HasPrefix(e.Text, "tocsin could not")
 }
 
+// checkNoneGivenUp fails the test if the outbox gave up an effect of one
+// of the incidents.
+func checkNoneGivenUp(t *testing.T, s *Harness, ids ...incident.ID) {
+	t.Helper()
+	for _, id := range ids {
+		if got := s.Events(id, couldNot); len(got) != 0 {
+			t.Errorf("%s: effects given up: %+v", id, got)
+		}
+	}
+}
+
 // messageCounts counts, by SNS MessageId, the events that carry it on
 // every timeline.
 func messageCounts(t *testing.T, s *Harness) map[string]int {

@@ -52,11 +52,7 @@ func TestFault_Slack429(t *testing.T) {
 	if n := s.Slack.RateLimited()["conversations.setTopic"]; n != 1 {
 		t.Errorf("429s on setTopic = %d, want 1", n)
 	}
-	for _, id := range []incident.ID{1, 2} {
-		if got := s.Events(id, couldNot); len(got) != 0 {
-			t.Errorf("%s: effects given up: %+v", id, got)
-		}
-	}
+	checkNoneGivenUp(t, s, 1, 2)
 	checkNoDuplicates(t, s, "f429-1", "f429-2")
 }
 
@@ -79,9 +75,7 @@ func TestFault_Slack5xx(t *testing.T) {
 	if failed["conversations.create"] != 2 || failed["chat.postMessage"] != 1 {
 		t.Errorf("5xx answers by method = %v; want 2 creates and 1 post", failed)
 	}
-	if got := s.Events(1, couldNot); len(got) != 0 {
-		t.Errorf("effects given up: %+v", got)
-	}
+	checkNoneGivenUp(t, s, 1)
 	checkNoDuplicates(t, s, "f5xx-1")
 }
 
@@ -109,9 +103,7 @@ func TestFault_SlackReset(t *testing.T) {
 	if resets != 1 {
 		t.Errorf("resets before the effect = %d, want 1", resets)
 	}
-	if got := s.Events(1, couldNot); len(got) != 0 {
-		t.Errorf("effects given up: %+v", got)
-	}
+	checkNoneGivenUp(t, s, 1)
 	checkNoDuplicates(t, s, "freset-1")
 }
 
@@ -146,9 +138,7 @@ func TestFault_SlackSlow(t *testing.T) {
 	if creates != 2 {
 		t.Errorf("channels created = %d, want 2 (one each)", creates)
 	}
-	if got := s.Events(1, couldNot); len(got) != 0 {
-		t.Errorf("INC-1 effects given up: %+v", got)
-	}
+	checkNoneGivenUp(t, s, 1)
 	checkNoDuplicates(t, s, "fslow-1", "fslow-2")
 }
 

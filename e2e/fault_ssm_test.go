@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/sim"
 )
 
@@ -55,9 +54,7 @@ func TestFault_SSMThrottling(t *testing.T) {
 	if n := len(s.AWS.SSM.Commands()); n != 1 {
 		t.Errorf("commands sent = %d, want 1", n)
 	}
-	if got := s.Events(1, couldNot); len(got) != 0 {
-		t.Errorf("effects given up: %+v", got)
-	}
+	checkNoneGivenUp(t, s, 1)
 	checkNoDuplicates(t, s, "ssm-fault-diag")
 }
 
@@ -85,9 +82,7 @@ func TestFault_SSMInvalidInstance(t *testing.T) {
 	if n := len(s.AWS.SSM.Commands()); n != 0 {
 		t.Errorf("commands = %d, want 0", n)
 	}
-	if got := s.Events(1, func(e incident.Event) bool { return couldNot(e) }); len(got) != 0 {
-		t.Errorf("effects given up: %+v", got)
-	}
+	checkNoneGivenUp(t, s, 1)
 	checkNoDuplicates(t, s, "ssm-fault-ghost")
 }
 

@@ -12,7 +12,8 @@ import (
 )
 
 // This file is what the outside world sends tocsin: SNS notifications
-// signed by the feed, and Slack's signed slash commands and clicks.
+// signed by the feed, and Slack's signed slash commands and clicks (these
+// need Options.Slack: their answers go to the stand-in's response_urls).
 
 // AlarmMessage is the harness's CloudWatch alarm notification: alarm name
 // of service (its Service dimension) on HTTPCode_Target_5XX_Count in the
