@@ -3,8 +3,8 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"time"
@@ -12,18 +12,18 @@ import (
 	"github.com/tocsin-dev/tocsin/app"
 )
 
-// runBackup asks the running server for a hot copy (POST /api/backup). If
+// defineBackup asks the running server for a hot copy (POST /api/backup). If
 // no server answers, it copies the file directly, which works only when no
 // other process holds it.
-func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("backup", stderr)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
+func defineBackup(*flag.FlagSet, func(string) string) runFunc {
+	return runBackup
+}
+
+func runBackup(ctx context.Context, e env) error {
+	if len(e.args) != 1 {
 		return errors.New("backup needs one argument: the file to write")
 	}
-	dst := fs.Arg(0)
+	dst, stdout, getenv := e.args[0], e.stdout, e.getenv
 	if c, err := newAPIClient(getenv); err == nil {
 		b, err := c.do(ctx, http.MethodPost, "/api/backup")
 		if err == nil {
@@ -33,7 +33,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 			fmt.Fprintf(stdout, "wrote %s (%d bytes) from the running server\n", dst, len(b))
 			return nil
 		}
-		fmt.Fprintf(stderr, "no running server answered (%v); copying the file directly\n", err)
+		fmt.Fprintf(e.stderr, "no running server answered (%v); copying the file directly\n", err)
 	}
 	cfg, err := app.LoadConfig(getenv)
 	if err != nil {

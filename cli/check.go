@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 
@@ -9,29 +10,31 @@ import (
 	"github.com/tocsin-dev/tocsin/runbooks"
 )
 
-// runCheck validates every runbook and playbook (built-in and from the
+// defineCheck validates every runbook and playbook (built-in and from the
 // configured directories) and prints file:line: problem for each error.
 // A running server reloads them on SIGHUP (kill -HUP), keeping the old set
 // if the new one has problems.
-func runCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("check", stderr)
+func defineCheck(fs *flag.FlagSet, getenv func(string) string) runFunc {
 	runbooksDir := fs.String("runbooks", getenv("TOCSIN_RUNBOOKS"), "runbook directory (default TOCSIN_RUNBOOKS)")
 	playbooksDir := fs.String("playbooks", getenv("TOCSIN_PLAYBOOKS"), "playbook directory (default TOCSIN_PLAYBOOKS)")
-	if err := fs.Parse(args); err != nil {
-		return err
+	return func(ctx context.Context, e env) error {
+		return check(e.stdout, *runbooksDir, *playbooksDir)
 	}
+}
+
+func check(stdout io.Writer, runbooksDir, playbooksDir string) error {
 	var lines []string
-	for _, p := range runbooks.Check(*runbooksDir) {
+	for _, p := range runbooks.Check(runbooksDir) {
 		lines = append(lines, p.String())
 	}
 	known := map[string]bool{}
-	if set, err := runbooks.Load(*runbooksDir); err == nil {
+	if set, err := runbooks.Load(runbooksDir); err == nil {
 		for _, n := range set.Names() {
 			known[n] = true
 		}
 	}
 	exists := func(name string) bool { return known[name] || len(lines) > 0 }
-	for _, p := range playbooks.Check(*playbooksDir, exists) {
+	for _, p := range playbooks.Check(playbooksDir, exists) {
 		lines = append(lines, p.String())
 	}
 	for _, l := range lines {

@@ -1,3 +1,9 @@
+// Package cli is the tocsin command: one file per subcommand (serve, demo,
+// check, incidents, incident, review, metrics, digest, backup, healthcheck,
+// version) and the client of tocsin's JSON API that the reading commands
+// use. Run is the entry point; main.go only hands it the process's
+// arguments, environment and streams. cli turns flags and environment into
+// the app package's Config and never wires parts itself.
 package cli
 
 import (
@@ -10,26 +16,47 @@ import (
 // Version is set at build time with -ldflags "-X github.com/tocsin-dev/tocsin/cli.Version=…".
 var Version = "dev"
 
-type command struct {
-	usage string
-	run   func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
+// env is what one invocation of a command runs with.
+type env struct {
+	args   []string // the positional arguments left after the flags
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
 }
+
+// runFunc runs a command once its flags are parsed.
+type runFunc func(ctx context.Context, e env) error
+
+// command is one subcommand: its usage line and define, which declares the
+// command's flags on fs and returns what runs once they are parsed.
+type command struct {
+	usage  string
+	define func(fs *flag.FlagSet, getenv func(string) string) runFunc
+	// flagsAnywhere lets positional arguments (an incident id) come before
+	// or after the flags; only for commands whose flags take no value.
+	flagsAnywhere bool
+	// raw commands parse their own arguments (the demo).
+	raw func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
+}
+
+// order is the order of the commands in the usage text.
+var order = []string{"serve", "demo", "check", "incidents", "incident", "review", "metrics", "digest", "backup", "version", "healthcheck"}
 
 var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"serve":       {"serve: run the server (the default)", runServe},
-		"demo":        {"demo [--no-interactive]: run tocsin with local Slack and AWS stand-ins and play an incident", runDemo},
-		"check":       {"check: validate runbooks and playbooks (a running server reloads them on SIGHUP)", runCheck},
-		"incidents":   {"incidents [--json] [--open]: list incidents", runIncidents},
-		"incident":    {"incident INC-42 [--json]: show an incident and its timeline", runIncident},
-		"review":      {"review INC-42: print the post-incident review draft", runReview},
-		"metrics":     {"metrics [--since 30d] [--json]: MTTD, MTTA, MTTM, MTTR", runMetrics},
-		"digest":      {"digest --dry-run: print the weekly digest", runDigest},
-		"backup":      {"backup FILE: write a consistent copy of the store", runBackup},
-		"version":     {"version: print the version", runVersion},
-		"healthcheck": {"healthcheck: exit 0 if the local server answers /healthz (for container health checks)", runHealthcheck},
+		"serve":       {usage: "serve: run the server (the default)", define: defineServe},
+		"demo":        {usage: demoUsage, raw: runDemo},
+		"check":       {usage: "check: validate runbooks and playbooks (a running server reloads them on SIGHUP)", define: defineCheck},
+		"incidents":   {usage: "incidents [--json] [--open]: list incidents", define: defineIncidents},
+		"incident":    {usage: "incident INC-42 [--json]: show an incident and its timeline", define: defineIncident, flagsAnywhere: true},
+		"review":      {usage: "review INC-42: print the post-incident review draft", define: defineReview, flagsAnywhere: true},
+		"metrics":     {usage: "metrics [--since 30d] [--json]: MTTD, MTTA, MTTM, MTTR", define: defineMetrics},
+		"digest":      {usage: "digest --dry-run: print the weekly digest", define: defineDigest},
+		"backup":      {usage: "backup FILE: write a consistent copy of the store", define: defineBackup},
+		"version":     {usage: "version: print the version", define: defineVersion},
+		"healthcheck": {usage: "healthcheck: exit 0 if the local server answers /healthz (for container health checks)", define: defineHealthcheck},
 	}
 }
 
@@ -48,23 +75,45 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if !ok {
 		return fmt.Errorf("unknown command %q\n%s", name, usage())
 	}
-	return c.run(ctx, rest, getenv, stdout, stderr)
+	if c.raw != nil {
+		return c.raw(ctx, rest, getenv, stdout, stderr)
+	}
+	fs := flag.NewFlagSet("tocsin "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: tocsin %s\n", c.usage)
+		fs.PrintDefaults()
+	}
+	run := c.define(fs, getenv)
+	positional, err := parse(fs, rest, c.flagsAnywhere)
+	if err != nil {
+		return err
+	}
+	return run(ctx, env{args: positional, getenv: getenv, stdout: stdout, stderr: stderr})
+}
+
+// parse parses the flags in args and returns the positional arguments.
+func parse(fs *flag.FlagSet, args []string, anywhere bool) ([]string, error) {
+	if !anywhere {
+		err := fs.Parse(args)
+		return fs.Args(), err
+	}
+	var flags, positional []string
+	for _, a := range args {
+		if len(a) > 1 && a[0] == '-' {
+			flags = append(flags, a)
+		} else {
+			positional = append(positional, a)
+		}
+	}
+	err := fs.Parse(flags)
+	return positional, err
 }
 
 func usage() string {
 	s := "usage: tocsin <command> [flags]\n\ncommands:\n"
-	for _, n := range []string{"serve", "demo", "check", "incidents", "incident", "review", "metrics", "digest", "backup", "version", "healthcheck"} {
+	for _, n := range order {
 		s += "  " + commands[n].usage + "\n"
 	}
 	return s + "\nConfiguration is read from the environment; see README.md.\n"
-}
-
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("tocsin "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: tocsin %s\n", commands[name].usage)
-		fs.PrintDefaults()
-	}
-	return fs
 }

@@ -26,19 +26,45 @@ func newAPIClient(getenv func(string) string) (*apiClient, error) {
 	}
 	base := getenv("TOCSIN_URL")
 	if base == "" {
-		addr := getenv("TOCSIN_ADDR")
-		if addr == "" {
-			addr = ":8080"
-		}
-		if strings.HasPrefix(addr, ":") {
-			addr = "127.0.0.1" + addr
-		}
-		base = "http://" + addr
+		base = localURL(getenv)
 	}
 	if _, err := url.Parse(base); err != nil {
 		return nil, fmt.Errorf("TOCSIN_URL %q: %w", base, err)
 	}
 	return &apiClient{base: strings.TrimSuffix(base, "/"), token: token, http: &http.Client{Timeout: 30 * time.Second}}, nil
+}
+
+// localURL is the base URL of the server on this host: TOCSIN_ADDR, with
+// 127.0.0.1 for an address without a host.
+func localURL(getenv func(string) string) string {
+	addr := getenv("TOCSIN_ADDR")
+	if addr == "" {
+		addr = ":8080"
+	}
+	if strings.HasPrefix(addr, ":") {
+		addr = "127.0.0.1" + addr
+	}
+	return "http://" + addr
+}
+
+// apiRun is a command that reads the running server's API.
+func apiRun(run func(ctx context.Context, c *apiClient, e env) error) runFunc {
+	return func(ctx context.Context, e env) error {
+		c, err := newAPIClient(e.getenv)
+		if err != nil {
+			return err
+		}
+		return run(ctx, c, e)
+	}
+}
+
+// show GETs path and either copies the raw JSON to w (asJSON) or decodes
+// it into v; done reports whether the JSON was copied.
+func (c *apiClient) show(ctx context.Context, path string, asJSON bool, w io.Writer, v any) (done bool, err error) {
+	if asJSON {
+		return true, c.copyTo(ctx, path, w)
+	}
+	return false, c.getJSON(ctx, path, v)
 }
 
 func (c *apiClient) get(ctx context.Context, path string) ([]byte, error) {

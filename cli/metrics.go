@@ -2,36 +2,28 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"io"
 	"net/url"
 
 	"github.com/tocsin-dev/tocsin/report"
 )
 
-func runMetrics(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("metrics", stderr)
+// defineMetrics prints MTTD, MTTA, MTTM and MTTR over a window.
+func defineMetrics(fs *flag.FlagSet, _ func(string) string) runFunc {
 	since := fs.String("since", "30d", "window back from now (7d, 30d, 90d) or an RFC 3339 time")
 	service := fs.String("service", "", "only this service")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
+	return apiRun(func(ctx context.Context, c *apiClient, e env) error {
+		q := url.Values{"since": {*since}}
+		if *service != "" {
+			q.Set("service", *service)
+		}
+		var s report.Summary
+		if done, err := c.show(ctx, "/api/metrics?"+q.Encode(), *asJSON, e.stdout, &s); done || err != nil {
+			return err
+		}
+		_, err := io.WriteString(e.stdout, s.Table())
 		return err
-	}
-	c, err := newAPIClient(getenv)
-	if err != nil {
-		return err
-	}
-	q := url.Values{"since": {*since}}
-	if *service != "" {
-		q.Set("service", *service)
-	}
-	path := "/api/metrics?" + q.Encode()
-	if *asJSON {
-		return c.copyTo(ctx, path, stdout)
-	}
-	var s report.Summary
-	if err := c.getJSON(ctx, path, &s); err != nil {
-		return err
-	}
-	io.WriteString(stdout, s.Table())
-	return nil
+	})
 }

@@ -2,18 +2,16 @@ package cli
 
 import (
 	"context"
-	"io"
+	"flag"
 )
 
-func runReview(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("review", stderr)
-	id, err := parseIDArg(fs, args)
-	if err != nil {
-		return err
-	}
-	c, err := newAPIClient(getenv)
-	if err != nil {
-		return err
-	}
-	return c.copyTo(ctx, "/api/incidents/"+id.String()+"/review.md", stdout)
+// defineReview prints an incident's review draft (Markdown).
+func defineReview(*flag.FlagSet, func(string) string) runFunc {
+	return apiRun(func(ctx context.Context, c *apiClient, e env) error {
+		id, err := oneID(e.args)
+		if err != nil {
+			return err
+		}
+		return c.copyTo(ctx, "/api/incidents/"+id.String()+"/review.md", e.stdout)
+	})
 }

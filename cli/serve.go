@@ -2,26 +2,24 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
-	"io"
 
 	"github.com/tocsin-dev/tocsin/app"
 )
 
-func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", stderr)
-	if err := fs.Parse(args); err != nil {
-		return err
+// defineServe runs the server until ctx ends (SIGINT, SIGTERM).
+func defineServe(*flag.FlagSet, func(string) string) runFunc {
+	return func(ctx context.Context, e env) error {
+		cfg, err := app.LoadConfig(e.getenv)
+		if err != nil {
+			return fmt.Errorf("configuration:\n%w", err)
+		}
+		app.TuneGC(e.getenv)
+		a, err := app.New(ctx, cfg, app.Deps{Logger: app.NewLogger(e.stderr, cfg.LogLevel), Getenv: e.getenv})
+		if err != nil {
+			return err
+		}
+		return a.Serve(ctx, nil)
 	}
-	cfg, err := app.LoadConfig(getenv)
-	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	logger := app.NewLogger(stderr, cfg.LogLevel)
-	app.TuneGC(getenv)
-	a, err := app.New(ctx, cfg, app.Deps{Logger: logger, Getenv: getenv})
-	if err != nil {
-		return err
-	}
-	return a.Serve(ctx, nil)
 }

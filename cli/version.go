@@ -2,15 +2,13 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
-	"io"
 )
 
-func runVersion(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("version", stderr)
-	if err := fs.Parse(args); err != nil {
+func defineVersion(*flag.FlagSet, func(string) string) runFunc {
+	return func(ctx context.Context, e env) error {
+		_, err := fmt.Fprintln(e.stdout, "tocsin", Version)
 		return err
 	}
-	fmt.Fprintln(stdout, "tocsin", Version)
-	return nil
 }
