@@ -18,12 +18,7 @@ import (
 func TestDB_CacheAcrossFailedBatchMembers(t *testing.T) {
 	db, _ := MustOpenDB(t)
 	ctx := context.Background()
-	var id incident.ID
-	db.Update(ctx, func(tx incident.Tx) error {
-		inc, err := tx.Open(opened("g", "arn:a"))
-		id = inc.ID
-		return err
-	})
+	id := mustOpenIncident(t, db, "g", "arn:a")
 	errBoom := errors.New("boom")
 	var wg sync.WaitGroup
 	var mu sync.Mutex

@@ -54,12 +54,7 @@ func TestLayout_AlarmsAndEventsOutsideTheRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	var id incident.ID
-	db.Update(ctx, func(tx incident.Tx) error {
-		inc, err := tx.Open(opened("g", "arn:a"))
-		id = inc.ID
-		return err
-	})
+	id := mustOpenIncident(t, db, "g", "arn:a")
 	for i := range 20 { // 10 alarms join, then each changes once
 		ev := alarmEvent(fmt.Sprintf("arn:%d", i%10), []string{"ALARM", "OK"}[i/10], t0.Add(time.Duration(i+1)*time.Second))
 		if err := db.Update(ctx, func(tx incident.Tx) error { _, err := tx.Append(id, ev); return err }); err != nil {
@@ -100,12 +95,7 @@ func TestLayout_AlarmsAndEventsOutsideTheRecord(t *testing.T) {
 func TestLayout_CacheSeesEveryWritePath(t *testing.T) {
 	db, _ := MustOpenDB(t)
 	ctx := context.Background()
-	var id incident.ID
-	db.Update(ctx, func(tx incident.Tx) error {
-		inc, err := tx.Open(opened("g", "arn:a"))
-		id = inc.ID
-		return err
-	})
+	id := mustOpenIncident(t, db, "g", "arn:a")
 	var wg sync.WaitGroup
 	for i := range 40 {
 		wg.Add(1)

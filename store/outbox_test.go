@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/store"
 )
 
 func TestDB_Outbox(t *testing.T) {
@@ -60,11 +61,7 @@ func TestDB_Outbox(t *testing.T) {
 func TestDB_Unkey(t *testing.T) {
 	db, _ := MustOpenDB(t)
 	ctx := context.Background()
-	enqueue := func() {
-		db.Update(ctx, func(tx incident.Tx) error {
-			return tx.Enqueue(incident.Effect{Kind: "slack.update", Incident: 1, Key: "update:1"})
-		})
-	}
+	enqueue := func() { enqueueUpdate(t, db) }
 	enqueue()
 	due, _ := db.Due(t0, 10)
 	if err := db.Unkey(ctx, due[0].ID); err != nil { // the worker starts performing it
@@ -86,11 +83,7 @@ func TestDB_Unkey(t *testing.T) {
 func TestDB_RetryRestoresKey(t *testing.T) {
 	db, _ := MustOpenDB(t)
 	ctx := context.Background()
-	enqueue := func() {
-		db.Update(ctx, func(tx incident.Tx) error {
-			return tx.Enqueue(incident.Effect{Kind: "slack.update", Incident: 1, Key: "update:1"})
-		})
-	}
+	enqueue := func() { enqueueUpdate(t, db) }
 	enqueue()
 	due, _ := db.Due(t0, 10)
 	db.Unkey(ctx, due[0].ID)
@@ -137,5 +130,16 @@ func TestDB_DueOrdered(t *testing.T) {
 	due, _ = db.Due(t0.Add(time.Minute), 10)
 	if got := kinds(due); len(got) == 0 || got[0] != "slack.post/1" {
 		t.Errorf("after the first went out, due = %v; want incident 1's second message", got)
+	}
+}
+
+// enqueueUpdate enqueues incident 1's header refresh under its coalescing key.
+func enqueueUpdate(tb testing.TB, db *store.DB) {
+	tb.Helper()
+	err := db.Update(context.Background(), func(tx incident.Tx) error {
+		return tx.Enqueue(incident.Effect{Kind: "slack.update", Incident: 1, Key: "update:1"})
+	})
+	if err != nil {
+		tb.Fatal(err)
 	}
 }

@@ -23,6 +23,21 @@ var t0 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 
 // MustOpenDB opens a store in a temp dir and checks the file's consistency
 // when the test ends.
+// mustOpenIncident opens an incident with the given group key and alarm.
+func mustOpenIncident(tb testing.TB, db *store.DB, key, arn string) incident.ID {
+	tb.Helper()
+	var id incident.ID
+	err := db.Update(context.Background(), func(tx incident.Tx) error {
+		inc, err := tx.Open(opened(key, arn))
+		id = inc.ID
+		return err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return id
+}
+
 func MustOpenDB(tb testing.TB) (*store.DB, string) {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "tocsin.db")
@@ -111,12 +126,7 @@ func TestDB_OpenAppendReopen(t *testing.T) {
 func TestDB_Indexes(t *testing.T) {
 	db, _ := MustOpenDB(t)
 	ctx := context.Background()
-	var id incident.ID
-	db.Update(ctx, func(tx incident.Tx) error {
-		inc, err := tx.Open(opened("g1", "arn:a"))
-		id = inc.ID
-		return err
-	})
+	id := mustOpenIncident(t, db, "g1", "arn:a")
 	find := func() (byKey, byAlarm bool) {
 		db.View(func(tx incident.Tx) error {
 			_, byKey, _ = tx.OpenByKey("g1")
@@ -146,12 +156,7 @@ func TestDB_Indexes(t *testing.T) {
 func TestDB_ConcurrentWriters(t *testing.T) {
 	db, _ := MustOpenDB(t)
 	ctx := context.Background()
-	var id incident.ID
-	db.Update(ctx, func(tx incident.Tx) error {
-		inc, err := tx.Open(opened("g", "arn:a"))
-		id = inc.ID
-		return err
-	})
+	id := mustOpenIncident(t, db, "g", "arn:a")
 	var wg sync.WaitGroup
 	for w := 0; w < 16; w++ {
 		wg.Add(1)
