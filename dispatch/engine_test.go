@@ -21,16 +21,6 @@ import (
 	"github.com/tocsin-dev/tocsin/store"
 )
 
-// clock is a settable clock shared by the engine, the store and the SSM
-// stand-in.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 // fakeSlack performs Slack effects by recording them.
 type fakeSlack struct {
 	mu    sync.Mutex
@@ -52,7 +42,7 @@ func (f *fakeSlack) Execute(ctx context.Context, eff incident.Effect, inc incide
 
 type harness struct {
 	t      *testing.T
-	clock  *clock
+	clock  *sim.Clock
 	db     *store.DB
 	path   string
 	engine *dispatch.Engine
@@ -64,7 +54,7 @@ type harness struct {
 
 func newHarness(t *testing.T, tune ...func(*dispatch.Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: &clock{t: time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)}, slack: &fakeSlack{},
+	h := &harness{t: t, clock: sim.NewClock(time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)), slack: &fakeSlack{},
 		path: filepath.Join(t.TempDir(), "tocsin.db")}
 	if len(tune) > 0 {
 		h.tune = tune[0]

@@ -35,12 +35,12 @@ func TestEscalation_FiresResumesAndStopsOnAck(t *testing.T) {
 	h.drain()
 	incs, _ := h.db.Incidents(context.Background(), true)
 	id := incs[0].ID
-	h.clock.Add(14 * time.Minute)
+	h.clock.Advance(14 * time.Minute)
 	h.drain()
 	if n := escalations(h.timeline(id)); n != 0 {
 		t.Fatalf("escalated %d times before the first step was due", n)
 	}
-	h.clock.Add(2 * time.Minute)
+	h.clock.Advance(2 * time.Minute)
 	h.drain()
 	if n := escalations(h.timeline(id)); n != 1 {
 		t.Fatalf("escalations after 16m = %d, want 1", n)
@@ -48,7 +48,7 @@ func TestEscalation_FiresResumesAndStopsOnAck(t *testing.T) {
 	// Restart: a new engine and worker on the same file resume the timer.
 	h.db.Close()
 	h.open(nil)
-	h.clock.Add(15 * time.Minute)
+	h.clock.Advance(15 * time.Minute)
 	h.drain()
 	if n := escalations(h.timeline(id)); n != 2 {
 		t.Fatalf("escalations after restart and 31m = %d, want 2", n)
@@ -61,9 +61,9 @@ func TestEscalation_AckCancels(t *testing.T) {
 	h.drain()
 	incs, _ := h.db.Incidents(context.Background(), true)
 	id := incs[0].ID
-	h.clock.Add(5 * time.Minute)
+	h.clock.Advance(5 * time.Minute)
 	h.do(dispatch.Command{Kind: dispatch.Ack, Incident: id, Actor: "U0ONCALL"})
-	h.clock.Add(time.Hour)
+	h.clock.Advance(time.Hour)
 	h.drain()
 	if n := escalations(h.timeline(id)); n != 0 {
 		t.Errorf("escalated %d times after acknowledgement", n)
@@ -83,7 +83,7 @@ func TestAlarm_GroupRecoverAndRedeliver(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h.clock.Add(time.Minute)
+	h.clock.Advance(time.Minute)
 	ok := alarm(h, "orders-5xx", incident.StateOK, "m2")
 	h.engine.Alarm(ctx, ok)
 	h.drain()
@@ -95,7 +95,7 @@ func TestAlarm_GroupRecoverAndRedeliver(t *testing.T) {
 	if !inc.Recovered || inc.Status != incident.StatusDetected {
 		t.Errorf("after OK: recovered %v status %s; want recovered and still open (an OK never resolves)", inc.Recovered, inc.Status)
 	}
-	h.clock.Add(time.Minute)
+	h.clock.Advance(time.Minute)
 	h.engine.Alarm(ctx, alarm(h, "orders-5xx", incident.StateAlarm, "m3")) // flap
 	inc, _ = h.db.Incident(ctx, inc.ID)
 	if inc.Alarms[0].Flaps != 1 || inc.Recovered {
@@ -125,7 +125,7 @@ func TestAlarm_ReconciledDuplicate(t *testing.T) {
 	if n := len(h.timeline(incs[0].ID)); n != 1 {
 		t.Errorf("timeline has %d events, want 1: the reconciled copy of a known change was appended", n)
 	}
-	h.clock.Add(time.Minute)
+	h.clock.Advance(time.Minute)
 	missed := alarm(h, "orders-5xx", incident.StateOK, "reconcile:arn:2") // a change SNS lost
 	missed.FoundBy = "reconcile"
 	h.engine.Alarm(ctx, missed)

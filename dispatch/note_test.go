@@ -37,20 +37,20 @@ func TestChannel_ArchivedAfterCloseAndBackOnReopen(t *testing.T) {
 		h.do(dispatch.Command{Kind: k, Incident: id, Actor: "U0ALICE"})
 	}
 	h.drain()
-	h.clock.Add(23 * time.Hour)
+	h.clock.Advance(23 * time.Hour)
 	h.drain()
 	if contains(h.slack.kinds, string(dispatch.EffSlackArchive)) {
 		t.Fatal("archived before the quiet period ended")
 	}
 	h.do(dispatch.Command{Kind: dispatch.Reopen, Incident: id, Actor: "U0ALICE", Text: "errors are back"})
-	h.clock.Add(2 * time.Hour)
+	h.clock.Advance(2 * time.Hour)
 	h.drain()
 	if contains(h.slack.kinds, string(dispatch.EffSlackArchive)) || !contains(h.slack.kinds, string(dispatch.EffSlackUnarchive)) {
 		t.Errorf("after reopen: %v; want the archive cancelled and the channel unarchived", h.slack.kinds)
 	}
 	h.do(dispatch.Command{Kind: dispatch.Resolve, Incident: id, Actor: "U0ALICE"})
 	h.do(dispatch.Command{Kind: dispatch.Close, Incident: id, Actor: "U0ALICE"})
-	h.clock.Add(25 * time.Hour)
+	h.clock.Advance(25 * time.Hour)
 	h.drain()
 	if !contains(h.slack.kinds, string(dispatch.EffSlackArchive)) {
 		t.Errorf("not archived after the quiet period: %v", h.slack.kinds)

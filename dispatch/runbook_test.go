@@ -40,7 +40,7 @@ func TestRunbook_ApprovedAndRun(t *testing.T) {
 	h.do(dispatch.Command{Kind: dispatch.Approve, Incident: id, Actor: "U0APPROVER", RunID: runID})
 	h.drain() // ssm.start -> SendCommand
 	for i := 0; i < 10; i++ {
-		h.clock.Add(5 * time.Second)
+		h.clock.Advance(5 * time.Second)
 		h.drain()
 	}
 	cmds := h.ssm.Commands()
@@ -100,7 +100,7 @@ func TestRunbook_Expired(t *testing.T) {
 	h.do(dispatch.Command{Kind: dispatch.RunbookReq, Incident: id, Actor: "U0REQUESTER", Runbook: "restart-api", Args: map[string]string{"unit": "api"}})
 	evs := h.timeline(id)
 	runID := evs[len(evs)-1].Data["run"]
-	h.clock.Add(16 * time.Minute)
+	h.clock.Advance(16 * time.Minute)
 	h.drain()
 	r := h.do(dispatch.Command{Kind: dispatch.Approve, Incident: id, Actor: "U0APPROVER", RunID: runID})
 	if !strings.Contains(r.Message, "expired") {
@@ -135,7 +135,7 @@ func TestRunbook_CrashAfterSendCommand(t *testing.T) {
 	}
 	h.drain() // the restarted worker performs the same effect again
 	for i := 0; i < 10; i++ {
-		h.clock.Add(5 * time.Second)
+		h.clock.Advance(5 * time.Second)
 		h.drain()
 	}
 	if n := len(h.ssm.Commands()); n != 1 {

@@ -26,7 +26,7 @@ func TestAlarm_StormGuard(t *testing.T) {
 	}
 	for i := range 7 {
 		fire(fmt.Sprintf("unowned-%d", i), fmt.Sprintf("m%d", i), incident.StateAlarm)
-		h.clock.Add(time.Second)
+		h.clock.Advance(time.Second)
 	}
 	fire("unowned-0", "m0b", incident.StateOK) // its own incident, not the storm's
 	incs, _ := h.db.Incidents(ctx, true)

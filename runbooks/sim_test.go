@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"path"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,32 +18,14 @@ import (
 	"github.com/tocsin-dev/tocsin/sim"
 )
 
-// manualClock is a clock the test advances by hand.
-type manualClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 const simInstance = "i-0123456789abcdef0"
 
 // MustSimExecutor returns an executor whose SSM is the real aws-sdk-go-v2
 // client talking to the sim stand-in, with tocsin's own documents
 // registered from documents/*.json.
-func MustSimExecutor(tb testing.TB) (*Executor, *sim.SSM, *manualClock) {
+func MustSimExecutor(tb testing.TB) (*Executor, *sim.SSM, *sim.Clock) {
 	tb.Helper()
-	clock := &manualClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := sim.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	s := sim.NewSSM(sim.SSMOptions{Now: clock.Now, Instances: []string{simInstance},
 		PendingFor: time.Second, RunFor: 2 * time.Second, InvisibleFor: time.Second})
 	files, _ := fs.Glob(Documents, "documents/*.json")

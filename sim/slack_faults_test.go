@@ -12,7 +12,7 @@ import (
 )
 
 func TestSlack_RateLimit(t *testing.T) {
-	clock := &slackTestClock{now: time.Unix(1700000000, 0)}
+	clock := NewClock(time.Unix(1700000000, 0))
 	s, api := slackMustStart(t, SlackOptions{RateLimits: true, Now: clock.Now})
 	for i := range 3 { // Tier 2's burst
 		slackMustCreate(t, api, "burst-"+string(rune('a'+i)))
@@ -30,7 +30,7 @@ func TestSlack_RateLimit(t *testing.T) {
 }
 
 func TestSlack_RateLimitPostPerChannel(t *testing.T) {
-	clock := &slackTestClock{now: time.Unix(1700000000, 0)}
+	clock := NewClock(time.Unix(1700000000, 0))
 	_, api := slackMustStart(t, SlackOptions{RateLimits: true, RateScale: 60, Now: clock.Now, Channels: []string{"a", "b"}})
 	post := func(ch string) error {
 		_, _, err := api.PostMessage(ch, slack.MsgOptionText("x", false))

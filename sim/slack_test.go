@@ -3,9 +3,7 @@ package sim
 import (
 	"errors"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/slack-go/slack"
@@ -49,24 +47,6 @@ func slackErrCode(err error) string {
 		return e.Err
 	}
 	return ""
-}
-
-// slackTestClock is a settable clock for Now.
-type slackTestClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *slackTestClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *slackTestClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 func TestSlack_CreateConversation(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,28 +14,10 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// sqsTestClock is a clock tests advance by hand.
-type sqsTestClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *sqsTestClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *sqsTestClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type sqsFixture struct {
 	sim    *SQS
 	client *sqs.Client
-	clock  *sqsTestClock
+	clock  *Clock
 	queue  string
 }
 
@@ -44,7 +25,7 @@ type sqsFixture struct {
 // and one queue, "alarms", and returns a real SQS client without retries.
 func mustSQS(tb testing.TB) sqsFixture {
 	tb.Helper()
-	clock := &sqsTestClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	s := NewSQS(SQSOptions{Now: clock.Now})
 	srv := httptest.NewServer(s)
 	tb.Cleanup(srv.Close)

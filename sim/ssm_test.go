@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,28 +15,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// ssmTestClock is a clock tests advance by hand.
-type ssmTestClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *ssmTestClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *ssmTestClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type ssmFixture struct {
 	sim    *SSM
 	client *ssm.Client
-	clock  *ssmTestClock
+	clock  *Clock
 	url    string
 }
 
@@ -45,7 +26,7 @@ type ssmFixture struct {
 // clock, instances i-0aaa and i-0bbb, and a real SSM client without retries.
 func mustSSM(tb testing.TB, opts SSMOptions) ssmFixture {
 	tb.Helper()
-	clock := &ssmTestClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	opts.Now = clock.Now
 	if opts.Instances == nil {
 		opts.Instances = []string{"i-0aaa", "i-0bbb"}
