@@ -85,6 +85,15 @@ type ssmAutomationIDInput struct {
 	AutomationExecutionId, Type string
 }
 
+// automationIn finds the execution a request body names.
+func (s *SSM) automationIn(body []byte) (*ssmAutomation, *ssmError) {
+	in, apiErr := ssmDecode[ssmAutomationIDInput](body)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	return s.automation(in.AutomationExecutionId)
+}
+
 func (s *SSM) automation(id string) (*ssmAutomation, *ssmError) {
 	for _, a := range s.automations {
 		if a.id == id {
@@ -95,11 +104,7 @@ func (s *SSM) automation(id string) (*ssmAutomation, *ssmError) {
 }
 
 func (s *SSM) stopAutomation(body []byte, now time.Time) (any, *ssmError) {
-	in, apiErr := ssmDecode[ssmAutomationIDInput](body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	a, apiErr := s.automation(in.AutomationExecutionId)
+	a, apiErr := s.automationIn(body)
 	if apiErr != nil {
 		return nil, apiErr
 	}
@@ -113,11 +118,7 @@ func (s *SSM) stopAutomation(body []byte, now time.Time) (any, *ssmError) {
 }
 
 func (s *SSM) getAutomation(body []byte, now time.Time) (any, *ssmError) {
-	in, apiErr := ssmDecode[ssmAutomationIDInput](body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	a, apiErr := s.automation(in.AutomationExecutionId)
+	a, apiErr := s.automationIn(body)
 	if apiErr != nil {
 		return nil, apiErr
 	}

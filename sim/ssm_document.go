@@ -93,6 +93,15 @@ func ssmNewDoc(d SSMDocument, owner string) (*ssmDoc, error) {
 }
 
 // document finds a document by name or ARN; callers hold s.mu.
+// documentIn finds the document a request body names.
+func (s *SSM) documentIn(body []byte) (*ssmDoc, *ssmError) {
+	in, apiErr := ssmDecode[ssmDocumentRequest](body)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	return s.document(in.Name, in.DocumentVersion)
+}
+
 func (s *SSM) document(name, version string) (*ssmDoc, *ssmError) {
 	if _, after, ok := strings.Cut(name, ":document/"); ok {
 		name = after
@@ -188,11 +197,7 @@ type ssmDocumentParameter struct {
 }
 
 func (s *SSM) describeDocument(body []byte) (any, *ssmError) {
-	in, apiErr := ssmDecode[ssmDocumentRequest](body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	d, apiErr := s.document(in.Name, in.DocumentVersion)
+	d, apiErr := s.documentIn(body)
 	if apiErr != nil {
 		return nil, apiErr
 	}
@@ -217,11 +222,7 @@ func (s *SSM) describeDocument(body []byte) (any, *ssmError) {
 }
 
 func (s *SSM) getDocument(body []byte) (any, *ssmError) {
-	in, apiErr := ssmDecode[ssmDocumentRequest](body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	d, apiErr := s.document(in.Name, in.DocumentVersion)
+	d, apiErr := s.documentIn(body)
 	if apiErr != nil {
 		return nil, apiErr
 	}

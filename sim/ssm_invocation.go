@@ -96,11 +96,7 @@ type ssmWireInvocation struct {
 }
 
 func (s *SSM) listCommandInvocations(body []byte, now time.Time) (any, *ssmError) {
-	in, apiErr := ssmDecode[ssmListInput](body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	cs, apiErr := s.newestFirst(in.CommandId)
+	in, cs, apiErr := s.commandsIn(body)
 	if apiErr != nil {
 		return nil, apiErr
 	}

@@ -42,6 +42,16 @@ func ssmMatch(filters []ssmFilter, document, status string, sentAt time.Time) (b
 }
 
 // newestFirst lists the commands to consider, or InvalidCommandId.
+// commandsIn lists the commands a list request's body asks for, newest first.
+func (s *SSM) commandsIn(body []byte) (ssmListInput, []*ssmCommand, *ssmError) {
+	in, apiErr := ssmDecode[ssmListInput](body)
+	if apiErr != nil {
+		return in, nil, apiErr
+	}
+	cs, apiErr := s.newestFirst(in.CommandId)
+	return in, cs, apiErr
+}
+
 func (s *SSM) newestFirst(commandID string) ([]*ssmCommand, *ssmError) {
 	if commandID != "" {
 		c := s.command(commandID)
@@ -56,11 +66,7 @@ func (s *SSM) newestFirst(commandID string) ([]*ssmCommand, *ssmError) {
 }
 
 func (s *SSM) listCommands(body []byte, now time.Time) (any, *ssmError) {
-	in, apiErr := ssmDecode[ssmListInput](body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	cs, apiErr := s.newestFirst(in.CommandId)
+	in, cs, apiErr := s.commandsIn(body)
 	if apiErr != nil {
 		return nil, apiErr
 	}
