@@ -7,8 +7,8 @@
 // notifications missed.
 //
 // intake hands what it accepted to a Sink (Alarm or Notice) and answers SNS
-// only after the Sink committed; the Sink is the response engine, wired in
-// package main. Of tocsin's packages intake imports only incident (besides
+// only after the Sink committed; the Sink is the response engine, wired by
+// package app. Of tocsin's packages intake imports only incident (besides
 // the AWS SDK's service packages and the Prometheus client); it must not
 // import store, bot, dispatch or any other. Everything that
 // reads the clock takes now (or a Now func), and everything that fetches

@@ -10,9 +10,9 @@
 //	go run ./bench/storm -json      # the same, as JSON
 //	go run ./bench/storm -h         # every number of the workload is a flag
 //
-// tocsin's wiring lives in package main, which cannot be imported, so storm
-// builds the tocsin binary (go build, from the module root) and runs it as a
-// child process. This is deliberate: the memory reported (peak RSS from the
+// storm builds the tocsin binary (go build, from the module root) and runs
+// it as a child process instead of embedding package app. This is
+// deliberate: the memory reported (peak RSS from the
 // child's /proc/<pid>/status VmHWM, peak heap from its own /metrics) is
 // tocsin's alone, not the load generator's, and tocsin runs exactly as it is
 // deployed, configured by environment variables. The Slack stand-in
