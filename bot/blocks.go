@@ -101,16 +101,16 @@ func headerActions(inc incident.Incident) []slack.BlockElement {
 	}
 	if inc.Open() {
 		out = append(out, button(ActionResolve, ref, "Resolve", ""))
-		for i, name := range SuggestedRunbooks(inc) {
+		for i, name := range suggestedRunbooks(inc) {
 			out = append(out, button(ActionRunbook+":"+strconv.Itoa(i), name, "Run "+name, ""))
 		}
 	}
 	return append(out, button(ActionNote, ref, "Add note", ""))
 }
 
-// SuggestedRunbooks are the runbook names in inc.Extra["runbooks"]
+// suggestedRunbooks are the runbook names in inc.Extra["runbooks"]
 // (comma-separated), at most 20 (a header's buttons are limited to 25).
-func SuggestedRunbooks(inc incident.Incident) []string {
+func suggestedRunbooks(inc incident.Incident) []string {
 	var out []string
 	for n := range strings.SplitSeq(inc.Extra["runbooks"], ",") {
 		if n = strings.TrimSpace(n); validName(n) && len(out) < 20 {
@@ -134,10 +134,10 @@ func headerContext(inc incident.Incident) string {
 	return strings.Join(parts, " · ")
 }
 
-// AnnouncementBlocks announce an incident in the announcements channel.
+// announcementBlocks announce an incident in the announcements channel.
 // text, if any, is an extra line of mrkdwn from dispatch (a broadcast status
 // update), passed through SafeMrkdwn.
-func AnnouncementBlocks(inc incident.Incident, text string) []slack.Block {
+func announcementBlocks(inc incident.Incident, text string) []slack.Block {
 	body := fmt.Sprintf(":rotating_light: *%s · %s · %s*\nStatus: %s · Service: %s · Join %s",
 		inc.ID, inc.Severity, Escape(inc.Title), Escape(string(inc.Status)), orDash(Escape(inc.Service)), channelRef(inc.Channel))
 	if text != "" {

@@ -99,9 +99,9 @@ func packLines(lines []string, limit int) []string {
 	return append(out, cur)
 }
 
-// RunStatusBlocks show a run's progress; text is the latest step from
+// runStatusBlocks show a run's progress; text is the latest step from
 // dispatch (escaped here; its own mrkdwn such as `code` still renders).
-func RunStatusBlocks(run RunView, text string) []slack.Block {
+func runStatusBlocks(run RunView, text string) []slack.Block {
 	var blocks []slack.Block
 	// The first block's id finds the message again after a restart.
 	id := slack.SectionBlockOptionBlockID(blockID(run.Incident, "runstatus:"+run.ID))
@@ -126,9 +126,9 @@ type ChecklistItem struct {
 	Done bool   `json:"done,omitempty"`
 }
 
-// ParseChecklist reads a checklist effect's items: one item a line, or a
+// parseChecklist reads a checklist effect's items: one item a line, or a
 // JSON list of strings or of {"text", "done"} objects.
-func ParseChecklist(s string) ([]ChecklistItem, error) {
+func parseChecklist(s string) ([]ChecklistItem, error) {
 	s = strings.TrimSpace(s)
 	var items []ChecklistItem
 	switch {

@@ -64,12 +64,12 @@ func TestBlocks_Escaping(t *testing.T) {
 	ev := incident.Event{Type: incident.EventNote, At: inc.UpdatedAt, Actor: "<!channel>", Text: injection}
 	rendered := map[string][]slack.Block{
 		"header":    HeaderBlocks(inc),
-		"announce":  AnnouncementBlocks(inc, injection),
+		"announce":  announcementBlocks(inc, injection),
 		"approval":  ApprovalBlocks(fixedRun()),
-		"runstatus": RunStatusBlocks(fixedRun(), injection),
+		"runstatus": runStatusBlocks(fixedRun(), injection),
 		"checklist": ChecklistBlocks(42, []ChecklistItem{{Text: injection}, {Text: "page <!here>", Done: true}}),
-		"timeline":  TimelineBlocks(42, []incident.Event{ev}),
-		"list":      ListBlocks([]incident.Incident{inc}),
+		"timeline":  timelineBlocks(42, []incident.Event{ev}),
+		"list":      listBlocks([]incident.Incident{inc}),
 	}
 	for name, blocks := range rendered {
 		bads := []string{"<!channel>", "<!here>", "<@U0EVIL>", "<https://evil"}
@@ -103,7 +103,7 @@ func TestApprovalBlocks_ShowsEveryValue(t *testing.T) {
 }
 
 func TestRunViewFromData(t *testing.T) {
-	got, err := RunViewFromData(42, map[string]string{
+	got, err := runViewFromData(42, map[string]string{
 		"run": "run-7", "runbook": "restart-api", "document": "tocsin-RestartService",
 		"targets": "i-0abc, i-0def", "params": `{"service":"api"}`, "requested_by": "U0BOB",
 		"expires": "2024-05-01T14:40:00Z",
@@ -117,7 +117,7 @@ func TestRunViewFromData(t *testing.T) {
 		t.Errorf("RunViewFromData mismatch (-want +got):\n%s", diff)
 	}
 	t.Run("RequestedEvent", func(t *testing.T) {
-		got, err := RunViewFromData(42, map[string]string{
+		got, err := runViewFromData(42, map[string]string{
 			"run": "run-7", "runbook": "restart-api", "step": "requested", "by": "U0BOB",
 			"plan": `{"runbook":"restart-api","kind":"command","document":"tocsin-RestartService","instance_ids":["i-0abc","i-0def"],` +
 				`"targets":[{"key":"tag:Service","values":["api","web"]}],"parameters":{"service":["api"],"drain":["30s","60s"]}}`,
@@ -133,20 +133,20 @@ func TestRunViewFromData(t *testing.T) {
 			t.Errorf("mismatch (-want +got):\n%s", diff)
 		}
 	})
-	if _, err := RunViewFromData(42, map[string]string{"runbook": "x"}); err == nil {
+	if _, err := runViewFromData(42, map[string]string{"runbook": "x"}); err == nil {
 		t.Error("a run without an id was accepted")
 	}
 }
 
 func TestParseChecklist(t *testing.T) {
 	for _, in := range []string{`["a","b"]`, `[{"text":"a"},{"text":"b","done":true}]`, "a\n b \n\n"} {
-		items, err := ParseChecklist(in)
+		items, err := parseChecklist(in)
 		if err != nil || len(items) != 2 || items[1].Text != "b" {
 			t.Errorf("ParseChecklist(%s) = %v, %v", in, items, err)
 		}
 	}
 	for _, bad := range []string{`[{"a":1`, " \n "} {
-		if _, err := ParseChecklist(bad); err == nil {
+		if _, err := parseChecklist(bad); err == nil {
 			t.Errorf("ParseChecklist(%q) accepted", bad)
 		}
 	}

@@ -47,9 +47,9 @@ func hasMarker(purpose string, id incident.ID) bool {
 	return false
 }
 
-// TimelineText renders a timeline as mrkdwn lines, one per event, with
+// timelineText renders a timeline as mrkdwn lines, one per event, with
 // times in UTC. Actors are rendered as mentions only when they are Slack ids.
-func TimelineText(events []incident.Event) string {
+func timelineText(events []incident.Event) string {
 	if len(events) == 0 {
 		return "The timeline is empty."
 	}
@@ -91,14 +91,14 @@ func eventDetail(e incident.Event) string {
 	return ""
 }
 
-// TimelineBlocks split a timeline into sections that fit Slack's limits.
-func TimelineBlocks(id incident.ID, events []incident.Event) []slack.Block {
+// timelineBlocks split a timeline into sections that fit Slack's limits.
+func timelineBlocks(id incident.ID, events []incident.Event) []slack.Block {
 	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(fmt.Sprintf("*Timeline of %s*", id)), nil, nil)}
-	return append(blocks, textSections(TimelineText(events), 48)...)
+	return append(blocks, textSections(timelineText(events), 48)...)
 }
 
-// ListBlocks list incidents, one line each.
-func ListBlocks(incs []incident.Incident) []slack.Block {
+// listBlocks list incidents, one line each.
+func listBlocks(incs []incident.Incident) []slack.Block {
 	if len(incs) == 0 {
 		return []slack.Block{slack.NewSectionBlock(mrkdwn("No incidents."), nil, nil)}
 	}
@@ -110,8 +110,8 @@ func ListBlocks(incs []incident.Incident) []slack.Block {
 	return textSections(strings.Join(lines, "\n"), 49)
 }
 
-// HelpBlocks show the usage of /incident.
-func HelpBlocks() []slack.Block {
+// helpBlocks show the usage of /incident.
+func helpBlocks() []slack.Block {
 	return []slack.Block{slack.NewSectionBlock(mrkdwn("```"+Escape(Usage())+"```"), nil, nil)}
 }
 
@@ -140,9 +140,9 @@ func textSections(text string, max int) []slack.Block {
 	return out
 }
 
-// NoteModal is the "Add note" modal. Its private metadata carries the
+// noteModal is the "Add note" modal. Its private metadata carries the
 // incident and channel the note belongs to.
-func NoteModal(id incident.ID, channel string) slack.ModalViewRequest {
+func noteModal(id incident.ID, channel string) slack.ModalViewRequest {
 	input := slack.NewPlainTextInputBlockElement(plain("What happened?"), "note_text")
 	input.Multiline = true
 	input.MaxLength = maxText

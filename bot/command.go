@@ -24,15 +24,15 @@ type replyTo struct {
 // does not parse (nothing changes), "overloaded" when the queue is full, and
 // otherwise "Working on it…" while a worker runs the command.
 func (h *Handlers) slash(sc slack.SlashCommand) slack.WebhookMessage {
-	cmd, err := ParseCommand(sc.Text, h.now())
-	var ue *UsageError
+	cmd, err := parseCommand(sc.Text, h.now())
+	var ue *usageError
 	switch {
 	case errors.As(err, &ue):
 		return ephemeral(Escape(ue.Problem)+"\n```"+Escape(ue.Usage)+"```", nil)
 	case err != nil:
 		return ephemeral(Escape(err.Error()), nil)
 	case cmd.Kind == dispatch.Help:
-		return ephemeral("How to use /incident", HelpBlocks())
+		return ephemeral("How to use /incident", helpBlocks())
 	case sc.UserID == "":
 		return ephemeral("Slack did not say who you are; try again.", nil)
 	}
@@ -76,10 +76,10 @@ func (h *Handlers) answer(cmd dispatch.Command, res dispatch.Result, err error) 
 	var blocks []slack.Block
 	switch cmd.Kind {
 	case dispatch.Timeline:
-		blocks = TimelineBlocks(res.Incident.ID, res.Events)
+		blocks = timelineBlocks(res.Incident.ID, res.Events)
 		text = cmp.Or(text, "Timeline of "+res.Incident.ID.String())
 	case dispatch.List:
-		blocks = ListBlocks(res.List)
+		blocks = listBlocks(res.List)
 		text = cmp.Or(text, "Incidents")
 	}
 	msg := ephemeral(cmp.Or(text, "Done."), blocks)
@@ -89,15 +89,15 @@ func (h *Handlers) answer(cmd dispatch.Command, res dispatch.Result, err error) 
 	return msg
 }
 
-// UserError is an error whose UserMessage is safe and useful to show the
+// userError is an error whose UserMessage is safe and useful to show the
 // person who gave the command.
-type UserError interface {
+type userError interface {
 	error
 	UserMessage() string
 }
 
 func userFacing(err error) (string, bool) {
-	var ue UserError
+	var ue userError
 	switch {
 	case errors.As(err, &ue):
 		return ue.UserMessage(), true

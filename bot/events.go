@@ -74,7 +74,7 @@ func editCommand(ev *slackevents.MessageEvent) (dispatch.Command, bool) {
 			return dispatch.Command{}, false
 		}
 		cmd.Actor = cmp.Or(m.User, cmd.Actor)
-		cmd.Text = truncate(PlainText(m.Text), maxText)
+		cmd.Text = truncate(plainText(m.Text), maxText)
 		cmd.Data = map[string]string{"message_ts": m.Timestamp, "edited": "true", "channel": ev.Channel}
 	case "message_deleted":
 		prev := ev.PreviousMessage

@@ -19,9 +19,9 @@ import (
 // Actor is the actor of the events the executor records.
 const Actor = "tocsin"
 
-// ErrNoChannel: the effect needs the incident's channel, which does not
+// errNoChannel: the effect needs the incident's channel, which does not
 // exist yet. It is always wrapped in a dispatch.RetryError.
-var ErrNoChannel = errors.New("the incident has no Slack channel yet")
+var errNoChannel = errors.New("the incident has no Slack channel yet")
 
 // groupCacheTTL is how long user group members are trusted.
 const groupCacheTTL = 5 * time.Minute
@@ -174,7 +174,7 @@ func (e *Executor) Execute(ctx context.Context, eff incident.Effect, inc inciden
 // back to the outbox without calling Slack.
 func (e *Executor) wait(calls ...call) error {
 	if d := e.pace.reserve(calls...); d > 0 {
-		return dispatch.Retry(d, ErrPaced)
+		return dispatch.Retry(d, errPaced)
 	}
 	return nil
 }
@@ -188,7 +188,7 @@ func (e *Executor) waitIdle(calls ...call) error {
 		methods[i] = c.method
 	}
 	if d := e.pace.untilIdle(methods...); d > 0 {
-		return dispatch.Retry(d, ErrPaced)
+		return dispatch.Retry(d, errPaced)
 	}
 	return e.wait(calls...)
 }
@@ -196,7 +196,7 @@ func (e *Executor) waitIdle(calls ...call) error {
 // needChannel returns the incident's channel, or a retry when it has none.
 func needChannel(inc incident.Incident) (string, error) {
 	if inc.Channel.ID == "" {
-		return "", dispatch.Retry(noChannelRetry, ErrNoChannel)
+		return "", dispatch.Retry(noChannelRetry, errNoChannel)
 	}
 	return inc.Channel.ID, nil
 }

@@ -57,9 +57,9 @@ func (e *Executor) channelFollowups(eff incident.Effect, inc incident.Incident) 
 // createOrAdopt tries inc-42-title, then -2, -3, ...; a taken name is
 // adopted when the channel is this incident's.
 func (e *Executor) createOrAdopt(ctx context.Context, inc incident.Incident) (slack.Channel, error) {
-	base := ChannelName(inc.ID, inc.Title)
+	base := channelName(inc.ID, inc.Title)
 	for n := 1; n <= maxNameTries; n++ {
-		name := ChannelNameN(base, n)
+		name := channelNameN(base, n)
 		// Reserve the purpose call too: a channel without its marker is
 		// only recognised by its creator, so set it at once.
 		if err := e.wait(call{method: "conversations.create"}, call{method: "conversations.setPurpose"}); err != nil {
@@ -85,7 +85,7 @@ func (e *Executor) createOrAdopt(ctx context.Context, inc incident.Incident) (sl
 			return ch2, err
 		}
 	}
-	return slack.Channel{}, fmt.Errorf("%w: channel names %s to %s are all taken", dispatch.ErrPermanent, base, ChannelNameN(base, maxNameTries))
+	return slack.Channel{}, fmt.Errorf("%w: channel names %s to %s are all taken", dispatch.ErrPermanent, base, channelNameN(base, maxNameTries))
 }
 
 // adoptable looks up the channel holding a taken name and reports whether it
@@ -225,7 +225,7 @@ func (e *Executor) syncTopic(ctx context.Context, ch, topic string) error {
 		e.topics[ch] = current
 		e.mu.Unlock()
 	}
-	if current == topic || PlainText(current) == PlainText(topic) {
+	if current == topic || plainText(current) == plainText(topic) {
 		return nil
 	}
 	return e.setTopic(ctx, ch, topic)

@@ -32,11 +32,11 @@ func (e *Executor) runStatus(ctx context.Context, eff incident.Effect, inc incid
 	if err != nil {
 		return dispatch.Outcome{}, err
 	}
-	run, err := RunViewFromData(inc.ID, eff.Data)
+	run, err := runViewFromData(inc.ID, eff.Data)
 	if err != nil {
 		return dispatch.Outcome{}, fmt.Errorf("%w: %w", dispatch.ErrPermanent, err)
 	}
-	blocks := RunStatusBlocks(run, eff.Data["text"])
+	blocks := runStatusBlocks(run, eff.Data["text"])
 	text := truncate(Escape(cmp.Or(firstLine(eff.Data["text"]), "Runbook "+run.Runbook+": "+run.Status)), 300)
 	final := eff.Data["final"] == "1"
 	ts := e.runMessage(run.ID, ch, eff.Data["ts"], final)

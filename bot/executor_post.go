@@ -120,7 +120,7 @@ func (e *Executor) announce(ctx context.Context, eff incident.Effect, inc incide
 	if err := e.wait(paced("chat.postMessage", ch)...); err != nil {
 		return dispatch.Outcome{}, err
 	}
-	_, err := e.postOnce(ctx, eff, ch, "", summary(inc), AnnouncementBlocks(inc, eff.Data["text"]))
+	_, err := e.postOnce(ctx, eff, ch, "", summary(inc), announcementBlocks(inc, eff.Data["text"]))
 	return dispatch.Outcome{}, err
 }
 
@@ -171,7 +171,7 @@ func (e *Executor) checklist(ctx context.Context, eff incident.Effect, inc incid
 	if err != nil {
 		return dispatch.Outcome{}, err
 	}
-	items, err := ParseChecklist(eff.Data["items"])
+	items, err := parseChecklist(eff.Data["items"])
 	if err != nil {
 		return dispatch.Outcome{}, fmt.Errorf("%w: %w", dispatch.ErrPermanent, err)
 	}
@@ -188,7 +188,7 @@ func (e *Executor) approval(ctx context.Context, eff incident.Effect, inc incide
 	if err != nil {
 		return dispatch.Outcome{}, err
 	}
-	run, err := RunViewFromData(inc.ID, eff.Data)
+	run, err := runViewFromData(inc.ID, eff.Data)
 	if err != nil {
 		return dispatch.Outcome{}, fmt.Errorf("%w: %w", dispatch.ErrPermanent, err)
 	}

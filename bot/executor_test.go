@@ -35,7 +35,7 @@ func MustSlack(tb testing.TB) *sim.Slack {
 
 // fastRates lifts every bucket far above what a test uses.
 func fastRates() map[string]Rate {
-	out := DefaultRates()
+	out := defaultRates()
 	for k := range out {
 		out[k] = Rate{PerMinute: 60000, Burst: 1000}
 	}
@@ -277,7 +277,7 @@ func TestExecutor_Errors(t *testing.T) {
 	t.Run("NoChannelYet", func(t *testing.T) {
 		_, err := ex.Execute(context.Background(), post, testIncident())
 		var retry *dispatch.RetryError
-		if !errors.As(err, &retry) || retry.After != 2*time.Second || !errors.Is(err, ErrNoChannel) {
+		if !errors.As(err, &retry) || retry.After != 2*time.Second || !errors.Is(err, errNoChannel) {
 			t.Fatalf("no channel: %v, want RetryError after 2s", err)
 		}
 	})
@@ -312,7 +312,7 @@ func TestExecutor_Pacing(t *testing.T) {
 	mustExecute(t, ex, post, &inc)
 	_, err := ex.Execute(context.Background(), post, inc)
 	var retry *dispatch.RetryError
-	if !errors.As(err, &retry) || !errors.Is(err, ErrPaced) || retry.After != 10*time.Second {
+	if !errors.As(err, &retry) || !errors.Is(err, errPaced) || retry.After != 10*time.Second {
 		t.Fatalf("second post: %v, want a paced RetryError after 10s", err)
 	}
 	if n := s.CallCount("chat.postMessage"); n != 1 {

@@ -83,7 +83,7 @@ type Handlers struct {
 	cfg     HandlerConfig
 	log     *slog.Logger
 	now     func() time.Time
-	replay  *ReplayGuard
+	replay  *replayGuard
 	events  *recent
 	queue   chan func(context.Context)
 	replies chan struct{} // bounds replies sent outside the pool
@@ -110,7 +110,7 @@ func NewHandlers(cfg HandlerConfig) *Handlers {
 		cfg:     cfg,
 		log:     log.With("component", "bot"),
 		now:     cfg.Now,
-		replay:  NewReplayGuard(0),
+		replay:  newReplayGuard(0),
 		events:  newRecent(10000, time.Hour),
 		queue:   make(chan func(context.Context), cfg.QueueSize),
 		replies: make(chan struct{}, 16),

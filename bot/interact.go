@@ -140,7 +140,7 @@ func (h *Handlers) openNote(ic slack.InteractionCallback, id incident.ID) {
 		h.sendSoon(to, ephemeral("Use /incident note <text> to add a note.", nil))
 		return
 	}
-	view := NoteModal(id, channelOf(ic))
+	view := noteModal(id, channelOf(ic))
 	ok := h.submit(func(ctx context.Context) {
 		if _, err := h.cfg.Slack.OpenViewContext(ctx, ic.TriggerID, view); err != nil {
 			h.log.Warn("open note modal", "incident", uint64(id), "err", err)
@@ -199,7 +199,7 @@ func (h *Handlers) addToTimeline(ic slack.InteractionCallback) {
 	}
 	cmd := dispatch.Command{
 		Kind: dispatch.Note, Channel: channelOf(ic), Actor: ic.User.ID, Data: data,
-		Text: truncate(PlainText(msg.Text), maxText), Key: key("trigger", ic.TriggerID),
+		Text: truncate(plainText(msg.Text), maxText), Key: key("trigger", ic.TriggerID),
 	}
 	job := h.commandJob(cmd, replyFor(ic))
 	if link, ok := h.cfg.Slack.(permalinker); ok {

@@ -10,11 +10,11 @@ import (
 // maxChannelName is Slack's limit on a channel name's length.
 const maxChannelName = 80
 
-// ChannelName is the incident channel's name: "inc-42-api-5xx" — lower
+// channelName is the incident channel's name: "inc-42-api-5xx" — lower
 // case, a-z, 0-9 and single hyphens, at most 80 characters, never empty.
 // Characters outside a-z0-9 (accents and other scripts included) separate
 // words.
-func ChannelName(id incident.ID, title string) string {
+func channelName(id incident.ID, title string) string {
 	prefix := strings.ToLower(id.String())
 	slug := slugify(title)
 	if slug == "" {
@@ -23,10 +23,10 @@ func ChannelName(id incident.ID, title string) string {
 	return cutAtHyphen(prefix+"-"+slug, maxChannelName)
 }
 
-// ChannelNameN is the n-th candidate for a channel whose base name is taken:
+// channelNameN is the n-th candidate for a channel whose base name is taken:
 // base itself for n <= 1, then base-2, base-3, ..., shortened so that the
 // suffix always fits in 80 characters.
-func ChannelNameN(base string, n int) string {
+func channelNameN(base string, n int) string {
 	if n <= 1 {
 		return base
 	}

@@ -27,7 +27,7 @@ func TestChannelName(t *testing.T) {
 		{9, strings.Repeat("word ", 40), "inc-9-" + strings.TrimSuffix(strings.Repeat("word-", 14), "-")},
 	}
 	for _, tt := range tests {
-		got := ChannelName(tt.id, tt.title)
+		got := channelName(tt.id, tt.title)
 		if got != tt.want {
 			t.Errorf("ChannelName(%d, %q) = %q, want %q", tt.id, tt.title, got, tt.want)
 		}
@@ -36,7 +36,7 @@ func TestChannelName(t *testing.T) {
 }
 
 func TestChannelNameN(t *testing.T) {
-	long := ChannelName(12345, strings.Repeat("abcdefghij", 10))
+	long := channelName(12345, strings.Repeat("abcdefghij", 10))
 	tests := []struct {
 		base string
 		n    int
@@ -48,12 +48,12 @@ func TestChannelNameN(t *testing.T) {
 		{"inc-42-api-5xx", 13, "inc-42-api-5xx-13"},
 	}
 	for _, tt := range tests {
-		if got := ChannelNameN(tt.base, tt.n); got != tt.want {
+		if got := channelNameN(tt.base, tt.n); got != tt.want {
 			t.Errorf("ChannelNameN(%q, %d) = %q, want %q", tt.base, tt.n, got, tt.want)
 		}
 	}
 	for _, n := range []int{2, 99, 1000000} {
-		got := ChannelNameN(long, n)
+		got := channelNameN(long, n)
 		checkChannelName(t, got)
 		if !strings.HasPrefix(got, "inc-12345-abcdefghij") {
 			t.Errorf("ChannelNameN(long, %d) = %q lost the prefix", n, got)
@@ -74,8 +74,8 @@ func FuzzChannelName(f *testing.F) {
 		if id == 0 {
 			return
 		}
-		name := ChannelName(incident.ID(id), title)
+		name := channelName(incident.ID(id), title)
 		checkChannelName(t, name)
-		checkChannelName(t, ChannelNameN(name, 7))
+		checkChannelName(t, channelNameN(name, 7))
 	})
 }

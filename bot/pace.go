@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// ErrPaced: tocsin's own pacing held a Slack call back to stay below Slack's
+// errPaced: tocsin's own pacing held a Slack call back to stay below Slack's
 // rate limit. It is always wrapped in a dispatch.RetryError.
-var ErrPaced = errors.New("held back to stay under Slack's rate limit")
+var errPaced = errors.New("held back to stay under Slack's rate limit")
 
 // Rate is a token bucket: PerMinute calls a minute on average, at most
 // Burst at once.
@@ -33,9 +33,9 @@ var (
 // postPerChannelKey is the Rates key of chat.postMessage's per-channel bucket.
 const postPerChannelKey = "chat.postMessage/channel"
 
-// DefaultRates are the per-method buckets the Executor uses unless
+// defaultRates are the per-method buckets the Executor uses unless
 // ExecutorConfig.Rates overrides them. Methods not listed get Tier 2.
-func DefaultRates() map[string]Rate {
+func defaultRates() map[string]Rate {
 	return map[string]Rate{
 		"conversations.create":         tier2,
 		"conversations.setTopic":       tier2,
@@ -81,7 +81,7 @@ type bucket struct {
 }
 
 func newPacer(now func() time.Time, overrides map[string]Rate) *pacer {
-	rates := DefaultRates()
+	rates := defaultRates()
 	for k, r := range overrides {
 		rates[k] = r
 	}

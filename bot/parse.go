@@ -10,20 +10,20 @@ import (
 	"github.com/tocsin-dev/tocsin/incident"
 )
 
-// UsageError is /incident text that could not be understood. Its message
+// usageError is /incident text that could not be understood. Its message
 // says what was wrong and then shows the usage of the subcommand (or the
 // whole help when the subcommand itself is unknown). It wraps
 // incident.ErrInvalid.
-type UsageError struct {
+type usageError struct {
 	Problem string
 	Usage   string
 }
 
 // Error says what was wrong, then shows the usage.
-func (e *UsageError) Error() string { return e.Problem + "\nUsage: " + e.Usage }
+func (e *usageError) Error() string { return e.Problem + "\nUsage: " + e.Usage }
 
 // Unwrap makes errors.Is(err, incident.ErrInvalid) true.
-func (e *UsageError) Unwrap() error { return incident.ErrInvalid }
+func (e *usageError) Unwrap() error { return incident.ErrInvalid }
 
 // subcommand is one verb of /incident: its usage line, what it does (for the
 // help text) and how its arguments are read.
@@ -63,17 +63,17 @@ const (
 	maxText  = 3000
 )
 
-// ParseCommand reads the text of an /incident command. An optional leading
+// parseCommand reads the text of an /incident command. An optional leading
 // incident id (INC-42) addresses an incident from outside its channel. now
 // resolves relative times ("started -15m", "started 14:05"). Errors are
 // *UsageError.
-func ParseCommand(text string, now time.Time) (dispatch.Command, error) {
+func parseCommand(text string, now time.Time) (dispatch.Command, error) {
 	var cmd dispatch.Command
 	word, rest := nextWord(text)
 	if isIncidentRef(word) {
 		id, err := incident.ParseID(word)
 		if err != nil {
-			return dispatch.Command{}, &UsageError{Problem: fmt.Sprintf("%q is not an incident id (expected INC-42)", word), Usage: Usage()}
+			return dispatch.Command{}, &usageError{Problem: fmt.Sprintf("%q is not an incident id (expected INC-42)", word), Usage: Usage()}
 		}
 		cmd.Incident = id
 		word, rest = nextWord(rest)
@@ -84,13 +84,13 @@ func ParseCommand(text string, now time.Time) (dispatch.Command, error) {
 	}
 	sc, ok := lookupSubcommand(word)
 	if !ok {
-		return dispatch.Command{}, &UsageError{Problem: fmt.Sprintf("unknown subcommand %q", truncate(word, 40)), Usage: Usage()}
+		return dispatch.Command{}, &usageError{Problem: fmt.Sprintf("unknown subcommand %q", truncate(word, 40)), Usage: Usage()}
 	}
 	if err := sc.parse(&cmd, rest, now.UTC()); err != nil {
-		return dispatch.Command{}, &UsageError{Problem: err.Error(), Usage: "/incident " + sc.usage}
+		return dispatch.Command{}, &usageError{Problem: err.Error(), Usage: "/incident " + sc.usage}
 	}
 	if cmd.Kind == dispatch.Declare && cmd.Incident != 0 {
-		return dispatch.Command{}, &UsageError{Problem: "declare opens a new incident; leave out the incident id", Usage: "/incident " + sc.usage}
+		return dispatch.Command{}, &usageError{Problem: "declare opens a new incident; leave out the incident id", Usage: "/incident " + sc.usage}
 	}
 	return cmd, nil
 }
@@ -144,7 +144,7 @@ func textArg(k dispatch.Kind, required bool) func(*dispatch.Command, string, tim
 
 // freeText turns Slack's escaped text into plain text and checks its length.
 func freeText(args string, required bool, limit int) (string, error) {
-	t := strings.TrimSpace(PlainText(args))
+	t := strings.TrimSpace(plainText(args))
 	switch {
 	case required && t == "":
 		return "", errors.New("the text is missing")
@@ -232,9 +232,9 @@ func parseRole(cmd *dispatch.Command, args string, _ time.Time) error {
 	if err != nil {
 		return fmt.Errorf("role %q must be commander, comms or scribe", truncate(f[0], 20))
 	}
-	user, ok := MentionedUser(f[1])
+	user, ok := mentionedUser(f[1])
 	if !ok {
-		return fmt.Errorf("%q is not a person; @-mention them", truncate(PlainText(f[1]), 40))
+		return fmt.Errorf("%q is not a person; @-mention them", truncate(plainText(f[1]), 40))
 	}
 	cmd.Kind, cmd.Role, cmd.User = dispatch.AssignRole, role, user
 	return nil

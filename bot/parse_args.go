@@ -103,14 +103,14 @@ func parseKeyValues(words []string) (map[string]string, error) {
 		k, v, ok := strings.Cut(w, "=")
 		switch {
 		case !ok:
-			return nil, fmt.Errorf("%q is not key=value", truncate(PlainText(w), 40))
+			return nil, fmt.Errorf("%q is not key=value", truncate(plainText(w), 40))
 		case !argKeyPattern.MatchString(k):
 			return nil, fmt.Errorf("%q is not a valid argument name", truncate(k, 40))
 		}
 		if _, dup := out[k]; dup {
 			return nil, fmt.Errorf("argument %q is given twice", k)
 		}
-		out[k] = unquote(PlainText(v))
+		out[k] = unquote(plainText(v))
 	}
 	return out, nil
 }
@@ -127,9 +127,9 @@ func unquote(s string) string {
 
 func validName(s string) bool { return namePattern.MatchString(s) }
 
-// MentionedUser returns the user id of a Slack mention as Slack escapes it
+// mentionedUser returns the user id of a Slack mention as Slack escapes it
 // in command text (<@U123|name> or <@U123>), or of a bare user id.
-func MentionedUser(s string) (string, bool) {
+func mentionedUser(s string) (string, bool) {
 	if inner, ok := strings.CutPrefix(s, "<@"); ok && strings.HasSuffix(inner, ">") {
 		id, _, _ := strings.Cut(strings.TrimSuffix(inner, ">"), "|")
 		return id, userIDPattern.MatchString(id)

@@ -71,7 +71,7 @@ func TestParseCommand(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
-			got, err := ParseCommand(tt.text, parseNow)
+			got, err := parseCommand(tt.text, parseNow)
 			if err != nil {
 				t.Fatalf("ParseCommand(%q): %v", tt.text, err)
 			}
@@ -138,8 +138,8 @@ func TestParseCommand_Errors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(truncate(tt.text, 40), func(t *testing.T) {
-			_, err := ParseCommand(tt.text, parseNow)
-			var ue *UsageError
+			_, err := parseCommand(tt.text, parseNow)
+			var ue *usageError
 			if !errors.As(err, &ue) {
 				t.Fatalf("ParseCommand(%q) = %v, want a *UsageError", tt.text, err)
 			}
@@ -179,7 +179,7 @@ func TestPlainText(t *testing.T) {
 		"<mailto:a@b.c|a@b.c>":          "a@b.c (mailto:a@b.c)",
 	}
 	for in, want := range tests {
-		if got := PlainText(in); got != want {
+		if got := plainText(in); got != want {
 			t.Errorf("PlainText(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -190,9 +190,9 @@ func TestPlainText(t *testing.T) {
 // whose fields are sane. Seeds are in testdata/fuzz/FuzzParseCommand.
 func FuzzParseCommand(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
-		cmd, err := ParseCommand(text, parseNow)
+		cmd, err := parseCommand(text, parseNow)
 		if err != nil {
-			var ue *UsageError
+			var ue *usageError
 			if !errors.As(err, &ue) || ue.Usage == "" || ue.Problem == "" {
 				t.Fatalf("ParseCommand(%q) error %v is not a complete UsageError", text, err)
 			}

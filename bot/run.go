@@ -42,11 +42,11 @@ type runTarget struct {
 	Values []string `json:"values"`
 }
 
-// RunViewFromData reads a run from an effect's Data. It accepts the Data of
+// runViewFromData reads a run from an effect's Data. It accepts the Data of
 // the run's "requested" runbook event (run, runbook, by, plan, expires_at)
 // and the flat keys document, targets (comma-separated), params (a JSON
 // object of strings), requested_by, expires (RFC 3339) and status.
-func RunViewFromData(id incident.ID, d map[string]string) (RunView, error) {
+func runViewFromData(id incident.ID, d map[string]string) (RunView, error) {
 	rv := RunView{
 		ID: d["run"], Incident: id, Runbook: d["runbook"], Document: d["document"],
 		RequestedBy: cmp.Or(d["requested_by"], d["by"]), Status: d["status"],

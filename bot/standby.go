@@ -165,14 +165,14 @@ func (e *Executor) rename(ctx context.Context, _ incident.Effect, inc incident.I
 	if err != nil || !strings.HasPrefix(inc.Channel.Name, standbyPrefix) {
 		return dispatch.Outcome{}, err // renamed already
 	}
-	base := ChannelName(inc.ID, inc.Title)
+	base := channelName(inc.ID, inc.Title)
 	for n := 1; n <= maxNameTries; n++ {
 		// Renaming can wait: it must not take the conversations.setPurpose
 		// token a new incident's channel needs.
 		if err := e.waitIdle(call{method: "conversations.rename"}, call{method: "conversations.setPurpose"}); err != nil {
 			return dispatch.Outcome{}, err
 		}
-		renamed, err := e.api.RenameConversationContext(ctx, ch, ChannelNameN(base, n))
+		renamed, err := e.api.RenameConversationContext(ctx, ch, channelNameN(base, n))
 		if slackCode(err) == "name_taken" {
 			continue
 		}
@@ -186,5 +186,5 @@ func (e *Executor) rename(ctx context.Context, _ incident.Effect, inc incident.I
 			"channel_id": ch, "channel_name": renamed.Name, "renamed_from": inc.Channel.Name})
 		return dispatch.Outcome{Events: []incident.Event{ev}}, nil
 	}
-	return dispatch.Outcome{}, fmt.Errorf("%w: channel names %s to %s are all taken", dispatch.ErrPermanent, base, ChannelNameN(base, maxNameTries))
+	return dispatch.Outcome{}, fmt.Errorf("%w: channel names %s to %s are all taken", dispatch.ErrPermanent, base, channelNameN(base, maxNameTries))
 }

@@ -112,7 +112,7 @@ func TestStandby_OnlyWhenIdle(t *testing.T) {
 	clock := time.Now()
 	ex := newTestExecutor(t, s, func(c *ExecutorConfig) {
 		c.Standby, c.Owned = 5, owners{}.owned
-		c.Rates = DefaultRates() // Tier 2: a burst of 3
+		c.Rates = defaultRates() // Tier 2: a burst of 3
 		c.Now = func() time.Time { return clock }
 	})
 	if n, _ := ex.FillStandby(context.Background()); n != 1 {
@@ -142,7 +142,7 @@ func TestStandby_RenameYieldsToNewChannels(t *testing.T) {
 	clock := time.Now()
 	ex := newTestExecutor(t, s, func(c *ExecutorConfig) {
 		c.Standby, c.Owned = 1, owners{}.owned
-		c.Rates = DefaultRates()
+		c.Rates = defaultRates()
 		c.Now = func() time.Time { return clock }
 	})
 	ex.FillStandby(context.Background())
@@ -153,7 +153,7 @@ func TestStandby_RenameYieldsToNewChannels(t *testing.T) {
 	inc2.ID = 43
 	mustExecute(t, ex, incident.Effect{Kind: dispatch.EffSlackChannel, Incident: 43}, &inc2) // created: uses setPurpose
 	_, err := ex.Execute(context.Background(), incident.Effect{Kind: dispatch.EffSlackRename, Incident: 42}, inc)
-	if !errors.Is(err, ErrPaced) {
+	if !errors.Is(err, errPaced) {
 		t.Fatalf("rename while setPurpose was just used: %v; want it held back", err)
 	}
 	clock = clock.Add(20 * time.Second)

@@ -16,11 +16,11 @@ var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 // alarm description show as text and never notify anyone.
 func Escape(s string) string { return escaper.Replace(s) }
 
-// PlainText turns text as Slack sends it (entities and <...> markup) into
+// plainText turns text as Slack sends it (entities and <...> markup) into
 // plain text: <@U1|bob> becomes @bob, <#C1|ops> #ops, <!here> @here,
 // <https://x|label> "label (https://x)", and &lt; &gt; &amp; their
 // characters. What tocsin stores is plain text; it is escaped again on output.
-func PlainText(s string) string {
+func plainText(s string) string {
 	var b strings.Builder
 	for {
 		i := strings.IndexByte(s, '<')

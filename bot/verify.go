@@ -80,28 +80,28 @@ func Sign(secret string, ts time.Time, body []byte) (timestamp, signature string
 	return timestamp, "v0=" + hex.EncodeToString(sign(secret, timestamp, body))
 }
 
-// ReplayGuard refuses a signature it has already accepted within Window. It
+// replayGuard refuses a signature it has already accepted within Window. It
 // remembers at most a fixed number of signatures, forgetting the oldest
 // first, so memory stays bounded under any load.
-type ReplayGuard struct {
+type replayGuard struct {
 	mu    sync.Mutex
 	max   int
 	seen  map[string]time.Time // signature -> request timestamp
 	order []string             // signatures in the order they were accepted
 }
 
-// NewReplayGuard returns a guard that remembers up to max signatures
+// newReplayGuard returns a guard that remembers up to max signatures
 // (65,536 when max <= 0).
-func NewReplayGuard(max int) *ReplayGuard {
+func newReplayGuard(max int) *replayGuard {
 	if max <= 0 {
 		max = 1 << 16
 	}
-	return &ReplayGuard{max: max, seen: make(map[string]time.Time)}
+	return &replayGuard{max: max, seen: make(map[string]time.Time)}
 }
 
 // Check records a verified request's signature and returns ErrReplay if it
 // was seen before within Window of now.
-func (g *ReplayGuard) Check(header http.Header, now time.Time) error {
+func (g *replayGuard) Check(header http.Header, now time.Time) error {
 	sig := header.Get(headerSignature)
 	unix, _ := strconv.ParseInt(header.Get(headerTimestamp), 10, 64)
 	g.mu.Lock()
@@ -121,7 +121,7 @@ func (g *ReplayGuard) Check(header http.Header, now time.Time) error {
 
 // prune forgets signatures whose timestamps have left the window: Verify
 // refuses those requests as stale anyway.
-func (g *ReplayGuard) prune(now time.Time) {
+func (g *replayGuard) prune(now time.Time) {
 	n := 0
 	for n < len(g.order) && now.Sub(g.seen[g.order[n]]) > Window {
 		delete(g.seen, g.order[n])

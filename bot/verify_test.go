@@ -101,7 +101,7 @@ func TestReplayGuard(t *testing.T) {
 	sent := time.Unix(unix, 0)
 
 	t.Run("ErrReplay", func(t *testing.T) {
-		g := NewReplayGuard(0)
+		g := newReplayGuard(0)
 		if err := g.Check(h, sent); err != nil {
 			t.Fatalf("first: %v", err)
 		}
@@ -110,7 +110,7 @@ func TestReplayGuard(t *testing.T) {
 		}
 	})
 	t.Run("Forgets", func(t *testing.T) {
-		g := NewReplayGuard(0)
+		g := newReplayGuard(0)
 		_ = g.Check(h, sent)
 		// Outside the window Verify refuses the request as stale; the guard
 		// need not remember it.
@@ -119,7 +119,7 @@ func TestReplayGuard(t *testing.T) {
 		}
 	})
 	t.Run("Bounded", func(t *testing.T) {
-		g := NewReplayGuard(3)
+		g := newReplayGuard(3)
 		for i := range 10 {
 			hh := h.Clone()
 			hh.Set(headerSignature, "v0="+strconv.Itoa(i))
