@@ -16,9 +16,9 @@ type TagLister interface {
 	ListTagsForResource(ctx context.Context, params *cloudwatch.ListTagsForResourceInput, optFns ...func(*cloudwatch.Options)) (*cloudwatch.ListTagsForResourceOutput, error)
 }
 
-// DefaultTagTTL is how long TagSource keeps an alarm's tags when no TTL is
+// defaultTagTTL is how long TagSource keeps an alarm's tags when no TTL is
 // given. Tags change rarely; an alarm storm should not call AWS per alarm.
-const DefaultTagTTL = 10 * time.Minute
+const defaultTagTTL = 10 * time.Minute
 
 // maxCachedTags bounds the cache; expired entries are dropped past it.
 const maxCachedTags = 10000
@@ -43,7 +43,7 @@ type cachedTags struct {
 // means time.Now.
 func NewTagSource(client TagLister, ttl time.Duration, now func() time.Time) *TagSource {
 	if ttl <= 0 {
-		ttl = DefaultTagTTL
+		ttl = defaultTagTTL
 	}
 	if now == nil {
 		now = time.Now

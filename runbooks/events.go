@@ -112,8 +112,8 @@ func StartedEvent(runID, runbook string, s Started, now time.Time) incident.Even
 		keyCommandID, s.CommandID, keyExecutionID, s.ExecutionID, keyReused, reused)
 }
 
-// ProgressEvent records an intermediate poll result worth keeping.
-func ProgressEvent(runID, runbook string, p Progress, now time.Time) incident.Event {
+// progressEvent records an intermediate poll result worth keeping.
+func progressEvent(runID, runbook string, p Progress, now time.Time) incident.Event {
 	return event(runID, runbook, StepProgress, systemActor, runbook+": "+p.Summary(), now,
 		keyStatus, p.Status, keyDetail, p.Summary(), keyTruncated, boolString(p.Truncated))
 }

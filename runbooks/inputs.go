@@ -11,8 +11,8 @@ import (
 	"github.com/tocsin-dev/tocsin/incident"
 )
 
-// MaxInputLen is the longest input value accepted, in bytes.
-const MaxInputLen = 256
+// maxInputLen is the longest input value accepted, in bytes.
+const maxInputLen = 256
 
 // InputError says what is wrong with the inputs of a run request, in
 // sentences the requester can read. It wraps incident.ErrInvalid.
@@ -96,8 +96,8 @@ func (in *Input) check(v string) (string, error) {
 		return "", fmt.Errorf("input %s "+format, append([]any{in.Name}, args...)...)
 	}
 	switch {
-	case len(v) > MaxInputLen:
-		return bad("is %d characters long; at most %d are allowed.", len(v), MaxInputLen)
+	case len(v) > maxInputLen:
+		return bad("is %d characters long; at most %d are allowed.", len(v), maxInputLen)
 	case !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl):
 		return bad("contains a line break or control character, which is never allowed.")
 	case strings.Contains(v, "{{") || strings.Contains(v, "}}"):

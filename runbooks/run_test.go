@@ -50,7 +50,7 @@ approval: {approvers: [U02, U03, U04], required: 2, expires: 10m}
 		{"StartedBeforeApprovalIgnored", []incident.Event{RequestedEvent("r1", rb, p, "U01", at(0)), StartedEvent("r1", rb.Name, started, at(1))},
 			Run{Status: RunAwaitingApproval}},
 		{"Succeeded", append(approved(rb, p), StartedEvent("r1", rb.Name, started, at(3)),
-			ProgressEvent("r1", rb.Name, Progress{Status: "InProgress"}, at(4)), FinishedEvent("r1", rb.Name, done, at(5)),
+			progressEvent("r1", rb.Name, Progress{Status: "InProgress"}, at(4)), FinishedEvent("r1", rb.Name, done, at(5)),
 			FinishedEvent("r1", rb.Name, Progress{Status: "Failed", Terminal: true}, at(6))),
 			Run{Status: RunSucceeded, Approvals: []string{"U02", "U03"}, ExecutionID: "exec-1", StartedAt: at(3), FinishedAt: at(5),
 				SSMStatus: "Success", Detail: "Success: 0 of 0 steps done"}},
