@@ -100,6 +100,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		return nil, err
 	}
 	a.store = db
+	warnReadable(d.Logger, cfg)
 	a.engine = dispatch.New(dispatch.Config{
 		Store: db, Lister: db, Now: d.Now, Logger: d.Logger,
 		Playbooks: a.playbooks.Load, Runbooks: a.runbooks.Load,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -45,9 +46,19 @@ type Config struct {
 	AutomationRole  string
 	MetricsNS       string
 	PprofAddr       string
-	Standby         int
-	StormAfter      int
-	LogLevel        slog.Level
+	// ConfigFile is TOCSIN_CONFIG, and FileSecrets whether it holds any
+	// secret (so that start can warn if others may read it).
+	ConfigFile  string
+	FileSecrets bool
+	// SNSSignatureVersion 2 refuses SignatureVersion 1 (SHA1) messages; 0
+	// accepts both.
+	SNSSignatureVersion int
+	// KeyRetention is how long SNS MessageIds and Slack request keys are
+	// remembered, so that a redelivery changes nothing.
+	KeyRetention time.Duration
+	Standby      int
+	StormAfter   int
+	LogLevel     slog.Level
 }
 
 // settings lists each variable with its default; the order is the
@@ -63,7 +74,19 @@ var settings = []struct{ name, def string }{
 	{"TOCSIN_ARCHIVE_AFTER", "24h"}, {"TOCSIN_RECONCILE_EVERY", "5m"}, {"TOCSIN_MAX_PENDING", "50000"},
 	{"TOCSIN_PAGE_WEBHOOK", ""}, {"TOCSIN_AUTOMATION_ROLE", ""}, {"TOCSIN_CLOUDWATCH_NAMESPACE", ""},
 	{"TOCSIN_STANDBY_CHANNELS", "0"}, {"TOCSIN_STORM_AFTER", "10"}, {"TOCSIN_PPROF_ADDR", ""}, {"TOCSIN_LOG_LEVEL", "info"},
+	{"TOCSIN_SNS_SIGNATURE_VERSION", ""}, {"TOCSIN_IDEMPOTENCY_RETENTION", "168h"},
 }
+
+// listSettings may be written as YAML lists in the config file.
+var listSettings = map[string]bool{"TOCSIN_SNS_TOPIC_ARNS": true, "TOCSIN_RESPONDERS": true}
+
+// secretSettings hold credentials: never logged, never a placeholder.
+var secretSettings = map[string]bool{"TOCSIN_API_TOKEN": true, "SLACK_BOT_TOKEN": true, "SLACK_SIGNING_SECRET": true,
+	"SLACK_APP_TOKEN": true, "TOCSIN_PAGE_WEBHOOK": true}
+
+// minAPIToken is the shortest API token tocsin accepts: 32 characters of a
+// random token are far beyond guessing, even without the sign-in limits.
+const minAPIToken = 32
 
 // maxStandby bounds TOCSIN_STANDBY_CHANNELS: each is a real, visible channel.
 const maxStandby = 50
@@ -102,6 +125,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		PageWebhook: get("TOCSIN_PAGE_WEBHOOK"), AutomationRole: get("TOCSIN_AUTOMATION_ROLE"), MetricsNS: get("TOCSIN_CLOUDWATCH_NAMESPACE"),
 		PprofAddr: get("TOCSIN_PPROF_ADDR"),
 	}
+	c.ConfigFile = getenv("TOCSIN_CONFIG")
+	for name := range secretSettings {
+		if _, ok := file[name]; ok {
+			c.FileSecrets = true
+		}
+	}
 	c.DefaultSeverity = p.severity("TOCSIN_DEFAULT_SEVERITY", get("TOCSIN_DEFAULT_SEVERITY"))
 	c.AutoMitigate = p.boolean("TOCSIN_AUTO_MITIGATE", get("TOCSIN_AUTO_MITIGATE"))
 	c.ArchiveAfter = p.duration("TOCSIN_ARCHIVE_AFTER", get("TOCSIN_ARCHIVE_AFTER"))
@@ -110,6 +139,19 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.Standby = p.integer("TOCSIN_STANDBY_CHANNELS", get("TOCSIN_STANDBY_CHANNELS"))
 	c.StormAfter = p.integer("TOCSIN_STORM_AFTER", get("TOCSIN_STORM_AFTER"))
 	c.LogLevel = p.level("TOCSIN_LOG_LEVEL", get("TOCSIN_LOG_LEVEL"))
+	c.KeyRetention = p.duration("TOCSIN_IDEMPOTENCY_RETENTION", get("TOCSIN_IDEMPOTENCY_RETENTION"))
+	switch v := get("TOCSIN_SNS_SIGNATURE_VERSION"); v {
+	case "", "1":
+	case "2":
+		c.SNSSignatureVersion = 2
+	default:
+		p.add(fmt.Errorf("TOCSIN_SNS_SIGNATURE_VERSION %q must be 2 (refuse SHA1-signed messages) or unset", v))
+	}
+	for name := range secretSettings {
+		if v := get(name); placeholder(v) {
+			p.add(fmt.Errorf("%s is the placeholder %q, not a secret", name, v))
+		}
+	}
 	p.add(c.validate())
 	return c, p.err()
 }
@@ -125,6 +167,15 @@ func (c Config) validate() error {
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		errs = append(errs, fmt.Errorf("TOCSIN_TIMEZONE %q is not an IANA time zone", c.Timezone))
+	}
+	if c.APIToken != "" && len(c.APIToken) < minAPIToken {
+		errs = append(errs, fmt.Errorf("TOCSIN_API_TOKEN is %d characters, fewer than %d; make one with: openssl rand -hex 32", len(c.APIToken), minAPIToken))
+	}
+	if err := plainHTTPSlack(c.SlackAPIURL); err != nil {
+		errs = append(errs, err)
+	}
+	if c.KeyRetention < 2*time.Hour {
+		errs = append(errs, fmt.Errorf("TOCSIN_IDEMPOTENCY_RETENTION %s must be at least 2h: SNS redelivers for about an hour", c.KeyRetention))
 	}
 	if c.SlackBotToken != "" && c.SlackSigning == "" && c.SlackAppToken == "" {
 		errs = append(errs, errors.New("SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)"))
@@ -170,6 +221,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("slack_api_url", c.SlackAPIURL), slog.Int("sns_topics", len(c.SNSTopics)),
 		slog.String("page_webhook", set(c.PageWebhook)), slog.Int("standby_channels", c.Standby),
 		slog.Int("storm_after", c.StormAfter), slog.Bool("pprof", c.PprofAddr != ""),
+		slog.Int("sns_signature_version_min", max(c.SNSSignatureVersion, 1)), slog.Duration("idempotency_retention", c.KeyRetention),
 	)
 }
 
@@ -190,17 +242,63 @@ func readConfigFile(path string) (map[string]string, error) {
 		if !known(k) {
 			return nil, fmt.Errorf("TOCSIN_CONFIG %s: unknown setting %q", path, k)
 		}
-		if l, ok := v.([]any); ok {
-			parts := make([]string, len(l))
-			for i, x := range l {
-				parts[i] = fmt.Sprint(x)
-			}
-			out[k] = strings.Join(parts, ",")
-			continue
+		s, err := fileValue(k, v)
+		if err != nil {
+			return nil, fmt.Errorf("TOCSIN_CONFIG %s: %w", path, err)
 		}
-		out[k] = fmt.Sprint(v)
+		out[k] = s
 	}
 	return out, nil
+}
+
+// fileValue is a config file's value as the string the environment would
+// hold. A key with no value (YAML null), a map, or a list where one value
+// is expected is refused: "KEY:" with nothing after it is a common mistake,
+// and must never become a secret such as "<nil>".
+func fileValue(name string, v any) (string, error) {
+	switch v := v.(type) {
+	case nil:
+		return "", fmt.Errorf("%s has no value (give it one, or remove the line)", name)
+	case string, bool, int, int64, uint64, float64:
+		return fmt.Sprint(v), nil
+	case []any:
+		if !listSettings[name] {
+			return "", fmt.Errorf("%s is a list; it takes one value", name)
+		}
+		parts := make([]string, len(v))
+		for i, x := range v {
+			s, err := fileValue(name, x)
+			if err != nil || strings.Contains(s, ",") {
+				return "", fmt.Errorf("%s: item %d is not a single value", name, i+1)
+			}
+			parts[i] = s
+		}
+		return strings.Join(parts, ","), nil
+	}
+	return "", fmt.Errorf("%s is a %T; it takes one value", name, v)
+}
+
+// placeholder reports whether a secret's value is a stand-in someone forgot
+// to replace ("<nil>", "<your token>", "changeme").
+func placeholder(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "<nil>", "nil", "null", "none", "~", "changeme", "change-me", "todo", "xxx", "secret", "token":
+		return true
+	}
+	return strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">")
+}
+
+// plainHTTPSlack refuses a Slack API URL that would send the bot token in
+// clear text to another host: http is for a local stand-in only.
+func plainHTTPSlack(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("SLACK_API_URL %q is not an http(s) URL", raw)
+	}
+	if u.Scheme == "http" && !loopback(u.Host) && !loopback(net.JoinHostPort(u.Hostname(), "80")) {
+		return fmt.Errorf("SLACK_API_URL %q uses plain http to a host that is not loopback: the bot token would cross the network in clear text", raw)
+	}
+	return nil
 }
 
 func known(name string) bool {

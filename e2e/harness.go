@@ -32,9 +32,9 @@ import (
 
 // Defaults of the tocsin the harness runs; Options.Env overrides them.
 const (
-	APIToken      = "test-token-0123"    // TOCSIN_API_TOKEN
-	BotToken      = "xoxb-test-secret"   // SLACK_BOT_TOKEN, when Options.Slack does not name one
-	SigningSecret = "signing-secret-123" // SLACK_SIGNING_SECRET
+	APIToken      = "test-token-0123456789abcdef012345" // TOCSIN_API_TOKEN
+	BotToken      = "xoxb-test-secret"                  // SLACK_BOT_TOKEN, when Options.Slack does not name one
+	SigningSecret = "signing-secret-123"                // SLACK_SIGNING_SECRET
 	Topic         = "arn:aws:sns:us-east-1:123456789012:tocsin-alarms"
 )
 

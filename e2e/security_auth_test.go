@@ -154,7 +154,7 @@ func TestSecurity_APIAndDashboardAuth(t *testing.T) {
 		h                  http.Header
 	}{
 		{"no token", "GET", "/api/incidents", nil},
-		{"wrong token", "GET", "/api/incidents", bearer("sec-api-token-4b8c62d0f1e8")},
+		{"wrong token", "GET", "/api/incidents", bearer("sec-api-token-4b8c62d0f1e9a7c3d5e6f700")},
 		{"token prefix", "GET", "/api/incidents", bearer(secAPIToken[:10])},
 		{"token in ?token=", "GET", "/api/incidents?token=" + q, nil},
 		{"token in ?access_token=", "GET", "/api/incidents?access_token=" + q, nil},

@@ -15,7 +15,7 @@ import (
 const (
 	secSigning   = "sec-signing-5f1c9a7e2b8d"
 	secBotToken  = "xoxb-sec-bot-7d3e11aa90c4"
-	secAPIToken  = "sec-api-token-4b8c62d0f1e9"
+	secAPIToken  = "sec-api-token-4b8c62d0f1e9a7c3d5e6f701"
 	secAWSKeyID  = "AKIASECTESTKEYID0001"
 	secAWSSecret = "sec-aws-secret-9e2f7c4a1d6b"
 	secInstance  = "i-0123456789abcdef0"
