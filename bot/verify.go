@@ -100,9 +100,11 @@ func newReplayGuard(max int) *replayGuard {
 }
 
 // Check records a verified request's signature and returns ErrReplay if it
-// was seen before within Window of now.
+// was seen before within Window of now. The signature is keyed by its
+// decoded bytes, as Verify compares it: the same request with its hex in
+// another case is the same request.
 func (g *replayGuard) Check(header http.Header, now time.Time) error {
-	sig := header.Get(headerSignature)
+	sig := signatureKey(header.Get(headerSignature))
 	unix, _ := strconv.ParseInt(header.Get(headerTimestamp), 10, 64)
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -117,6 +119,15 @@ func (g *replayGuard) Check(header http.Header, now time.Time) error {
 	g.seen[sig] = time.Unix(unix, 0)
 	g.order = append(g.order, sig)
 	return nil
+}
+
+// signatureKey is the decoded HMAC of an X-Slack-Signature value (the raw
+// value if it does not decode: Verify refuses those anyway).
+func signatureKey(header string) string {
+	if b, err := hex.DecodeString(strings.TrimPrefix(header, "v0=")); err == nil {
+		return string(b)
+	}
+	return header
 }
 
 // prune forgets signatures whose timestamps have left the window: Verify

@@ -109,6 +109,22 @@ func TestReplayGuard(t *testing.T) {
 			t.Fatalf("replay: %v, want ErrReplay", err)
 		}
 	})
+	t.Run("ErrReplay_HexCase", func(t *testing.T) {
+		// Verify accepts the hex in either case; the guard must too, or the
+		// same request is accepted twice within the window.
+		g := newReplayGuard(0)
+		if err := g.Check(h, sent); err != nil {
+			t.Fatalf("first: %v", err)
+		}
+		upper := h.Clone()
+		upper.Set(headerSignature, "v0="+strings.ToUpper(strings.TrimPrefix(h.Get(headerSignature), "v0=")))
+		if upper.Get(headerSignature) == h.Get(headerSignature) {
+			t.Fatal("the vector's signature has no letters to change")
+		}
+		if err := g.Check(upper, sent.Add(time.Minute)); !errors.Is(err, ErrReplay) {
+			t.Fatalf("replay in upper case: %v, want ErrReplay", err)
+		}
+	})
 	t.Run("Forgets", func(t *testing.T) {
 		g := newReplayGuard(0)
 		_ = g.Check(h, sent)
