@@ -98,11 +98,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	layered := layer(getenv, file)
 	get := func(name string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		if v, ok := file[name]; ok {
+		if v := layered(name); v != "" {
 			return v
 		}
 		for _, s := range settings {
@@ -154,6 +152,27 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	p.add(c.validate())
 	return c, p.err()
+}
+
+// Settings returns getenv with the TOCSIN_CONFIG file beneath it: what
+// every command reads its settings through, so that `tocsin check`, the API
+// commands and `serve` see the same values. The environment wins; defaults
+// are LoadConfig's business.
+func Settings(getenv func(string) string) (func(string) string, error) {
+	file, err := readConfigFile(getenv("TOCSIN_CONFIG"))
+	if err != nil {
+		return nil, err
+	}
+	return layer(getenv, file), nil
+}
+
+func layer(getenv func(string) string, file map[string]string) func(string) string {
+	return func(name string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return file[name]
+	}
 }
 
 // validate checks relations between settings.

@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 
+	"github.com/tocsin-dev/tocsin/app"
 	"github.com/tocsin-dev/tocsin/playbooks"
 	"github.com/tocsin-dev/tocsin/runbooks"
 )
@@ -15,10 +17,14 @@ import (
 // A running server reloads them on SIGHUP (kill -HUP), keeping the old set
 // if the new one has problems.
 func defineCheck(fs *flag.FlagSet, getenv func(string) string) runFunc {
-	runbooksDir := fs.String("runbooks", getenv("TOCSIN_RUNBOOKS"), "runbook directory (default TOCSIN_RUNBOOKS)")
-	playbooksDir := fs.String("playbooks", getenv("TOCSIN_PLAYBOOKS"), "playbook directory (default TOCSIN_PLAYBOOKS)")
+	runbooksDir := fs.String("runbooks", "", "runbook directory (default TOCSIN_RUNBOOKS, from the environment or TOCSIN_CONFIG)")
+	playbooksDir := fs.String("playbooks", "", "playbook directory (default TOCSIN_PLAYBOOKS, from the environment or TOCSIN_CONFIG)")
 	return func(ctx context.Context, e env) error {
-		return check(e.stdout, *runbooksDir, *playbooksDir)
+		cfg, err := app.LoadConfig(e.getenv) // the settings serve would start with
+		if err != nil {
+			return fmt.Errorf("configuration:\n%w", err)
+		}
+		return check(e.stdout, cmp.Or(*runbooksDir, cfg.Runbooks), cmp.Or(*playbooksDir, cfg.Playbooks))
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"github.com/tocsin-dev/tocsin/app"
 )
 
 // Version is set at build time with -ldflags "-X github.com/tocsin-dev/tocsin/cli.Version=…".
@@ -77,6 +79,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if c.raw != nil {
 		return c.raw(ctx, rest, getenv, stdout, stderr)
+	}
+	getenv, err := app.Settings(getenv) // every command sees TOCSIN_CONFIG as serve does
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
 	}
 	fs := flag.NewFlagSet("tocsin "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
