@@ -1,7 +1,6 @@
 package intake
 
 import (
-	"context"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
@@ -9,15 +8,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/http"
 	"net/url"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
-	"strings"
-	"sync"
-	"time"
 )
 
 // CertCache is a durable cache of SNS signing certificates (PEM), keyed by
@@ -35,6 +30,13 @@ const maxCertBytes = 64 << 10
 // China partitions (the pattern AWS's own validators use, lower case).
 var awsHostPattern = regexp.MustCompile(`^sns\.[a-z0-9-]{3,}\.amazonaws\.com(\.cn)?$`)
 
+// certPath is the only path a SigningCertURL may have: SNS's own form,
+// /SimpleNotificationService-<hex>.pem. Real names carry 32 hex digits;
+// the bound allows AWS some room but keeps junk URLs short, since each
+// may be remembered (certs_fetch.go). It is matched against the escaped
+// path, so %-encoded look-alikes are refused too.
+var certPath = regexp.MustCompile(`^/SimpleNotificationService-[0-9A-Fa-f]{1,64}\.pem$`)
+
 // certName is what a certificate's file name in CertDir may look like.
 var certName = regexp.MustCompile(`^[A-Za-z0-9._-]+\.pem$`)
 
@@ -46,9 +48,10 @@ func AWSHost(hostport string) bool {
 
 // CheckURL reports whether tocsin may fetch raw: https, no user info, an
 // allowed host (by default an SNS host with no port) and, for a
-// certificate, a path ending in .pem. It never touches the network. Its
-// errors show only the scheme, host and path: a SubscribeURL's query holds
-// the subscription token.
+// certificate, exactly SNS's path /SimpleNotificationService-<hex>.pem with
+// no query or fragment, whatever HostAllowed says. It never touches the
+// network. Its errors show only the scheme, host and path: a
+// SubscribeURL's query holds the subscription token.
 func (v *Verifier) CheckURL(raw string, cert bool) error {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -68,8 +71,8 @@ func (v *Verifier) CheckURL(raw string, cert bool) error {
 		return fmt.Errorf("%w: %s has no host", ErrUntrustedURL, shown)
 	case !allowed(u.Host):
 		return fmt.Errorf("%w: host %q of %s is not an SNS host", ErrUntrustedURL, u.Host, shown)
-	case cert && (!strings.HasSuffix(u.Path, ".pem") || u.RawQuery != "" || u.Fragment != ""):
-		return fmt.Errorf("%w: certificate URL %s does not name a .pem file", ErrUntrustedURL, shown)
+	case cert && (!certPath.MatchString(u.EscapedPath()) || u.RawQuery != "" || u.ForceQuery || u.Fragment != ""):
+		return fmt.Errorf("%w: certificate URL %s is not of SNS's form /SimpleNotificationService-<hex>.pem", ErrUntrustedURL, shown)
 	}
 	return nil
 }
@@ -91,79 +94,6 @@ func redactURLError(err error) error {
 		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
 	}
 	return err
-}
-
-// certEntry serialises the loading of one URL, so that a storm of messages
-// signed with a new certificate fetches it once.
-type certEntry struct {
-	mu   sync.Mutex
-	cert *x509.Certificate
-}
-
-// cert returns the certificate at rawURL (already checked by CheckURL):
-// from memory, the Cache, CertDir, or else fetched.
-func (v *Verifier) cert(ctx context.Context, rawURL string, now time.Time) (*x509.Certificate, error) {
-	v.mu.Lock()
-	if v.certs == nil {
-		v.certs = make(map[string]*certEntry)
-	}
-	e, ok := v.certs[rawURL]
-	if !ok {
-		e = &certEntry{}
-		v.certs[rawURL] = e
-	}
-	v.mu.Unlock()
-
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.cert != nil {
-		return e.cert, nil
-	}
-	c, err := v.load(ctx, rawURL, now)
-	if err != nil {
-		v.mu.Lock()
-		delete(v.certs, rawURL) // remember only certificates, not failures
-		v.mu.Unlock()
-		return nil, err
-	}
-	e.cert = c
-	return c, nil
-}
-
-// load reads a certificate that is not in memory.
-func (v *Verifier) load(ctx context.Context, rawURL string, now time.Time) (*x509.Certificate, error) {
-	if v.Cache != nil {
-		data, ok, err := v.Cache.GetCert(rawURL)
-		if err != nil {
-			return nil, fmt.Errorf("%w: read %s from the certificate cache: %w", ErrCertUnavailable, rawURL, err)
-		}
-		if c, err := parseCert(data, rawURL); ok && err == nil {
-			return c, nil // a corrupt cached copy is read again below
-		}
-	}
-	if data, ok, err := v.fromDir(rawURL); err != nil || ok {
-		if err != nil {
-			return nil, err
-		}
-		return parseCert(data, rawURL)
-	}
-	if !v.allowFetch(now) {
-		return nil, fmt.Errorf("%w: more than %d certificate fetches a minute; %s must wait", ErrCertUnavailable, fetchesPerMinute, rawURL)
-	}
-	data, err := v.fetch(ctx, rawURL)
-	if err != nil {
-		return nil, err
-	}
-	c, err := parseCert(data, rawURL)
-	if err != nil {
-		return nil, err
-	}
-	if v.Cache != nil {
-		if err := v.Cache.PutCert(rawURL, data); err != nil {
-			v.logger().Warn("sns certificate not cached", "url", rawURL, "err", err)
-		}
-	}
-	return c, nil
 }
 
 // fromDir reads the certificate named by the URL path's base name from
@@ -195,70 +125,9 @@ func (v *Verifier) fromDir(rawURL string) ([]byte, bool, error) {
 	return data, true, nil
 }
 
-// fetchesPerMinute bounds certificate fetches. SNS certificates change a
-// few times a year, so a burst of unknown (if well-formed) URLs is an
-// attack or a bug; the messages beyond it get a 503 and come again.
-const fetchesPerMinute = 10
-
-// allowFetch records a fetch at now unless the last minute had its fill.
-func (v *Verifier) allowFetch(now time.Time) bool {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	recent := v.fetches[:0]
-	for _, t := range v.fetches {
-		if t.After(now.Add(-time.Minute)) {
-			recent = append(recent, t)
-		}
-	}
-	v.fetches = recent
-	if len(recent) >= fetchesPerMinute {
-		return false
-	}
-	v.fetches = append(v.fetches, now)
-	return true
-}
-
-// fetch GETs a certificate with a bounded size and time.
-func (v *Verifier) fetch(ctx context.Context, rawURL string) ([]byte, error) {
-	timeout := v.FetchTimeout
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %q: %w", ErrUntrustedURL, rawURL, err)
-	}
-	resp, err := noRedirects(v.Client, timeout).Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("%w: fetch %s: %w", ErrCertUnavailable, rawURL, err)
-	}
-	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-		return nil, fmt.Errorf("%w: fetch %s: status %d", ErrCertUnavailable, rawURL, resp.StatusCode)
-	case resp.StatusCode != http.StatusOK:
-		return nil, fmt.Errorf("%w: fetch %s: status %d", ErrCertificate, rawURL, resp.StatusCode)
-	}
-	data, err := readBounded(resp.Body, maxCertBytes)
-	if err != nil {
-		return nil, fmt.Errorf("%w: fetch %s: %w", ErrCertificate, rawURL, err)
-	}
-	return data, nil
-}
-
-// noRedirects returns a copy of c (or of a new client with timeout) that
-// does not follow redirects: a URL is checked before it is fetched, and a
-// redirect would fetch another one.
-func noRedirects(c *http.Client, timeout time.Duration) *http.Client {
-	out := http.Client{Timeout: timeout}
-	if c != nil {
-		out = *c
-	}
-	out.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &out
-}
+// errTooLong: readBounded found more than its limit, which (unlike a
+// read cut off by the network) will not change if read again.
+var errTooLong = errors.New("too long")
 
 // readBounded reads at most limit bytes, and fails if there are more.
 func readBounded(r io.Reader, limit int64) ([]byte, error) {
@@ -267,7 +136,7 @@ func readBounded(r io.Reader, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("longer than %d bytes", limit)
+		return nil, fmt.Errorf("%w: longer than %d bytes", errTooLong, limit)
 	}
 	return data, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -81,30 +80,41 @@ func TestVerifier_cert_failures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// fetches is how many GETs two tries a second apart cost: 1 for a
+	// failure remembered (or a certificate kept), 2 for one that may pass
+	// (or when no fetch was needed to fail).
 	for _, tc := range []struct {
-		name   string
-		server *certServer
-		cache  *memCache
-		want   error
+		name    string
+		server  *certServer
+		cache   *memCache
+		want    error
+		fetches int32
 	}{
-		{"NotFound", &certServer{status: 404}, nil, ErrCertificate},
-		{"ServerError", &certServer{status: 503}, nil, ErrCertUnavailable},
-		{"Throttled", &certServer{status: 429}, nil, ErrCertUnavailable},
-		{"Unreachable", &certServer{}, nil, ErrCertUnavailable},
-		{"Redirect", &certServer{status: 302}, nil, ErrCertificate},
-		{"NotPEM", &certServer{status: 200, body: []byte("<html>")}, nil, ErrCertificate},
-		{"TooLarge", &certServer{status: 200, body: bytes.Repeat([]byte("A"), maxCertBytes+1)}, nil, ErrCertificate},
-		{"Expired", &certServer{status: 200, body: expired}, nil, ErrCertificate},
-		{"NotYetValid", &certServer{status: 200, body: future}, nil, ErrCertificate},
-		{"CacheFails", &certServer{status: 200, body: f.pem}, &memCache{err: errors.New("disk full")}, ErrCertUnavailable},
+		{"NotFound", &certServer{status: 404}, nil, ErrCertificate, 1},
+		{"Forbidden", &certServer{status: 403}, nil, ErrCertificate, 1},
+		{"ServerError", &certServer{status: 503}, nil, ErrCertUnavailable, 2},
+		{"Throttled", &certServer{status: 429}, nil, ErrCertUnavailable, 2},
+		{"Unreachable", &certServer{}, nil, ErrCertUnavailable, 2},
+		{"Redirect", &certServer{status: 302}, nil, ErrCertificate, 1},
+		{"NotPEM", &certServer{status: 200, body: []byte("<html>")}, nil, ErrCertificate, 1},
+		{"BadPEM", &certServer{status: 200, body: []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")}, nil, ErrCertificate, 1},
+		{"TooLarge", &certServer{status: 200, body: bytes.Repeat([]byte("A"), maxCertBytes+1)}, nil, ErrCertificate, 1},
+		{"Expired", &certServer{status: 200, body: expired}, nil, ErrCertificate, 1},
+		{"NotYetValid", &certServer{status: 200, body: future}, nil, ErrCertificate, 1},
+		{"CacheFails", &certServer{status: 200, body: f.pem}, &memCache{err: errors.New("disk full")}, ErrCertUnavailable, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := &Verifier{Client: tc.server.client()}
 			if tc.cache != nil {
 				v.Cache = tc.cache
 			}
-			if err := v.Verify(ctx, e, testNow); !errors.Is(err, tc.want) {
-				t.Errorf("err = %v; want %v", err, tc.want)
+			for i := range 2 {
+				if err := v.Verify(ctx, e, testNow.Add(time.Duration(i)*time.Second)); !errors.Is(err, tc.want) {
+					t.Errorf("try %d: err = %v; want %v", i+1, err, tc.want)
+				}
+			}
+			if n := tc.server.calls.Load(); n != tc.fetches {
+				t.Errorf("%d fetches for two tries; want %d", n, tc.fetches)
 			}
 		})
 	}
@@ -136,27 +146,66 @@ func TestVerifier_cert_cacheWriteFails(t *testing.T) {
 	}
 }
 
-func TestVerifier_cert_fetchRate(t *testing.T) {
-	f := mustFixture(t)
-	server := &certServer{status: 404}
-	v := &Verifier{Client: server.client()}
-	verify := func(i int, now time.Time) error {
-		u := fmt.Sprintf("https://sns.us-east-2.amazonaws.com/SimpleNotificationService-%d.pem", i)
-		e := mustParseEnvelope(t, f.sign(t, "2", with(notification("forged"), "SigningCertURL", u)))
-		return v.Verify(context.Background(), e, now)
+func TestVerifier_CheckURL_certPath(t *testing.T) {
+	hex32 := "0123456789abcdef0123456789abcdef"
+	for _, tc := range []struct {
+		path string
+		ok   bool
+	}{
+		{"/SimpleNotificationService-" + hex32 + ".pem", true},
+		{"/SimpleNotificationService-" + strings.ToUpper(hex32) + ".pem", true},
+		{"/SimpleNotificationService-a.pem", true},
+		{"/SimpleNotificationService-" + strings.Repeat("f", 64) + ".pem", true},
+		{"/SimpleNotificationService-" + strings.Repeat("f", 65) + ".pem", false},
+		{"/SimpleNotificationService-.pem", false},
+		{"/SimpleNotificationService-local.pem", false},
+		{"/SimpleNotificationService-" + hex32 + "g.pem", false},
+		{"/x.pem", false},
+		{"/" + hex32 + ".pem", false},
+		{"/simplenotificationservice-" + hex32 + ".pem", false},
+		{"/SimpleNotificationService-" + hex32 + ".PEM", false},
+		{"/SimpleNotificationService-" + hex32 + ".pem/", false},
+		{"/SimpleNotificationService-" + hex32 + ".crt", false},
+		{"/certs/SimpleNotificationService-" + hex32 + ".pem", false},
+		{"//SimpleNotificationService-" + hex32 + ".pem", false},
+		{"/../SimpleNotificationService-" + hex32 + ".pem", false},
+		{"/SimpleNotificationService-%61" + hex32[1:] + ".pem", false},
+		{"/SimpleNotificationService-" + hex32 + "%2Epem", false},
+		{"/SimpleNotificationService-" + hex32 + ".pem;x", false},
+		{"/SimpleNotificationService-" + hex32 + ".pem?", false},
+		{"/SimpleNotificationService-" + hex32 + ".pem#x", false},
+		{"/SimpleNotificationService-" + hex32 + ".pem?x=.pem", false},
+		{"/SimpleNotificationService-" + hex32 + "\n.pem", false},
+		{"", false},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			// A permissive host policy, as in tests and the demo: the path
+			// rule holds whatever HostAllowed says.
+			for _, host := range []string{"sns.us-east-2.amazonaws.com", "127.0.0.1:8443"} {
+				server := &certServer{status: 404}
+				v := &Verifier{Client: server.client(), HostAllowed: func(string) bool { return true }}
+				u := "https://" + host + tc.path
+				err := v.CheckURL(u, true)
+				if tc.ok != (err == nil) || (err != nil && !errors.Is(err, ErrUntrustedURL)) {
+					t.Errorf("CheckURL(%q) = %v; want ok %v", u, err, tc.ok)
+				}
+				if tc.ok {
+					continue
+				}
+				e := Envelope{Type: TypeNotification, MessageID: "m", TopicARN: testTopic, Message: "x", Timestamp: "t",
+					SignatureVersion: "2", Signature: "Zm9yZ2Vk", SigningCertURL: u}
+				if err := v.Verify(context.Background(), e, testNow); !errors.Is(err, ErrUntrustedURL) {
+					t.Errorf("Verify: err = %v; want ErrUntrustedURL", err)
+				}
+				if n := server.calls.Load(); n != 0 {
+					t.Errorf("%d fetches of %q; want none", n, u)
+				}
+			}
+		})
 	}
-	for i := range fetchesPerMinute {
-		if err := verify(i, testNow); !errors.Is(err, ErrCertificate) {
-			t.Fatalf("fetch %d: err = %v; want ErrCertificate (404)", i, err)
+	t.Run("SubscribeURLUnaffected", func(t *testing.T) {
+		if err := (&Verifier{}).CheckURL("https://sns.us-east-2.amazonaws.com/?Action=ConfirmSubscription&Token=x", false); err != nil {
+			t.Errorf("a SubscribeURL is not a certificate: %v", err)
 		}
-	}
-	if err := verify(99, testNow.Add(59*time.Second)); !errors.Is(err, ErrCertUnavailable) {
-		t.Errorf("past the limit: err = %v; want ErrCertUnavailable", err)
-	}
-	if err := verify(100, testNow.Add(61*time.Second)); !errors.Is(err, ErrCertificate) {
-		t.Errorf("a minute later: err = %v; want a fetch again", err)
-	}
-	if n := server.calls.Load(); n != fetchesPerMinute+1 {
-		t.Errorf("%d fetches; want %d", n, fetchesPerMinute+1)
-	}
+	})
 }

@@ -50,6 +50,9 @@ func TestHandler_refusesCertURL(t *testing.T) {
 		"https://user@sns.us-east-2.amazonaws.com/" + testCertName,
 		"https://sns.us-east-2.amazonaws.com:8443/" + testCertName,
 		"https://s3.amazonaws.com/sns/" + testCertName,
+		"https://sns.us-east-2.amazonaws.com/certs/" + testCertName,
+		"https://sns.us-east-2.amazonaws.com/SimpleNotificationService-local.pem",
+		"https://sns.us-east-2.amazonaws.com/attacker.pem",
 	} {
 		for _, version := range []string{"1", "2"} {
 			t.Run("v"+version+"/"+u, func(t *testing.T) {

@@ -77,15 +77,17 @@ func signatureHash(version string, msg []byte) (crypto.Hash, []byte, error) {
 }
 
 // Verifier checks SNS signatures. The zero value is ready for production:
-// it trusts only AWS's SNS hosts, caches certificates in memory and fetches
-// them with a client that times out. Set the fields before first use and do
-// not change them afterwards; a Verifier is safe for concurrent use.
+// it trusts only AWS's SNS hosts and SNS's certificate paths, caches
+// certificates in memory, remembers URLs that failed, and fetches with a
+// client that times out, a few at a time (certs_fetch.go says why). Set
+// the fields before first use and do not change them afterwards; a
+// Verifier is safe for concurrent use.
 type Verifier struct {
 	// Client fetches signing certificates; nil means a client with
 	// FetchTimeout.
 	Client *http.Client
 	// Cache is an optional durable certificate cache (the store), read after
-	// memory and written after a fetch.
+	// memory, and written once a fetched certificate has verified a message.
 	Cache CertCache
 	// CertDir is an optional directory of pre-loaded certificates, each
 	// named by the base name of its URL's path.
@@ -94,14 +96,16 @@ type Verifier struct {
 	// be fetched, for SigningCertURL and SubscribeURL alike. Nil means
 	// AWSHost. Tests may allow an httptest server here; production must not.
 	HostAllowed func(hostport string) bool
-	// FetchTimeout bounds one certificate fetch; 0 means 10 seconds.
+	// FetchTimeout bounds one certificate fetch, the wait for a fetch slot
+	// included; 0 means 10 seconds.
 	FetchTimeout time.Duration
 	// Logger reports a failing Cache write; nil discards.
 	Logger *slog.Logger
 
-	mu      sync.Mutex
-	certs   map[string]*certEntry
-	fetches []time.Time // of the last minute, for fetchesPerMinute
+	mu     sync.Mutex
+	certs  map[string]*certEntry // loaded or loading, by URL
+	failed failures              // URLs that failed for good, for a while
+	slots  chan struct{}         // of fetches running, at most maxFetches
 }
 
 // Verify checks e's signature with the certificate its SigningCertURL
@@ -122,7 +126,7 @@ func (v *Verifier) Verify(ctx context.Context, e Envelope, now time.Time) error 
 	if err := v.CheckURL(e.SigningCertURL, true); err != nil {
 		return err
 	}
-	cert, err := v.cert(ctx, e.SigningCertURL, now)
+	cert, entry, err := v.cert(ctx, e.SigningCertURL, now)
 	if err != nil {
 		return err
 	}
@@ -137,6 +141,7 @@ func (v *Verifier) Verify(ctx context.Context, e Envelope, now time.Time) error 
 	if err := rsa.VerifyPKCS1v15(key, hash, digest, sig); err != nil {
 		return fmt.Errorf("%w: message %s (SignatureVersion %s)", ErrSignature, e.MessageID, e.SignatureVersion)
 	}
+	v.proved(e.SigningCertURL, entry)
 	return nil
 }
 
