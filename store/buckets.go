@@ -16,7 +16,9 @@ import "encoding/binary"
 //	open_keys     group key -> id of the open incident with that key
 //	open_alarms   alarm ARN -> id of the open incident it is linked to
 //	channels      Slack channel id -> incident id                      (since v2)
-//	seen          idempotency key -> uint64 unix nanoseconds when first seen
+//	seen          idempotency key -> uint64 unix nanoseconds when first seen:
+//	              msg:<SNS MessageId>, cmd:<Slack key>, digest/<due>. A Sweeper
+//	              forgets msg: and cmd: keys after a retention (forget.go)
 //	outbox        effect id -> JSON incident.Effect
 //	outbox_keys   coalescing key -> effect id of the pending effect    (since v2)
 //	kv            string key -> bytes (certs/<url>, digest/last_run, review/<id>,

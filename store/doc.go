@@ -18,7 +18,9 @@
 // and folded copy-on-write; and since schema v3 (layout.go) an incident's
 // events and linked alarms live in nested buckets of their own, so a
 // changed alarm rewrites one small entry, not a record that grows with
-// every alarm linked. buckets.go lists every bucket and key. A second process opening the same file fails after
+// every alarm linked. A Sweeper forgets SNS and Slack idempotency keys once
+// no redelivery can come, in small batches that hold the writer for a few
+// milliseconds at a time (forget.go). buckets.go lists every bucket and key. A second process opening the same file fails after
 // Options.Timeout instead of hanging on the lock.
 //
 // store imports only incident and bbolt. Nothing outside store may depend on
