@@ -223,6 +223,8 @@ func classify(err error) (int, string) {
 		return http.StatusForbidden, "unknown_topic"
 	case errors.Is(err, ErrUntrustedURL):
 		return http.StatusForbidden, "untrusted_url"
+	case errors.Is(err, ErrSignatureVersion):
+		return http.StatusForbidden, "signature_version"
 	case errors.Is(err, ErrSignature), errors.Is(err, ErrCertificate):
 		return http.StatusForbidden, "bad_signature"
 	case errors.Is(err, ErrCertUnavailable):

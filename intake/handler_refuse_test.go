@@ -107,6 +107,11 @@ func TestHandler_refuses(t *testing.T) {
 		{"Get", nil, func(t *testing.T, r *rig) *http.Request {
 			return httptest.NewRequest(http.MethodGet, "/sns", nil)
 		}, 405, "method", "only POST"},
+		{"SignatureVersion1Refused", func(c *HandlerConfig) { c.Verifier.MinSignatureVersion = 2 },
+			func(t *testing.T, r *rig) *http.Request {
+				return snsRequest(t, r.f.sign(t, "1", notification("hello")))
+			},
+			403, "signature_version", "SignatureVersion 1 (SHA1withRSA)"},
 		{"ExpiredCertificate", func(c *HandlerConfig) { c.Now = func() time.Time { return testNow.AddDate(2, 0, 0) } },
 			func(t *testing.T, r *rig) *http.Request { return snsRequest(t, valid(r)) }, 403, "bad_signature", "not at"},
 	} {
@@ -114,7 +119,8 @@ func TestHandler_refuses(t *testing.T) {
 			r := newRig(t, tc.configure)
 			r.refused(t, r.serve(tc.request(t, r)), tc.status, tc.reason, tc.says)
 			typ := "unknown"
-			if tc.reason == "unknown_topic" || tc.reason == "type_mismatch" || tc.reason == "bad_signature" {
+			switch tc.reason {
+			case "unknown_topic", "type_mismatch", "bad_signature", "signature_version":
 				typ = TypeNotification
 			}
 			if n := r.counted(t, typ, tc.reason); n != 1 {

@@ -30,6 +30,11 @@ var (
 	// ErrCertUnavailable: the certificate could not be read for a reason
 	// that may pass (network, timeout, AWS 5xx, the CertCache failing).
 	ErrCertUnavailable = errors.New("SNS signing certificate unavailable")
+	// ErrSignatureVersion: the message is signed with SignatureVersion 1
+	// (SHA1withRSA) and the Verifier's MinSignatureVersion is 2. It will
+	// not change if SNS retries: the topic must be set to sign with
+	// SignatureVersion 2.
+	ErrSignatureVersion = errors.New("SNS SignatureVersion refused")
 )
 
 // StringToSign builds the canonical string SNS signs for an envelope: for
@@ -101,6 +106,11 @@ type Verifier struct {
 	FetchTimeout time.Duration
 	// Logger reports a failing Cache write; nil discards.
 	Logger *slog.Logger
+	// MinSignatureVersion is the oldest SignatureVersion accepted: 0 or 1
+	// accept 1 (SHA1withRSA, SNS's default) and 2 (SHA256withRSA); 2
+	// refuses 1 with ErrSignatureVersion, before any certificate is
+	// fetched, for topics set to sign with SHA256. Values above 2 act as 2.
+	MinSignatureVersion int
 
 	mu     sync.Mutex
 	certs  map[string]*certEntry // loaded or loading, by URL
@@ -109,10 +119,14 @@ type Verifier struct {
 }
 
 // Verify checks e's signature with the certificate its SigningCertURL
-// names, as of now. The URL is checked before anything is fetched.
+// names, as of now. The SignatureVersion and the URL are checked before
+// anything is fetched.
 func (v *Verifier) Verify(ctx context.Context, e Envelope, now time.Time) error {
 	canonical, err := StringToSign(e)
 	if err != nil {
+		return err
+	}
+	if err := v.checkVersion(e); err != nil {
 		return err
 	}
 	hash, digest, err := signatureHash(e.SignatureVersion, []byte(canonical))
@@ -143,6 +157,16 @@ func (v *Verifier) Verify(ctx context.Context, e Envelope, now time.Time) error 
 	}
 	v.proved(e.SigningCertURL, entry)
 	return nil
+}
+
+// checkVersion refuses SignatureVersion 1 when MinSignatureVersion is 2,
+// saying how to fix the topic; signatureHash refuses unknown versions.
+func (v *Verifier) checkVersion(e Envelope) error {
+	if v.MinSignatureVersion < 2 || e.SignatureVersion != "1" {
+		return nil
+	}
+	return fmt.Errorf("%w: message %s from %s is signed with SignatureVersion 1 (SHA1withRSA) and only 2 (SHA256withRSA) is accepted; set the topic's SignatureVersion attribute to 2",
+		ErrSignatureVersion, e.MessageID, e.TopicARN)
 }
 
 // logger returns the Verifier's logger or one that discards.

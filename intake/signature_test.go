@@ -3,6 +3,7 @@ package intake
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -170,4 +171,50 @@ func TestVerifier_CheckURL_redactsQuery(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "secret") {
 		t.Errorf("err = %v; want a refusal that does not show the token or password", err)
 	}
+}
+
+func TestVerifier_Verify_minSignatureVersion(t *testing.T) {
+	f := mustFixture(t)
+	for _, tc := range []struct {
+		min     int
+		version string
+		want    error
+	}{
+		{0, "1", nil},
+		{0, "2", nil},
+		{1, "1", nil},
+		{1, "2", nil},
+		{2, "1", ErrSignatureVersion},
+		{2, "2", nil},
+		{3, "1", ErrSignatureVersion},
+		{3, "2", nil},
+		{-1, "1", nil},
+		{2, "3", ErrSignature},
+	} {
+		t.Run(fmt.Sprintf("Min%d/v%s", tc.min, tc.version), func(t *testing.T) {
+			signed := f.sign(t, "2", notification("hello"))
+			if tc.version == "1" {
+				signed = f.sign(t, "1", notification("hello"))
+			} else {
+				signed["SignatureVersion"] = tc.version
+			}
+			v := f.verifier(t) // fails the test on any fetch
+			v.MinSignatureVersion = tc.min
+			err := v.Verify(context.Background(), mustParseEnvelope(t, signed), testNow)
+			if !errors.Is(err, tc.want) || (tc.want == nil && err != nil) {
+				t.Errorf("err = %v; want %v", err, tc.want)
+			}
+			if tc.want == ErrSignatureVersion && !strings.Contains(err.Error(), "SignatureVersion attribute to 2") {
+				t.Errorf("err = %v; want it to say how to fix the topic", err)
+			}
+		})
+	}
+	t.Run("RefusedBeforeAnyFetch", func(t *testing.T) {
+		server := &certServer{status: 200, body: f.pem}
+		v := &Verifier{Client: server.client(), MinSignatureVersion: 2}
+		err := v.Verify(context.Background(), mustParseEnvelope(t, f.sign(t, "1", notification("hello"))), testNow)
+		if !errors.Is(err, ErrSignatureVersion) || server.calls.Load() != 0 {
+			t.Errorf("err = %v after %d fetches; want ErrSignatureVersion and none", err, server.calls.Load())
+		}
+	})
 }
