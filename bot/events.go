@@ -12,11 +12,19 @@ import (
 	"github.com/tocsin-dev/tocsin/dispatch"
 )
 
+// GroupForgetter drops a Slack user group's cached members; *Executor is one.
+type GroupForgetter interface {
+	ForgetGroup(groupID string)
+}
+
 // Events handles POST /slack/events (the Events API): the url_verification
-// challenge, and edits and deletions of messages, which become Note
-// commands carrying the message's ts so that dispatch can mark a message it
-// captured on a timeline as edited or deleted. Every delivery is answered at
-// once; a full queue answers 503 so that Slack delivers it again later.
+// challenge; edits and deletions of messages, which become Note commands
+// carrying the message's ts so that dispatch can mark a message it
+// captured on a timeline as edited or deleted; and subteam_members_changed,
+// which makes HandlerConfig.Groups forget that group's members, so that a
+// change in who may do what takes effect at once. Every delivery is
+// answered at once; a full queue answers 503 so that Slack delivers it
+// again later.
 func (h *Handlers) Events() http.Handler {
 	return h.verified(func(w http.ResponseWriter, _ *http.Request, body []byte) {
 		ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
@@ -45,6 +53,11 @@ func (h *Handlers) callback(eventID string, inner slackevents.EventsAPIInnerEven
 	if eventID != "" && h.events.seen(eventID, h.now()) {
 		return true
 	}
+	if ch, ok := inner.Data.(*slackevents.SubteamMembersChangedEvent); ok {
+		h.forgetGroup(ch.SubteamID)
+		h.events.add(eventID, h.now())
+		return true
+	}
 	msg, ok := inner.Data.(*slackevents.MessageEvent)
 	if !ok {
 		return true
@@ -60,6 +73,16 @@ func (h *Handlers) callback(eventID string, inner slackevents.EventsAPIInnerEven
 	}
 	h.events.add(eventID, h.now())
 	return true
+}
+
+// forgetGroup forgets a user group whose members changed. Forgetting is
+// idempotent, so a redelivered event does no harm.
+func (h *Handlers) forgetGroup(id string) {
+	if h.cfg.Groups == nil || !groupIDPattern.MatchString(id) {
+		return
+	}
+	h.cfg.Groups.ForgetGroup(id)
+	h.log.Debug("user group members changed; cached members forgotten", "group", id)
 }
 
 // editCommand reads a message_changed or message_deleted event of a

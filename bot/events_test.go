@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tocsin-dev/tocsin/dispatch"
+	"github.com/tocsin-dev/tocsin/sim"
 )
 
 // eventRequest signs an event delivery; Slack signs each delivery (retries
@@ -117,4 +118,44 @@ func TestHandlers_Events_Overloaded(t *testing.T) {
 	if diff := cmp.Diff([]int{200, 503, 503}, codes); diff != "" {
 		t.Errorf("status codes (-want +got):\n%s", diff)
 	}
+}
+
+// A subteam_members_changed event makes the Executor forget the group, so
+// the next lookup reads Slack again without waiting for the cache's TTL;
+// a redelivery is harmless, and no command is made of it.
+func TestHandlers_Events_SubteamMembersChanged(t *testing.T) {
+	s := MustSlack(t)
+	clock := sim.NewClock(time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC))
+	ex := newTestExecutor(t, s, func(c *ExecutorConfig) { c.Now = clock.Now })
+	doer := newFakeDoer()
+	h := MustHandlers(t, HandlerConfig{Doer: doer, Groups: ex})
+	members := func() []string {
+		t.Helper()
+		got, err := ex.UserGroups(t.Context(), "S0SRE")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if diff := cmp.Diff([]string{"U0BOB", "U0CAROL"}, members()); diff != "" {
+		t.Fatalf("members before (-want +got):\n%s", diff)
+	}
+	body := s.SetUserGroup("EvSub1", "S0SRE", []string{"U0CAROL", "U0ALICE"})
+	clock.Advance(10 * time.Second)
+	if diff := cmp.Diff([]string{"U0BOB", "U0CAROL"}, members()); diff != "" {
+		t.Fatalf("members before the event: the cache should still answer (-want +got):\n%s", diff)
+	}
+	for i := range 2 { // the second delivery is Slack's retry of the same event
+		rec, _ := serve(h.Events(), eventRequest(t, json.RawMessage(body), time.Duration(i)*time.Second))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("delivery %d: status %d", i, rec.Code)
+		}
+	}
+	if diff := cmp.Diff([]string{"U0CAROL", "U0ALICE"}, members()); diff != "" {
+		t.Errorf("members after the event (-want +got):\n%s", diff)
+	}
+	if n := s.CallCount("usergroups.users.list"); n != 2 {
+		t.Errorf("usergroups.users.list called %d times; want 2 (once cached, once after the event)", n)
+	}
+	doer.none(t)
 }

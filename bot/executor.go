@@ -23,8 +23,11 @@ const Actor = "tocsin"
 // exist yet. It is always wrapped in a dispatch.RetryError.
 var errNoChannel = errors.New("the incident has no Slack channel yet")
 
-// groupCacheTTL is how long user group members are trusted.
-const groupCacheTTL = 5 * time.Minute
+// groupCacheTTL is how long user group members are trusted. It is short
+// because the access policy and approvals decide from them: a member Slack
+// removed must lose their rights soon even if the subteam_members_changed
+// event that forgets the group at once (ForgetGroup) never arrives.
+const groupCacheTTL = time.Minute
 
 // noChannelRetry is how soon an effect waiting for its channel is retried.
 const noChannelRetry = 2 * time.Second
@@ -227,8 +230,9 @@ func (e *Executor) selfID(ctx context.Context) (string, error) {
 	return resp.UserID, nil
 }
 
-// UserGroups returns the members of a Slack user group, cached for five
-// minutes; dispatch uses it to decide who may approve a run.
+// UserGroups returns the members of a Slack user group, cached for a
+// minute (groupCacheTTL) or until ForgetGroup; dispatch uses it to decide
+// who may approve a run, and the access policy who may do what.
 func (e *Executor) UserGroups(ctx context.Context, groupID string) ([]string, error) {
 	e.mu.Lock()
 	g, ok := e.groups[groupID]
@@ -250,4 +254,13 @@ func (e *Executor) UserGroups(ctx context.Context, groupID string) ([]string, er
 	e.groups[groupID] = groupMembership{users: users, fetched: e.now()}
 	e.mu.Unlock()
 	return append([]string(nil), users...), nil
+}
+
+// ForgetGroup drops a user group's cached members, so that the next
+// UserGroups reads them from Slack (bot.GroupForgetter). The Events API
+// handler calls it when Slack says the group's members changed.
+func (e *Executor) ForgetGroup(groupID string) {
+	e.mu.Lock()
+	delete(e.groups, groupID)
+	e.mu.Unlock()
 }

@@ -54,6 +54,9 @@ type HandlerConfig struct {
 	// Inbox, when set, keeps acknowledged commands until they have run
 	// (inbox.go); nil runs them from memory only.
 	Inbox Inbox
+	// Groups forgets a user group's cached members when Slack says they
+	// changed (events.go); the Executor is one. nil ignores those events.
+	Groups GroupForgetter
 }
 
 // LogValue shows the configuration without the signing secret.

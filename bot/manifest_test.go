@@ -55,7 +55,7 @@ func TestSlackAppManifest(t *testing.T) {
 	if !s.Interactivity.Enabled || s.Interactivity.RequestURL != host+"/slack/interactions" {
 		t.Errorf("interactivity %+v", s.Interactivity)
 	}
-	if s.Events.RequestURL != host+"/slack/events" || !slices.Equal(s.Events.BotEvents, []string{"message.channels"}) {
+	if s.Events.RequestURL != host+"/slack/events" || !slices.Equal(s.Events.BotEvents, []string{"message.channels", "subteam_members_changed"}) {
 		t.Errorf("events %+v", s.Events)
 	}
 	want := []string{"channels:history", "channels:manage", "channels:read", "chat:write", "commands", "files:write",
