@@ -11,8 +11,13 @@ import (
 // Do carries out one command from a person. The Actor must be a verified
 // identity. User mistakes (a bad argument, an illegal transition) come back
 // as errors wrapping incident.ErrInvalid or incident.ErrIllegalTransition,
-// with text fit to show; nothing is changed by a refused command.
+// with text fit to show; nothing is changed by a refused command. A command
+// the access policy refuses (Config.Access) comes back as a Result saying
+// which rule refused it; one it could not check, as ErrAccessUnavailable.
 func (e *Engine) Do(ctx context.Context, cmd Command) (Result, error) {
+	if res, refused, err := e.authorize(ctx, cmd); refused {
+		return res, err
+	}
 	switch cmd.Kind {
 	case Declare:
 		return e.declare(ctx, cmd)

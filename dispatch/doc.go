@@ -12,8 +12,10 @@
 // executors and adapters satisfy are declared here, beside their use:
 // Store, Lister and Outbox (engine.go, worker.go) for the store backend,
 // Executor (outbox.go) for bot and the SSM run executor, Pager
-// (escalate.go) for paging integrations such as package webhook, and
-// StartRefiner (refine.go) for intake's CloudWatch refinement.
+// (escalate.go) for paging integrations such as package webhook,
+// StartRefiner (refine.go) for intake's CloudWatch refinement, and
+// Authorizer (access.go) for package access's who-may-do-what policy,
+// which the engine asks before any change a command makes.
 //
 // dispatch imports incident, playbooks and runbooks; it never imports
 // store, bot, intake or any outside integration.

@@ -60,6 +60,11 @@ type Config struct {
 	Tags func(ctx context.Context, arn string) (map[string]string, error)
 	// Groups resolves a Slack user group to its members (approvals).
 	Groups func(ctx context.Context, group string) ([]string, error)
+	// Access decides who may declare, change severity, resolve, close or
+	// reopen, assign roles, request runbooks and approve (access.go); it is
+	// asked before any change. nil lets everyone do everything that runbook
+	// approval rules do not restrict.
+	Access Authorizer
 	// Review renders the post-incident review draft.
 	Review func(inc incident.Incident, events []incident.Event, now time.Time) string
 	// Metrics renders the metrics summary for a window.
