@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/report"
 )
@@ -27,26 +28,44 @@ type Backuper interface {
 
 // Config holds the web's dependencies.
 type Config struct {
+	// Token is the API token (TOCSIN_API_TOKEN); empty refuses everything.
+	// Auth.SetToken changes it while the server runs.
 	Token  string
 	Source Source
 	Backup Backuper
 	// Reviews, when set, keeps edited reviews (PUT .../review.md).
 	Reviews Reviews
-	Now     func() time.Time
-	Logger  *slog.Logger
+	// Now is the clock of metrics windows, session expiry and the limit on
+	// failed attempts; nil means time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Registerer, if not nil, gets tocsin_web_auth_failures_total{reason}.
+	Registerer prometheus.Registerer
+	// SessionTTL is how long a dashboard session lasts from sign-in; zero
+	// means SessionTTL (12 hours).
+	SessionTTL time.Duration
+	// TrustForwardedFor takes the client's address, which failed attempts
+	// are counted by and logged with, from the last X-Forwarded-For entry
+	// instead of the connection. Set it only when every request comes
+	// through a proxy that appends that header; otherwise a client could
+	// name any address it likes.
+	TrustForwardedFor bool
 	// Extra pages mounted under the dashboard (the demo's Slack view).
 	Extra map[string]http.Handler
 }
 
-// Routes registers the API and the dashboard on mux.
-func Routes(mux *http.ServeMux, cfg Config) {
+// Routes registers the API and the dashboard on mux and returns the Auth
+// that guards them, whose SetToken rotates the token at runtime. Each call
+// has its own sessions: a session begun on one mux is unknown to another.
+func Routes(mux *http.ServeMux, cfg Config) *Auth {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	api := func(h http.HandlerFunc) http.Handler { return requireToken(cfg.Token, h) }
+	auth := newAuth(cfg)
+	api := func(h http.HandlerFunc) http.Handler { return requireToken(auth, h) }
 	mux.Handle("GET /api/incidents", api(listIncidents(cfg)))
 	mux.Handle("GET /api/incidents/{id}", api(getIncident(cfg)))
 	mux.Handle("GET /api/incidents/{id}/review.md", api(getReview(cfg)))
@@ -57,7 +76,8 @@ func Routes(mux *http.ServeMux, cfg Config) {
 	if cfg.Backup != nil {
 		mux.Handle("POST /api/backup", api(postBackup(cfg)))
 	}
-	dashboard(mux, cfg)
+	dashboard(mux, cfg, auth)
+	return auth
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -41,19 +41,19 @@ type page struct {
 
 // dashboard registers the HTML dashboard: the incident list at /, one page
 // per incident, the metrics, and the login form. Every page but the login
-// form requires the API token (through the session cookie); a visitor
-// without it is sent to /login. There are no CORS headers, ever.
-func dashboard(mux *http.ServeMux, cfg Config) {
+// form requires a session (or the bearer token); a visitor without one is
+// sent to /login. There are no CORS headers, ever.
+func dashboard(mux *http.ServeMux, cfg Config, a *Auth) {
 	for path, h := range cfg.Extra {
 		mux.Handle(path, h)
 	}
-	signedIn := func(h http.HandlerFunc) http.Handler { return secure(requireLogin(cfg.Token, h)) }
+	signedIn := func(h http.HandlerFunc) http.Handler { return secure(requireLogin(a, cfg, h)) }
 	mux.Handle("GET /{$}", signedIn(listPage(cfg)))
 	mux.Handle("GET /incidents/{id}", signedIn(incidentPage(cfg)))
 	mux.Handle("GET /metrics-view", signedIn(metricsPage(cfg)))
-	mux.Handle("GET /login", secure(loginForm(cfg)))
-	mux.Handle("POST /login", secure(postLogin(cfg)))
-	mux.Handle("POST /logout", secure(postLogout(cfg)))
+	mux.Handle("GET /login", secure(loginForm(a, cfg)))
+	mux.Handle("POST /login", secure(postLogin(a, cfg)))
+	mux.Handle("POST /logout", secure(postLogout(a, cfg)))
 	mux.Handle("GET /", signedIn(func(w http.ResponseWriter, r *http.Request) {
 		renderError(w, cfg.Logger, http.StatusNotFound, "There is no page at this address.", true)
 	}))
@@ -70,18 +70,6 @@ func secure(h http.Handler) http.Handler {
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Cache-Control", "no-store")
-		h.ServeHTTP(w, r)
-	})
-}
-
-// requireLogin sends visitors without the token or session cookie to the
-// login form. (The API answers 401 instead: see requireToken.)
-func requireLogin(token string, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !authorized(token, r) {
-			http.Redirect(w, r, "/login", http.StatusSeeOther)
-			return
-		}
 		h.ServeHTTP(w, r)
 	})
 }

@@ -10,7 +10,7 @@ import (
 // get fetches target from the dashboard, signed in.
 func get(tb testing.TB, h http.Handler, target string) (*http.Response, string) {
 	tb.Helper()
-	return serve(tb, h, withSession(httptest.NewRequest("GET", target, nil)))
+	return serve(tb, h, withSession(tb, h, httptest.NewRequest("GET", target, nil)))
 }
 
 // wantContains fails for every want missing from body.
@@ -155,11 +155,11 @@ func TestDashboard_Metrics(t *testing.T) {
 func TestDashboard_SecurityHeaders(t *testing.T) {
 	mux := newMux(seededSource(t))
 	reqs := map[string]*http.Request{
-		"list":        withSession(httptest.NewRequest("GET", "/", nil)),
-		"incident":    withSession(httptest.NewRequest("GET", "/incidents/1", nil)),
-		"metrics":     withSession(httptest.NewRequest("GET", "/metrics-view", nil)),
-		"not found":   withSession(httptest.NewRequest("GET", "/incidents/99", nil)),
-		"bad id":      withSession(httptest.NewRequest("GET", "/incidents/x", nil)),
+		"list":        withSession(t, mux, httptest.NewRequest("GET", "/", nil)),
+		"incident":    withSession(t, mux, httptest.NewRequest("GET", "/incidents/1", nil)),
+		"metrics":     withSession(t, mux, httptest.NewRequest("GET", "/metrics-view", nil)),
+		"not found":   withSession(t, mux, httptest.NewRequest("GET", "/incidents/99", nil)),
+		"bad id":      withSession(t, mux, httptest.NewRequest("GET", "/incidents/x", nil)),
 		"redirect":    httptest.NewRequest("GET", "/", nil),
 		"login form":  httptest.NewRequest("GET", "/login", nil),
 		"login":       loginRequest("/login", testToken),

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"net/http"
 	"net/url"
@@ -15,31 +13,32 @@ type loginView struct {
 }
 
 // loginForm shows the token form, or says the dashboard is disabled. A
-// visitor who is already signed in goes straight to the incidents.
-func loginForm(cfg Config) http.HandlerFunc {
+// visitor with a live session goes straight to the incidents.
+func loginForm(a *Auth, cfg Config) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if authorized(cfg.Token, r) {
+		if c, err := r.Cookie(cookieName); err == nil && a.validSession(c.Value) {
 			http.Redirect(w, r, "/", http.StatusSeeOther)
 			return
 		}
-		status := http.StatusOK
-		if cfg.Token == "" {
+		v, status := loginView{Disabled: !a.enabled()}, http.StatusOK
+		if v.Disabled {
 			status = http.StatusServiceUnavailable
 		}
-		render(w, cfg.Logger, status, "login", page{Title: "Sign in", Body: loginView{Disabled: cfg.Token == ""}})
+		render(w, cfg.Logger, status, "login", page{Title: "Sign in", Body: v})
 	}
 }
 
-// postLogin checks the submitted token and sets the session cookie. Only
-// same-origin submissions are accepted (login CSRF), and a wrong token gets
-// 401 and no cookie.
-func postLogin(cfg Config) http.HandlerFunc {
+// postLogin checks the submitted token and starts a session. Only
+// same-origin submissions are accepted (login CSRF); a wrong token gets 401
+// and no cookie, and counts against the client, which after too many gets
+// 429 without its token being checked.
+func postLogin(a *Auth, cfg Config) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !sameOrigin(r) {
 			renderError(w, cfg.Logger, http.StatusForbidden, "Sign-in is only accepted from the dashboard's own form.", false)
 			return
 		}
-		if cfg.Token == "" {
+		if !a.enabled() {
 			render(w, cfg.Logger, http.StatusServiceUnavailable, "login", page{Title: "Sign in", Body: loginView{Disabled: true}})
 			return
 		}
@@ -49,35 +48,36 @@ func postLogin(cfg Config) http.HandlerFunc {
 			renderError(w, cfg.Logger, http.StatusRequestEntityTooLarge, "The sign-in form was too large.", false)
 			return
 		}
-		if !tokenMatches(r.PostFormValue("token"), cfg.Token) {
-			cfg.Logger.Info("dashboard sign-in refused", "remote", r.RemoteAddr)
-			v := loginView{Error: "That token is not right."}
-			render(w, cfg.Logger, http.StatusUnauthorized, "login", page{Title: "Sign in", Body: v})
+		if no, ok := a.attempt(r, r.PostFormValue("token")); !ok {
+			a.refuse(r, no)
+			status, v := http.StatusUnauthorized, loginView{Error: "That token is not right."}
+			if no.reason == reasonRateLimited {
+				no.setRetryAfter(w)
+				status, v.Error = http.StatusTooManyRequests, "Too many failed sign-ins from your address. Try again in a minute."
+			}
+			render(w, cfg.Logger, status, "login", page{Title: "Sign in", Body: v})
 			return
 		}
-		http.SetCookie(w, sessionCookie(r, session(cfg.Token), 0))
+		http.SetCookie(w, sessionCookie(r, a.newSession(), 0))
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	}
 }
 
-// postLogout clears the session cookie. It is a POST from a same-origin form
-// so that another site cannot sign people out.
-func postLogout(cfg Config) http.HandlerFunc {
+// postLogout ends the session on the server, so the cookie no longer works
+// even if a copy of it survives, and clears the cookie. It is a POST from a
+// same-origin form so that another site cannot sign people out.
+func postLogout(a *Auth, cfg Config) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !sameOrigin(r) {
 			renderError(w, cfg.Logger, http.StatusForbidden, "Sign-out is only accepted from the dashboard's own form.", false)
 			return
 		}
+		if c, err := r.Cookie(cookieName); err == nil {
+			a.endSession(c.Value)
+		}
 		http.SetCookie(w, sessionCookie(r, "", -1))
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 	}
-}
-
-// tokenMatches compares in constant time. Hashing first makes the time
-// independent of the lengths too.
-func tokenMatches(submitted, token string) bool {
-	a, b := sha256.Sum256([]byte(submitted)), sha256.Sum256([]byte(token))
-	return token != "" && subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
 // sessionCookie is the dashboard's cookie: HttpOnly, SameSite=Strict, for the

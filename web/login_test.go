@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -25,9 +26,22 @@ func loginRequest(target, token string) *http.Request {
 	return r
 }
 
-// withSession adds the dashboard's session cookie.
-func withSession(r *http.Request) *http.Request {
-	r.AddCookie(&http.Cookie{Name: cookieName, Value: session(testToken)})
+// mustSignIn signs in to h's dashboard with testToken and returns the
+// session cookie's value.
+func mustSignIn(tb testing.TB, h http.Handler) string {
+	tb.Helper()
+	resp, _ := serve(tb, h, loginRequest("/login", testToken))
+	c := sessionFrom(resp)
+	if resp.StatusCode != http.StatusSeeOther || c == nil || c.Value == "" {
+		tb.Fatalf("sign-in: status %d, cookie %v", resp.StatusCode, c)
+	}
+	return c.Value
+}
+
+// withSession signs in to h and adds the session cookie to r.
+func withSession(tb testing.TB, h http.Handler, r *http.Request) *http.Request {
+	tb.Helper()
+	r.AddCookie(&http.Cookie{Name: cookieName, Value: mustSignIn(tb, h)})
 	return r
 }
 
@@ -51,8 +65,11 @@ func TestLogin(t *testing.T) {
 		if c == nil {
 			t.Fatal("no session cookie")
 		}
-		if c.Value != session(testToken) || c.Value == testToken {
-			t.Errorf("cookie value %q is not the session HMAC", c.Value)
+		if id, err := base64.RawURLEncoding.DecodeString(c.Value); err != nil || len(id) != 32 {
+			t.Errorf("cookie value %q is not 32 bytes in base64url (%v)", c.Value, err)
+		}
+		if again := mustSignIn(t, mux); again == c.Value {
+			t.Errorf("two sign-ins got the same session id %q", again)
 		}
 		if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || c.Secure {
 			t.Errorf("cookie %+v: want HttpOnly, SameSite=Strict, Path=/, not Secure over plain HTTP", c)
@@ -115,7 +132,7 @@ func TestLogin_SameOrigin(t *testing.T) {
 		}
 	})
 	t.Run("AlreadySignedIn", func(t *testing.T) {
-		resp, _ := serve(t, mux, withSession(httptest.NewRequest("GET", "/login", nil)))
+		resp, _ := serve(t, mux, withSession(t, mux, httptest.NewRequest("GET", "/login", nil)))
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
 			t.Errorf("status %d, Location %q; want 303 to /", resp.StatusCode, resp.Header.Get("Location"))
 		}
@@ -136,7 +153,9 @@ func TestLogin_NoTokenConfigured(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable || sessionFrom(resp) != nil {
 		t.Errorf("POST with an empty token: status %d, cookie %v", resp.StatusCode, sessionFrom(resp))
 	}
-	resp, _ = serve(t, mux, withSession(httptest.NewRequest("GET", "/", nil)))
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(&http.Cookie{Name: cookieName, Value: "made-up"})
+	resp, _ = serve(t, mux, r)
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("GET / with no token configured: status %d, want 303 to /login", resp.StatusCode)
 	}
@@ -144,7 +163,7 @@ func TestLogin_NoTokenConfigured(t *testing.T) {
 
 func TestLogout(t *testing.T) {
 	mux := newMux(seededSource(t))
-	r := withSession(httptest.NewRequest("POST", "/logout", nil))
+	r := withSession(t, mux, httptest.NewRequest("POST", "/logout", nil))
 	r.Header.Set("Origin", "http://example.com")
 	resp, _ := serve(t, mux, r)
 	c := sessionFrom(resp)
@@ -155,7 +174,7 @@ func TestLogout(t *testing.T) {
 		t.Errorf("cookie %+v; want it deleted with the same attributes", c)
 	}
 	t.Run("CrossOrigin", func(t *testing.T) {
-		r := withSession(httptest.NewRequest("POST", "/logout", nil))
+		r := withSession(t, mux, httptest.NewRequest("POST", "/logout", nil))
 		r.Header.Set("Origin", "https://evil.example")
 		if resp, _ := serve(t, mux, r); resp.StatusCode != http.StatusForbidden || sessionFrom(resp) != nil {
 			t.Errorf("status %d; want 403 and no cookie change", resp.StatusCode)
