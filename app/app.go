@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/tocsin-dev/tocsin/access"
 	"github.com/tocsin-dev/tocsin/bot"
 	"github.com/tocsin-dev/tocsin/dispatch"
 	"github.com/tocsin-dev/tocsin/incident"
@@ -26,13 +27,14 @@ import (
 
 // The adapters satisfy the interfaces their consumers declare.
 var (
-	_ incident.Tx     = (*store.Tx)(nil)
-	_ dispatch.Store  = (*store.DB)(nil)
-	_ dispatch.Lister = (*store.DB)(nil)
-	_ dispatch.Outbox = (*store.DB)(nil)
-	_ web.Source      = (*store.DB)(nil)
-	_ web.Backuper    = (*store.DB)(nil)
-	_ web.Reviews     = (*store.DB)(nil)
+	_ incident.Tx         = (*store.Tx)(nil)
+	_ dispatch.Store      = (*store.DB)(nil)
+	_ dispatch.Lister     = (*store.DB)(nil)
+	_ dispatch.Outbox     = (*store.DB)(nil)
+	_ web.Source          = (*store.DB)(nil)
+	_ web.Backuper        = (*store.DB)(nil)
+	_ web.Reviews         = (*store.DB)(nil)
+	_ dispatch.Authorizer = (*access.Authorizer)(nil)
 )
 
 // Deps are what a caller (the serve command, the demo, tests) may inject.
@@ -63,7 +65,8 @@ type App struct {
 	store     *store.DB
 	engine    *dispatch.Engine
 	worker    *dispatch.Worker
-	exec      executors // filled by the wiring, then the worker's table
+	exec      executors          // filled by the wiring, then the worker's table
+	access    *access.Authorizer // who may do what (everyone, without a policy)
 	playbooks atomic.Pointer[playbooks.Set]
 	runbooks  atomic.Pointer[runbooks.Set]
 	registry  *prometheus.Registry
@@ -92,6 +95,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		d.Getenv = func(string) string { return "" }
 	}
 	a := &App{cfg: cfg, log: d.Logger, now: d.Now, registry: prometheus.NewRegistry()}
+	a.access = access.New(nil, a.groups)
 	if err := a.loadDefinitions(); err != nil {
 		return nil, err
 	}
@@ -108,6 +112,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		ArchiveAfter: cfg.ArchiveAfter, MaxPending: cfg.MaxPending, Pending: db.Pending, StormAfter: cfg.StormAfter,
 		Review:  a.review,
 		Groups:  a.groups,
+		Access:  a.access,
 		Tags:    a.alarmTags,
 		Metrics: a.metricsText,
 	})
@@ -117,7 +122,9 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		refine:   &dispatch.Refiner{Engine: a.engine},
 	}
 	a.worker = &dispatch.Worker{Engine: a.engine, Outbox: db}
-	a.background = append(a.background, background{"outbox", a.worker.Run}, background{"reload", a.reloadOnHangup()})
+	a.background = append(a.background, background{"outbox", a.worker.Run}, background{"reload", a.reloadOnHangup()},
+		background{"idempotency-sweep", (&store.Sweeper{DB: db, Retention: cfg.KeyRetention, Every: time.Hour, Now: d.Now,
+			Logger: d.Logger.With("component", "idempotency-sweep")}).Run})
 	if cfg.PprofAddr != "" {
 		a.background = append(a.background, background{"pprof", pprofServer(cfg.PprofAddr)})
 	}
@@ -128,7 +135,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		return nil, err
 	}
 	a.worker.Executors = a.exec.table()
-	a.web = web.Config{Token: cfg.APIToken, Source: db, Backup: db, Reviews: db, Now: d.Now, Logger: d.Logger, Extra: d.Extra}
+	a.web = web.Config{Token: cfg.APIToken, Source: db, Backup: db, Reviews: db, Now: d.Now, Logger: d.Logger,
+		Registerer: a.registry, Extra: d.Extra}
 	return a, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/store"
 )
 
 // Config is every setting tocsin reads, from the environment and an
@@ -193,8 +194,8 @@ func (c Config) validate() error {
 	if err := plainHTTPSlack(c.SlackAPIURL); err != nil {
 		errs = append(errs, err)
 	}
-	if c.KeyRetention < 2*time.Hour {
-		errs = append(errs, fmt.Errorf("TOCSIN_IDEMPOTENCY_RETENTION %s must be at least 2h: SNS redelivers for about an hour", c.KeyRetention))
+	if c.KeyRetention < store.MinRetention {
+		errs = append(errs, fmt.Errorf("TOCSIN_IDEMPOTENCY_RETENTION %s must be at least %s: SNS redelivers for about an hour", c.KeyRetention, store.MinRetention))
 	}
 	if c.SlackBotToken != "" && c.SlackSigning == "" && c.SlackAppToken == "" {
 		errs = append(errs, errors.New("SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)"))

@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/tocsin-dev/tocsin/access"
 	"github.com/tocsin-dev/tocsin/playbooks"
 	"github.com/tocsin-dev/tocsin/runbooks"
 )
@@ -27,8 +28,14 @@ func (a *App) loadDefinitions() error {
 	if err != nil {
 		return fmt.Errorf("TOCSIN_PLAYBOOKS: %w", err)
 	}
+	pol, err := access.Load(a.cfg.Playbooks) // nil without an access.policy
+	if err != nil {
+		return fmt.Errorf("TOCSIN_PLAYBOOKS: %w", err)
+	}
 	a.runbooks.Store(rb)
 	a.playbooks.Store(pb)
+	a.access.Replace(pol)
+	a.log.Info("who may do what", "access", a.access.Summary())
 	return nil
 }
 

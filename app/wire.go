@@ -11,7 +11,8 @@ import (
 
 // wire connects the outside world: SNS intake, Slack, AWS.
 func (a *App) wire(ctx context.Context, d Deps) error {
-	v := &intake.Verifier{Client: d.HTTP, Cache: a.store, CertDir: a.cfg.SNSCertDir, Logger: a.log.With("component", "sns"), HostAllowed: d.HostAllowed}
+	v := &intake.Verifier{Client: d.HTTP, Cache: a.store, CertDir: a.cfg.SNSCertDir, Logger: a.log.With("component", "sns"), HostAllowed: d.HostAllowed,
+		MinSignatureVersion: a.cfg.SNSSignatureVersion}
 	a.verifier = v
 	a.sns = intake.NewHandler(intake.HandlerConfig{
 		Verifier: v, Topics: a.cfg.SNSTopics, Sink: sink{a.engine}, Client: d.HTTP,

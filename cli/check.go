@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/tocsin-dev/tocsin/access"
 	"github.com/tocsin-dev/tocsin/app"
 	"github.com/tocsin-dev/tocsin/playbooks"
 	"github.com/tocsin-dev/tocsin/runbooks"
@@ -43,12 +44,19 @@ func check(stdout io.Writer, runbooksDir, playbooksDir string) error {
 	for _, p := range playbooks.Check(playbooksDir, exists) {
 		lines = append(lines, p.String())
 	}
+	problems := len(lines)
+	for _, p := range access.Check(playbooksDir, exists) {
+		lines = append(lines, p.String())
+		if !p.Warning {
+			problems++
+		}
+	}
 	for _, l := range lines {
 		fmt.Fprintln(stdout, l)
 	}
-	if len(lines) > 0 {
-		return fmt.Errorf("check: %d problem(s)", len(lines))
+	if problems > 0 {
+		return fmt.Errorf("check: %d problem(s)", problems)
 	}
-	fmt.Fprintln(stdout, "ok: runbooks and playbooks are valid")
+	fmt.Fprintln(stdout, "ok: runbooks, playbooks and the access policy are valid")
 	return nil
 }

@@ -99,7 +99,7 @@ func TestSecurity_SecretsNeverLeak(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{`"slack_bot_token":"set"`, "refused Slack request", "dashboard sign-in refused",
+	for _, want := range []string{`"slack_bot_token":"set"`, "refused Slack request", `"msg":"request refused","client":"127.0.0.1","reason":"bad_token"`,
 		`"kind":"ssm.poll"`, "slack server error: 500"} {
 		if !strings.Contains(places["logs"], want) {
 			t.Errorf("the logs lack %q: the flow did not take the paths it should have", want)

@@ -127,16 +127,16 @@ func TestSNS_LocallyServedCertificate(t *testing.T) {
 		b, _ := json.Marshal(env)
 		return b
 	}
-	if code := h.PostSNS(signed("local-1", srv.URL+"/SimpleNotificationService-local.pem")); code != http.StatusOK {
+	if code := h.PostSNS(signed("local-1", srv.URL+"/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem")); code != http.StatusOK {
 		t.Fatalf("notification signed with a locally served certificate: status %d, want 200", code)
 	}
-	if code := h.PostSNS(signed("local-2", srv.URL+"/SimpleNotificationService-local.pem")); code != http.StatusOK {
+	if code := h.PostSNS(signed("local-2", srv.URL+"/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem")); code != http.StatusOK {
 		t.Fatalf("second notification: status %d, want 200", code)
 	}
 	if n := fetches.Load(); n != 1 {
 		t.Errorf("certificate fetched %d times, want once", n)
 	}
-	other := "https://127.0.0.1:1/SimpleNotificationService-local.pem" // a host HostAllowed does not name
+	other := "https://127.0.0.1:1/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem" // a host HostAllowed does not name
 	if code := h.PostSNS(signed("local-3", other)); code < 400 || code >= 500 {
 		t.Errorf("certificate on a host not allowed: status %d, want 4xx", code)
 	}
