@@ -30,7 +30,7 @@ type Options struct {
 
 // DB is an open tocsin store.
 type DB struct {
-	bolt      *bolt.DB
+	bolt      *boltFile // bbolt, guarded (damage.go)
 	now       func() time.Time
 	path      string
 	queue     chan *write        // writes waiting for the committer
@@ -40,7 +40,8 @@ type DB struct {
 }
 
 // Open opens (creating if needed) the store at path and migrates it to
-// SchemaVersion. It fails with ErrLocked if another process holds the file.
+// SchemaVersion. It fails with ErrLocked if another process holds the file,
+// and with a *DamageError (errors.Is ErrDamaged) if the file is damaged.
 func Open(path string, opts Options) (*DB, error) {
 	if opts.Timeout == 0 {
 		opts.Timeout = time.Second
@@ -48,25 +49,46 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:         opts.Timeout,
-		ReadOnly:        opts.ReadOnly,
-		InitialMmapSize: 64 << 20,
-		FreelistType:    bolt.FreelistMapType,
+	if err := checkOnOpen(path, opts.Timeout); err != nil {
+		return nil, err
+	}
+	return open(path, opts)
+}
+
+// open is Open without the check of the file's structure.
+func open(path string, opts Options) (*DB, error) {
+	var b *bolt.DB
+	// The check leaves little for bbolt to panic on here; if it still does,
+	// the handle it had not returned stays open until the process ends.
+	err := guard(path, func() (err error) {
+		b, err = bolt.Open(path, 0o600, &bolt.Options{
+			Timeout:         opts.Timeout,
+			ReadOnly:        opts.ReadOnly,
+			PreLoadFreelist: true, // read it here, on a guarded goroutine
+			InitialMmapSize: 64 << 20,
+			FreelistType:    bolt.FreelistMapType,
+		})
+		return err
 	})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)
 	}
+	if errors.Is(err, ErrDamaged) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	db := &DB{bolt: b, now: opts.Now, path: path, queue: make(chan *write, maxGroup), stopped: make(chan struct{})}
+	db := &DB{bolt: &boltFile{db: b, path: path}, now: opts.Now, path: path, queue: make(chan *write, maxGroup), stopped: make(chan struct{})}
 	check := db.migrate
 	if opts.ReadOnly {
 		check = db.checkSchema
 	}
 	if err := check(); err != nil {
-		b.Close()
+		db.bolt.Close()
+		if errors.Is(err, ErrDamaged) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	go db.committer()

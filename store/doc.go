@@ -23,6 +23,14 @@
 // milliseconds at a time (forget.go). buckets.go lists every bucket and key. A second process opening the same file fails after
 // Options.Timeout instead of hanging on the lock.
 //
+// A damaged file (pages that are not what bbolt wrote: a failing disk, a
+// copy cut short) is refused by Open with ErrDamaged, naming the file and
+// the way out, before bbolt maps it (check.go, pages.go). Every
+// transaction runs guarded (damage.go), so damage met later fails the
+// request that meets it, never the process, and stops further writes.
+// Check lists all that is wrong with a file, hash chains included, for
+// `tocsin check --store`.
+//
 // store imports only incident and bbolt. Nothing outside store may depend on
 // bbolt: consumers reach it through their own small interfaces, so that a
 // replicated backend can replace it (see DESIGN.md).
