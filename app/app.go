@@ -140,6 +140,17 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 	return a, nil
 }
 
+// CheckStore checks the store file without changing it (`tocsin check
+// --store`): bbolt's consistency check and every timeline's hash chain. It
+// returns one line per problem.
+func CheckStore(path string) ([]string, error) {
+	problems, err := store.Check(path)
+	if errors.Is(err, store.ErrLocked) {
+		return nil, fmt.Errorf("TOCSIN_DB %s is in use by a running tocsin: stop it, or check a copy (tocsin backup FILE, then TOCSIN_DB=FILE tocsin check --store)", path)
+	}
+	return problems, err
+}
+
 // OpenStore opens the bbolt file with one clear error for each way it fails.
 func OpenStore(path string, now func() time.Time) (*store.DB, error) {
 	db, err := store.Open(path, store.Options{Now: now})
@@ -148,6 +159,8 @@ func OpenStore(path string, now func() time.Time) (*store.DB, error) {
 		return nil, fmt.Errorf("TOCSIN_DB %s is in use by another process (is another tocsin running?)", path)
 	case errors.Is(err, fs.ErrPermission):
 		return nil, fmt.Errorf("TOCSIN_DB %s cannot be opened: permission denied", path)
+	case errors.Is(err, store.ErrDamaged):
+		return nil, fmt.Errorf("TOCSIN_DB %w", err)
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("TOCSIN_DB %s cannot be created: its directory does not exist", path)
 	case err != nil:

@@ -3,6 +3,7 @@ package cli
 import (
 	"cmp"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,12 +21,17 @@ import (
 func defineCheck(fs *flag.FlagSet, getenv func(string) string) runFunc {
 	runbooksDir := fs.String("runbooks", "", "runbook directory (default TOCSIN_RUNBOOKS, from the environment or TOCSIN_CONFIG)")
 	playbooksDir := fs.String("playbooks", "", "playbook directory (default TOCSIN_PLAYBOOKS, from the environment or TOCSIN_CONFIG)")
+	withStore := fs.Bool("store", false, "also check the store file (TOCSIN_DB) without changing it")
 	return func(ctx context.Context, e env) error {
 		cfg, err := app.LoadConfig(e.getenv) // the settings serve would start with
 		if err != nil {
 			return fmt.Errorf("configuration:\n%w", err)
 		}
-		return check(e.stdout, cmp.Or(*runbooksDir, cfg.Runbooks), cmp.Or(*playbooksDir, cfg.Playbooks))
+		err = check(e.stdout, cmp.Or(*runbooksDir, cfg.Runbooks), cmp.Or(*playbooksDir, cfg.Playbooks))
+		if *withStore {
+			err = errors.Join(err, checkStore(e.stdout, cfg.DB))
+		}
+		return err
 	}
 }
 
@@ -58,5 +64,21 @@ func check(stdout io.Writer, runbooksDir, playbooksDir string) error {
 		return fmt.Errorf("check: %d problem(s)", problems)
 	}
 	fmt.Fprintln(stdout, "ok: runbooks, playbooks and the access policy are valid")
+	return nil
+}
+
+// checkStore prints the store file's problems, or that it is sound.
+func checkStore(stdout io.Writer, path string) error {
+	problems, err := app.CheckStore(path)
+	if err != nil {
+		return fmt.Errorf("check --store: %w", err)
+	}
+	for _, p := range problems {
+		fmt.Fprintf(stdout, "%s: %s\n", path, p)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("check --store: %s is damaged: %d problem(s); restore it from a backup", path, len(problems))
+	}
+	fmt.Fprintf(stdout, "ok: the store %s is sound (every timeline's hash chain verifies)\n", path)
 	return nil
 }

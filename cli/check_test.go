@@ -3,10 +3,14 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/tocsin-dev/tocsin/app"
 )
 
 // TestCheck_ReadsConfigFile: `tocsin check` reads TOCSIN_RUNBOOKS from the
@@ -36,5 +40,37 @@ func TestCheck_ReadsConfigFile(t *testing.T) {
 	err = Run(context.Background(), []string{"tocsin", "check"}, getenv, &out, &out)
 	if err == nil || !strings.Contains(err.Error(), "TOCSIN_API_TOKEN has no value") {
 		t.Errorf("check with a blank secret in the config file: %v", err)
+	}
+}
+
+// TestCheck_Store: check --store says a sound store is sound and names a
+// damaged one, without changing either.
+func TestCheck_Store(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "tocsin.db")
+	s, err := app.OpenStore(db, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	getenv := func(k string) string { return map[string]string{"TOCSIN_DB": db}[k] }
+	var out bytes.Buffer
+	if err := Run(context.Background(), []string{"tocsin", "check", "--store"}, getenv, &out, &out); err != nil || !strings.Contains(out.String(), "is sound") {
+		t.Fatalf("check --store of a new store: %v\n%s", err, out.String())
+	}
+	b, _ := os.ReadFile(db)
+	pageSize := int(binary.LittleEndian.Uint32(b[24:])) // in bbolt's first meta page
+	for i := 2 * pageSize; i < len(b); i++ {            // garble every page after the two meta pages
+		b[i] ^= 0x5a
+	}
+	os.WriteFile(db, b, 0o600)
+	before, _ := os.ReadFile(db)
+	out.Reset()
+	err = Run(context.Background(), []string{"tocsin", "check", "--store"}, getenv, &out, &out)
+	if err == nil || !strings.Contains(err.Error()+out.String(), db) {
+		t.Errorf("check --store of a garbled store: %v\n%s", err, out.String())
+	}
+	if after, _ := os.ReadFile(db); !bytes.Equal(before, after) {
+		t.Error("check --store changed the file")
 	}
 }

@@ -50,7 +50,7 @@ func init() {
 	commands = map[string]command{
 		"serve":       {usage: "serve: run the server (the default)", define: defineServe},
 		"demo":        {usage: demoUsage, raw: runDemo},
-		"check":       {usage: "check: validate runbooks and playbooks (a running server reloads them on SIGHUP)", define: defineCheck},
+		"check":       {usage: "check [--store]: validate the configuration, runbooks, playbooks and access policy (a running server reloads them on SIGHUP); --store also checks the store file", define: defineCheck},
 		"incidents":   {usage: "incidents [--json] [--open]: list incidents", define: defineIncidents},
 		"incident":    {usage: "incident INC-42 [--json]: show an incident and its timeline", define: defineIncident, flagsAnywhere: true},
 		"review":      {usage: "review INC-42: print the post-incident review draft", define: defineReview, flagsAnywhere: true},
