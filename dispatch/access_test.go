@@ -83,7 +83,7 @@ func TestAccess_RolesByCommands(t *testing.T) {
 		}
 	}
 	plain := func(cmd dispatch.Command) setup {
-		return func(h *harness, id incident.ID) dispatch.Command { cmd.Incident = id; return cmd }
+		return func(h *harness, id incident.ID) dispatch.Command { c := cmd; c.Incident = id; return c }
 	}
 	everyone := []string{commander, responder, approver, outsider}
 	for _, tc := range []struct {
