@@ -83,9 +83,16 @@
 // arriving together may each open an incident where a serial order would
 // have made the last of them join the storm incident.
 //
+// Keys are text here (group keys, ARNs, channel ids, idempotency and kv
+// keys), and PostgreSQL's text holds neither a NUL byte nor invalid UTF-8:
+// a write with such a key fails (SQLSTATE 22021) where bbolt would take
+// any bytes. The keys tocsin makes come from decoded JSON and from AWS and
+// Slack identifiers, which are UTF-8 without control characters. Bodies
+// are JSON and hold anything.
+//
 // What the bbolt store has and pgstore has not: Backup and BackupFile (use
 // the database's snapshots or pg_dump), Size, Path, UpdateOne (there is no
-// committer to bypass), Forget and the sweeper of old idempotency keys.
+// committer to bypass), Forget and the Sweeper of old idempotency keys.
 //
 // # Left for several replicas (issue 16's next steps)
 //

@@ -45,8 +45,12 @@ func (db *DB) read(ctx context.Context, fn func(pgx.Tx) error) error {
 // Incidents returns every incident, newest first, optionally only the open
 // ones, each with its alarms.
 func (db *DB) Incidents(ctx context.Context, openOnly bool) ([]incident.Incident, error) {
+	where := ""
+	if openOnly {
+		where = "WHERE open" // the partial index incidents_open
+	}
 	return db.list(ctx, `SELECT id, body, (SELECT json_agg(a.body ORDER BY a.n) FROM alarms a WHERE a.incident_id = i.id)
-		FROM incidents i WHERE open OR NOT $1 ORDER BY id DESC`, openOnly)
+		FROM incidents i `+where+` ORDER BY id DESC`)
 }
 
 // Summaries is Incidents without the linked alarms (Alarms is nil), for the
