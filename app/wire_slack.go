@@ -41,7 +41,7 @@ func (a *App) wireSlack(ctx context.Context, d Deps) error {
 	a.slackGroups = ex.UserGroups
 	client := slack.New(a.cfg.SlackBotToken, slack.OptionAPIURL(a.cfg.SlackAPIURL), slack.OptionAppLevelToken(a.cfg.SlackAppToken))
 	h := bot.NewHandlers(bot.HandlerConfig{SigningSecret: a.cfg.SlackSigning, Doer: a.engine, Slack: client,
-		Logger: a.log.With("component", "slack"), Now: a.now, Inbox: slackInbox{a.store}, Groups: ex})
+		Logger: a.log.With("component", "slack"), Now: a.now, Inbox: slackInbox{a.store}, Groups: ex, Registerer: a.registry})
 	a.slack = h
 	a.background = append(a.background, background{"slack-commands", h.Run})
 	if err := a.wireDigest(); err != nil {

@@ -13,9 +13,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
 
 	"github.com/tocsin-dev/tocsin/dispatch"
+	"github.com/tocsin-dev/tocsin/logsample"
 )
 
 // Doer carries out a command a person gave; dispatch's engine is one. It
@@ -57,6 +59,8 @@ type HandlerConfig struct {
 	// Groups forgets a user group's cached members when Slack says they
 	// changed (events.go); the Executor is one. nil ignores those events.
 	Groups GroupForgetter
+	// Registerer, when set, gets tocsin_slack_requests_refused_total.
+	Registerer prometheus.Registerer
 }
 
 // LogValue shows the configuration without the signing secret.
@@ -92,6 +96,10 @@ type Handlers struct {
 	replies chan struct{} // bounds replies sent outside the pool
 	running sync.WaitGroup
 	boot    string // this process's mark on its inbox records
+	// refused counts refused requests by reason; sampled keeps their
+	// logging to one line a second per client.
+	refused *prometheus.CounterVec
+	sampled logsample.Sampler
 }
 
 // NewHandlers returns handlers for cfg. Call Run to start the workers.
@@ -118,6 +126,8 @@ func NewHandlers(cfg HandlerConfig) *Handlers {
 		queue:   make(chan func(context.Context), cfg.QueueSize),
 		replies: make(chan struct{}, 16),
 		boot:    rand.Text(),
+		refused: refusedCounter(cfg.Registerer),
+		sampled: logsample.Sampler{Now: cfg.Now},
 	}
 }
 
@@ -186,7 +196,7 @@ func (h *Handlers) verified(next func(w http.ResponseWriter, r *http.Request, bo
 		}
 		now := h.now()
 		if err := h.authenticate(r.Header, body, now); err != nil {
-			h.log.Warn("refused Slack request", "path", r.URL.Path, "err", err)
+			h.refuse(r, err)
 			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
 		}

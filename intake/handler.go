@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/logsample"
 )
 
 // MaxBodyBytes caps an SNS request body: SNS messages are at most 256 KiB,
@@ -64,13 +65,17 @@ type handler struct {
 	topics   map[string]bool
 	log      *slog.Logger
 	counter  *prometheus.CounterVec
+	// sampled keeps the logging of refused messages to one line a second
+	// per client: each is still counted, but junk cannot flood the log.
+	sampled logsample.Sampler
 }
 
 // NewHandler returns the handler for POST /sns. It answers 200 only after
 // the Sink committed, 4xx (which SNS does not retry) for input that can
 // never be accepted, and 503 (which SNS retries) for everything else.
 func NewHandler(cfg HandlerConfig) http.Handler {
-	h := &handler{cfg: cfg, verifier: cfg.Verifier, topics: make(map[string]bool), log: cfg.Logger}
+	h := &handler{cfg: cfg, verifier: cfg.Verifier, topics: make(map[string]bool), log: cfg.Logger,
+		sampled: logsample.Sampler{Now: cfg.Now}}
 	if h.verifier == nil {
 		h.verifier = &Verifier{}
 	}
@@ -185,7 +190,9 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, e Envelope, err e
 	attrs := []any{"reason", reason, "status", status, "type", e.Type, "topic", e.TopicARN,
 		"message_id", e.MessageID, "remote", r.RemoteAddr, "err", err}
 	if status < 500 {
-		h.log.Warn("sns message refused", attrs...)
+		if ok, held := h.sampled.Allow(logsample.Client(r.RemoteAddr)); ok {
+			h.log.Warn("sns message refused", append(attrs, "unlogged_before", held)...)
+		}
 		if status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", http.MethodPost)
 		}
