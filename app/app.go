@@ -2,9 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -28,12 +25,7 @@ import (
 // The adapters satisfy the interfaces their consumers declare.
 var (
 	_ incident.Tx         = (*store.Tx)(nil)
-	_ dispatch.Store      = (*store.DB)(nil)
-	_ dispatch.Lister     = (*store.DB)(nil)
-	_ dispatch.Outbox     = (*store.DB)(nil)
-	_ web.Source          = (*store.DB)(nil)
 	_ web.Backuper        = (*store.DB)(nil)
-	_ web.Reviews         = (*store.DB)(nil)
 	_ dispatch.Authorizer = (*access.Authorizer)(nil)
 )
 
@@ -62,7 +54,7 @@ type App struct {
 	cfg       Config
 	log       *slog.Logger
 	now       func() time.Time
-	store     *store.DB
+	store     Store
 	engine    *dispatch.Engine
 	worker    *dispatch.Worker
 	exec      executors          // filled by the wiring, then the worker's table
@@ -99,7 +91,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 	if err := a.loadDefinitions(); err != nil {
 		return nil, err
 	}
-	db, err := OpenStore(cfg.DB, d.Now)
+	db, err := OpenStore(ctx, cfg.DB, d.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -122,9 +114,13 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		refine:   &dispatch.Refiner{Engine: a.engine},
 	}
 	a.worker = &dispatch.Worker{Engine: a.engine, Outbox: db}
-	a.background = append(a.background, background{"outbox", a.worker.Run}, background{"reload", a.reloadOnHangup()},
-		background{"idempotency-sweep", (&store.Sweeper{DB: db, Retention: cfg.KeyRetention, Every: time.Hour, Now: d.Now,
-			Logger: d.Logger.With("component", "idempotency-sweep")}).Run})
+	a.background = append(a.background, background{"outbox", a.worker.Run}, background{"reload", a.reloadOnHangup()})
+	if b, ok := db.(*store.DB); ok {
+		a.background = append(a.background, background{"idempotency-sweep", (&store.Sweeper{DB: b, Retention: cfg.KeyRetention,
+			Every: time.Hour, Now: d.Now, Logger: d.Logger.With("component", "idempotency-sweep")}).Run})
+	} else {
+		a.log.Warn("idempotency keys are not pruned on PostgreSQL yet: TOCSIN_IDEMPOTENCY_RETENTION applies to the bbolt store only")
+	}
 	if cfg.PprofAddr != "" {
 		a.background = append(a.background, background{"pprof", pprofServer(cfg.PprofAddr)})
 	}
@@ -135,38 +131,10 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		return nil, err
 	}
 	a.worker.Executors = a.exec.table()
-	a.web = web.Config{Token: cfg.APIToken, Source: db, Backup: db, Reviews: db, Now: d.Now, Logger: d.Logger,
+	backup, _ := db.(web.Backuper) // PostgreSQL is backed up by the database's own tools
+	a.web = web.Config{Token: cfg.APIToken, Source: db, Backup: backup, Reviews: db, Now: d.Now, Logger: d.Logger,
 		Registerer: a.registry, Extra: d.Extra}
 	return a, nil
-}
-
-// CheckStore checks the store file without changing it (`tocsin check
-// --store`): bbolt's consistency check and every timeline's hash chain. It
-// returns one line per problem.
-func CheckStore(path string) ([]string, error) {
-	problems, err := store.Check(path)
-	if errors.Is(err, store.ErrLocked) {
-		return nil, fmt.Errorf("TOCSIN_DB %s is in use by a running tocsin: stop it, or check a copy (tocsin backup FILE, then TOCSIN_DB=FILE tocsin check --store)", path)
-	}
-	return problems, err
-}
-
-// OpenStore opens the bbolt file with one clear error for each way it fails.
-func OpenStore(path string, now func() time.Time) (*store.DB, error) {
-	db, err := store.Open(path, store.Options{Now: now})
-	switch {
-	case errors.Is(err, store.ErrLocked):
-		return nil, fmt.Errorf("TOCSIN_DB %s is in use by another process (is another tocsin running?)", path)
-	case errors.Is(err, fs.ErrPermission):
-		return nil, fmt.Errorf("TOCSIN_DB %s cannot be opened: permission denied", path)
-	case errors.Is(err, store.ErrDamaged):
-		return nil, fmt.Errorf("TOCSIN_DB %w", err)
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("TOCSIN_DB %s cannot be created: its directory does not exist", path)
-	case err != nil:
-		return nil, fmt.Errorf("TOCSIN_DB %s: %w", path, err)
-	}
-	return db, nil
 }
 
 // alarmTags reads an alarm's tags through the cached TagSource (none

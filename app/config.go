@@ -176,6 +176,19 @@ func layer(getenv func(string) string, file map[string]string) func(string) stri
 	}
 }
 
+// Postgres reports whether TOCSIN_DB names a PostgreSQL database rather
+// than a bbolt file.
+func (c Config) Postgres() bool { return isURL(c.DB) }
+
+// storeName is TOCSIN_DB as it may be logged: a PostgreSQL URL without its
+// password.
+func (c Config) storeName() string {
+	if isURL(c.DB) {
+		return redactURL(c.DB)
+	}
+	return c.DB
+}
+
 // validate checks relations between settings.
 func (c Config) validate() error {
 	var errs []error
@@ -235,7 +248,7 @@ func (c Config) LogValue() slog.Value {
 		return "set"
 	}
 	return slog.GroupValue(
-		slog.String("addr", c.Addr), slog.String("db", c.DB),
+		slog.String("addr", c.Addr), slog.String("db", c.storeName()),
 		slog.String("api_token", set(c.APIToken)), slog.String("slack_bot_token", set(c.SlackBotToken)),
 		slog.String("slack_signing_secret", set(c.SlackSigning)), slog.String("slack_app_token", set(c.SlackAppToken)),
 		slog.String("slack_api_url", c.SlackAPIURL), slog.Int("sns_topics", len(c.SNSTopics)),

@@ -3,13 +3,11 @@ package app
 import (
 	"context"
 	"strings"
-
-	"github.com/tocsin-dev/tocsin/store"
 )
 
 // slackInbox keeps acknowledged Slack commands in the store's key-value
 // area under inbox/slack/ until they have run (bot.Inbox).
-type slackInbox struct{ db *store.DB }
+type slackInbox struct{ db Store }
 
 const inboxPrefix = "inbox/slack/"
 

@@ -20,7 +20,9 @@ func warnReadable(log *slog.Logger, cfg Config) {
 				"variable", variable, "path", path, "mode", fs.FileMode(mode).String())
 		}
 	}
-	check(cfg.DB, "the store file", "TOCSIN_DB")
+	if !isURL(cfg.DB) {
+		check(cfg.DB, "the store file", "TOCSIN_DB")
+	}
 	if cfg.ConfigFile != "" && cfg.FileSecrets {
 		check(cfg.ConfigFile, "the config file holds secrets and", "TOCSIN_CONFIG")
 	}

@@ -24,6 +24,14 @@ func runBackup(ctx context.Context, e env) error {
 		return errors.New("backup needs one argument: the file to write")
 	}
 	dst, stdout, getenv := e.args[0], e.stdout, e.getenv
+	cfg, err := app.LoadConfig(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	if cfg.Postgres() {
+		return errors.New("TOCSIN_DB is a PostgreSQL database: back it up with the database's own tools " +
+			"(RDS or Aurora automated backups and snapshots, or pg_dump); tocsin backup copies bbolt files")
+	}
 	if c, err := newAPIClient(getenv); err == nil {
 		b, err := c.do(ctx, http.MethodPost, "/api/backup")
 		if err == nil {
@@ -35,16 +43,16 @@ func runBackup(ctx context.Context, e env) error {
 		}
 		fmt.Fprintf(e.stderr, "no running server answered (%v); copying the file directly\n", err)
 	}
-	cfg, err := app.LoadConfig(getenv)
-	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	db, err := app.OpenStore(cfg.DB, time.Now)
+	db, err := app.OpenStore(ctx, cfg.DB, time.Now)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	n, err := db.BackupFile(dst)
+	file, ok := db.(interface{ BackupFile(string) (int64, error) })
+	if !ok {
+		return errors.New("this store cannot be copied to a file")
+	}
+	n, err := file.BackupFile(dst)
 	if err == nil {
 		fmt.Fprintf(stdout, "wrote %s (%d bytes)\n", dst, n)
 	}

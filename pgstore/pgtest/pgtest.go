@@ -1,0 +1,68 @@
+// Package pgtest gives tests a PostgreSQL database of their own: the
+// server TOCSIN_TEST_POSTGRES names (.ci/run starts one), and a fresh
+// schema per test, selected by the URL's search_path and dropped when the
+// test ends, so tests run in parallel. Without TOCSIN_TEST_POSTGRES a test
+// is skipped, except under CI, where it fails: the PostgreSQL backend must
+// not break unseen. Tests only; the tocsin binary never imports it.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// AdminURL is the database TOCSIN_TEST_POSTGRES names (see the package doc
+// for what happens without it).
+func AdminURL(tb testing.TB) string {
+	tb.Helper()
+	if u := os.Getenv("TOCSIN_TEST_POSTGRES"); u != "" {
+		return u
+	}
+	if ci := os.Getenv("CI"); ci != "" && ci != "0" && ci != "false" {
+		tb.Fatal("CI is set but TOCSIN_TEST_POSTGRES is not: the PostgreSQL tests must run in CI (.ci/run starts a cluster)")
+	}
+	tb.Skip("set TOCSIN_TEST_POSTGRES to a PostgreSQL URL (postgres://user@host/db) to run the PostgreSQL tests")
+	return ""
+}
+
+// FreshSchema creates an empty schema for one test and returns a URL
+// whose search_path selects it.
+func FreshSchema(tb testing.TB) string {
+	tb.Helper()
+	admin := AdminURL(tb)
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "tocsin_test_" + hex.EncodeToString(b)
+	Exec(tb, admin, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize())
+	tb.Cleanup(func() { Exec(tb, admin, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE") })
+	u, err := url.Parse(admin)
+	if err != nil {
+		tb.Fatalf("TOCSIN_TEST_POSTGRES does not parse: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Exec runs a statement on a connection of its own.
+func Exec(tb testing.TB, dbURL, sql string, args ...any) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		tb.Fatalf("connect to the test database: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql, args...); err != nil {
+		tb.Fatalf("%s: %v", sql, err)
+	}
+}
