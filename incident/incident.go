@@ -11,6 +11,8 @@ package incident
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -196,4 +198,15 @@ func (inc *Incident) SortedRoles() []Role {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
+}
+
+// Clone copies an incident deeply enough that folding events into the copy
+// never changes the original (the stores share incidents with their caches
+// and fold copy-on-write).
+func (inc Incident) Clone() Incident {
+	inc.Roles = maps.Clone(inc.Roles)
+	inc.Extra = maps.Clone(inc.Extra)
+	inc.Alarms = slices.Clone(inc.Alarms)
+	inc.Followups = slices.Clone(inc.Followups)
+	return inc
 }

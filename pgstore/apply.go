@@ -3,8 +3,6 @@ package pgstore
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -29,7 +27,7 @@ const (
 func (t *Tx) apply(inc incident.Incident, id incident.ID, events []incident.Event) (incident.Incident, error) {
 	isNew := inc.Events == 0
 	wasOpen, base, hadChannel := inc.Open(), inc.Alarms, inc.Channel.ID
-	next := clone(inc) // inc may be shared with the cache and callers
+	next := inc.Clone() // inc may be shared with the cache and callers
 	var evs []*pgx.QueuedQuery
 	for _, e := range events {
 		if e.At.IsZero() {
@@ -131,16 +129,6 @@ func (t *Tx) queueAlarms(b *pgx.Batch, inc incident.Incident, base []incident.Li
 			inc.ID, i, a.ARN, open, v)
 	}
 	return nil
-}
-
-// clone copies an incident deeply enough that folding events into the copy
-// never changes the original.
-func clone(inc incident.Incident) incident.Incident {
-	inc.Roles = maps.Clone(inc.Roles)
-	inc.Extra = maps.Clone(inc.Extra)
-	inc.Alarms = slices.Clone(inc.Alarms)
-	inc.Followups = slices.Clone(inc.Followups)
-	return inc
 }
 
 // claims reports whether this transaction found what (under its prefix)

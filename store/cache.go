@@ -1,9 +1,6 @@
 package store
 
 import (
-	"maps"
-	"slices"
-
 	"github.com/tocsin-dev/tocsin/incident"
 )
 
@@ -86,14 +83,4 @@ func (c *committedIncidents) learn(t *txIncidents) {
 		}
 		c.incs[id] = inc
 	}
-}
-
-// clone copies an incident deeply enough that folding events into the copy
-// never changes the original.
-func clone(inc incident.Incident) incident.Incident {
-	inc.Roles = maps.Clone(inc.Roles)
-	inc.Extra = maps.Clone(inc.Extra)
-	inc.Alarms = slices.Clone(inc.Alarms)
-	inc.Followups = slices.Clone(inc.Followups)
-	return inc
 }

@@ -75,7 +75,7 @@ func (t *Tx) apply(inc *incident.Incident, id incident.ID, events []incident.Eve
 		return *inc, err
 	}
 	wasOpen, hadEvents, hadAlarms, hadChannel := inc.Open(), inc.Events > 0, len(inc.Alarms), inc.Channel.ID
-	*inc = clone(*inc) // the original may be shared with the caches and callers
+	*inc = inc.Clone() // the original may be shared with the caches and callers
 	for _, e := range events {
 		if e.At.IsZero() {
 			e.At = t.now()
