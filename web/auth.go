@@ -114,9 +114,10 @@ func (a *Auth) attempt(r *http.Request, submitted string) (refusal, bool) {
 	return refusal{reason: reasonBadToken}, false
 }
 
-// requireToken wraps h so that unauthorized API requests get 401, or 429
-// while the client is rate limited.
-func requireToken(a *Auth, h http.Handler) http.Handler {
+// gate serves h to requests with the token or a session; the others are
+// counted and logged (refuse) and answered by deny, with Retry-After set
+// when the client is rate limited.
+func gate(a *Auth, h http.Handler, deny func(w http.ResponseWriter, r *http.Request, limited bool)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		no, ok := a.check(r)
 		if ok {
@@ -124,8 +125,19 @@ func requireToken(a *Auth, h http.Handler) http.Handler {
 			return
 		}
 		a.refuse(r, no)
-		if no.reason == reasonRateLimited {
+		limited := no.reason == reasonRateLimited
+		if limited {
 			no.setRetryAfter(w)
+		}
+		deny(w, r, limited)
+	})
+}
+
+// requireToken wraps h so that unauthorized API requests get 401, or 429
+// while the client is rate limited.
+func requireToken(a *Auth, h http.Handler) http.Handler {
+	return gate(a, h, func(w http.ResponseWriter, r *http.Request, limited bool) {
+		if limited {
 			http.Error(w, "too many failed attempts from your address: try again later", http.StatusTooManyRequests)
 			return
 		}
@@ -137,15 +149,8 @@ func requireToken(a *Auth, h http.Handler) http.Handler {
 // requireLogin sends visitors without the token or a session to the login
 // form. (The API answers 401 instead: see requireToken.)
 func requireLogin(a *Auth, cfg Config, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		no, ok := a.check(r)
-		if ok {
-			h.ServeHTTP(w, r)
-			return
-		}
-		a.refuse(r, no)
-		if no.reason == reasonRateLimited {
-			no.setRetryAfter(w)
+	return gate(a, h, func(w http.ResponseWriter, r *http.Request, limited bool) {
+		if limited {
 			renderError(w, cfg.Logger, http.StatusTooManyRequests, "Too many failed attempts from your address. Try again later.", false)
 			return
 		}

@@ -68,7 +68,7 @@ func (cs *clients) get(key string, now time.Time) *client {
 	c, ok := cs.m[key]
 	if !ok {
 		if len(cs.m) >= maxClients {
-			cs.evict()
+			dropOldest(cs.m, func(c *client) time.Time { return c.seen })
 		}
 		c = &client{}
 		cs.m[key] = c
@@ -77,15 +77,17 @@ func (cs *clients) get(key string, now time.Time) *client {
 	return c
 }
 
-func (cs *clients) evict() {
-	var oldest string
-	var at time.Time
-	for k, c := range cs.m {
-		if at.IsZero() || c.seen.Before(at) {
-			oldest, at = k, c.seen
+// dropOldest deletes the entry of m whose time is earliest: the bounded
+// maps of clients and sessions forget their oldest first.
+func dropOldest[K comparable, V any](m map[K]V, at func(V) time.Time) {
+	var oldest K
+	var first time.Time
+	for k, v := range m {
+		if t := at(v); first.IsZero() || t.Before(first) {
+			oldest, first = k, t
 		}
 	}
-	delete(cs.m, oldest)
+	delete(m, oldest)
 }
 
 // clientAddr is the address a request came from: r.RemoteAddr's host, or,

@@ -34,7 +34,7 @@ func (a *Auth) newSession() string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if len(a.sessions) >= maxSessions {
-		a.dropOldestSession()
+		dropOldest(a.sessions, func(s session) time.Time { return s.created }) // the first created
 	}
 	a.sessions[digestOf(id)] = session{token: a.token, created: now, expires: now.Add(a.ttl)}
 	return id
@@ -64,16 +64,4 @@ func (a *Auth) endSession(id string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	delete(a.sessions, digestOf(id))
-}
-
-// dropOldestSession forgets the session created first. The caller holds mu.
-func (a *Auth) dropOldestSession() {
-	var oldest digest
-	var at time.Time
-	for k, s := range a.sessions {
-		if at.IsZero() || s.created.Before(at) {
-			oldest, at = k, s.created
-		}
-	}
-	delete(a.sessions, oldest)
 }
