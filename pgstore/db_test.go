@@ -14,13 +14,11 @@ import (
 
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/pgstore"
+	"github.com/tocsin-dev/tocsin/store/storetest"
 )
 
-func opened(key, arn string) incident.Event {
-	return incident.Event{Type: incident.EventOpened, At: t0, Actor: "alarm", Data: map[string]string{
-		"title": "api 5xx", "severity": "SEV2", "service": "api", "group_key": key, "source": "alarm",
-		"alarm_arn": arn, "alarm_name": "api-5xx", "state": "ALARM", "changed_at": incident.FormatTime(t0)}}
-}
+// opened is the first event of an incident opened by an alarm at t0.
+var opened = storetest.Opened
 
 func note(text string) incident.Event {
 	return incident.Event{Type: incident.EventNote, At: t0.Add(time.Minute), Actor: "U1", Text: text}
@@ -28,16 +26,7 @@ func note(text string) incident.Event {
 
 func mustOpenIncident(tb testing.TB, db *pgstore.DB, key, arn string) incident.ID {
 	tb.Helper()
-	var id incident.ID
-	err := db.Update(context.Background(), func(tx incident.Tx) error {
-		inc, err := tx.Open(opened(key, arn))
-		id = inc.ID
-		return err
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return id
+	return storetest.OpenIncident(tb, db, key, arn).ID
 }
 
 func mustAppend(tb testing.TB, db *pgstore.DB, id incident.ID, evs ...incident.Event) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/store"
+	"github.com/tocsin-dev/tocsin/store/storetest"
 )
 
 var t0 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
@@ -26,16 +27,7 @@ var t0 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 // mustOpenIncident opens an incident with the given group key and alarm.
 func mustOpenIncident(tb testing.TB, db *store.DB, key, arn string) incident.ID {
 	tb.Helper()
-	var id incident.ID
-	err := db.Update(context.Background(), func(tx incident.Tx) error {
-		inc, err := tx.Open(opened(key, arn))
-		id = inc.ID
-		return err
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return id
+	return storetest.OpenIncident(tb, db, key, arn).ID
 }
 
 func MustOpenDB(tb testing.TB) (*store.DB, string) {
@@ -67,11 +59,8 @@ func checkFile(tb testing.TB, path string) {
 	})
 }
 
-func opened(key, arn string) incident.Event {
-	return incident.Event{Type: incident.EventOpened, At: t0, Actor: "alarm", Data: map[string]string{
-		"title": "api 5xx", "severity": "SEV2", "service": "api", "group_key": key, "source": "alarm",
-		"alarm_arn": arn, "alarm_name": "api-5xx", "state": "ALARM", "changed_at": incident.FormatTime(t0)}}
-}
+// opened is the first event of an incident opened by an alarm at t0.
+var opened = storetest.Opened
 
 func TestDB_OpenAppendReopen(t *testing.T) {
 	db, path := MustOpenDB(t)

@@ -22,7 +22,7 @@ var errBoom = errors.New("boom")
 var equate = cmpopts.EquateEmpty()
 
 // update runs fn in a transaction and fails the test if it fails.
-func update(t *testing.T, db Backend, fn func(tx incident.Tx) error) {
+func update(t testing.TB, db Backend, fn func(tx incident.Tx) error) {
 	t.Helper()
 	if err := db.Update(context.Background(), fn); err != nil {
 		t.Fatal(err)
@@ -37,8 +37,9 @@ func view(t *testing.T, db Backend, fn func(tx incident.Tx) error) {
 	}
 }
 
-// opened is the first event of an incident opened by an alarm.
-func opened(key, arn string) incident.Event {
+// Opened is the first event of an incident opened by an alarm at T0, with
+// a group key and the alarm's ARN; the backends' own tests use it too.
+func Opened(key, arn string) incident.Event {
 	return incident.Event{Type: incident.EventOpened, At: T0, Actor: "alarm", Data: map[string]string{
 		"title": "api 5xx", "severity": "SEV2", "service": "api", "group_key": key, "source": "alarm",
 		"alarm_arn": arn, "alarm_name": "api-5xx", "state": "ALARM", "changed_at": incident.FormatTime(T0)}}
@@ -55,13 +56,14 @@ func note(text string, at time.Time) incident.Event {
 	return incident.Event{Type: incident.EventNote, At: at, Actor: "U1", Text: text}
 }
 
-// openIncident opens an incident with a group key and an alarm.
-func openIncident(t *testing.T, db Backend, key, arn string) incident.Incident {
+// OpenIncident opens an incident with a group key and an alarm, failing
+// the test if it cannot.
+func OpenIncident(t testing.TB, db Backend, key, arn string) incident.Incident {
 	t.Helper()
 	var inc incident.Incident
 	update(t, db, func(tx incident.Tx) error {
 		var err error
-		inc, err = tx.Open(opened(key, arn))
+		inc, err = tx.Open(Opened(key, arn))
 		return err
 	})
 	return inc

@@ -21,7 +21,7 @@ var indexBehaviours = []behaviour{
 // it; resolving lets them go, reopening takes them back, and an alarm
 // linked while resolved is indexed when the incident reopens.
 func testIndexInStepWithStatus(t *testing.T, db Backend) {
-	inc := openIncident(t, db, "svc:api", arn(1))
+	inc := OpenIncident(t, db, "svc:api", arn(1))
 	wantOpenByKey(t, db, "svc:api", inc.ID)
 	wantOpenByAlarm(t, db, arn(1), inc.ID)
 	wantOpenByKey(t, db, "svc:none", 0)
@@ -58,8 +58,8 @@ func testIndexInStepWithStatus(t *testing.T, db Backend) {
 // does not take it; when the holder resolves the index is empty, and the
 // holder takes it back when it reopens.
 func testIndexFirstHolderKeeps(t *testing.T, db Backend) {
-	a := openIncident(t, db, "svc:api", arn(1))
-	b := openIncident(t, db, "svc:api", arn(1))
+	a := OpenIncident(t, db, "svc:api", arn(1))
+	b := OpenIncident(t, db, "svc:api", arn(1))
 	wantOpenByKey(t, db, "svc:api", a.ID)
 	wantOpenByAlarm(t, db, arn(1), a.ID)
 	appendEvents(t, db, b.ID, alarmEvent(arn(2), incident.StateAlarm, T0.Add(time.Minute)))
@@ -81,7 +81,7 @@ func testIndexFirstHolderKeeps(t *testing.T, db Backend) {
 func testIndexCountOpenKeys(t *testing.T, db Backend) {
 	ids := map[string]incident.ID{}
 	for i, key := range []string{"pb:x:1", "pb:x:2", "pb:x:3", "pb:y:1", "pbz"} {
-		ids[key] = openIncident(t, db, key, arn(i)).ID
+		ids[key] = OpenIncident(t, db, key, arn(i)).ID
 	}
 	count := func(prefix string, limit int) int {
 		t.Helper()
@@ -112,8 +112,8 @@ func testIndexCountOpenKeys(t *testing.T, db Backend) {
 // the incident's status.
 func testIndexChannels(t *testing.T, db Backend) {
 	ctx := context.Background()
-	inc := openIncident(t, db, "svc:api", arn(1))
-	other := openIncident(t, db, "svc:db", arn(2))
+	inc := OpenIncident(t, db, "svc:api", arn(1))
+	other := OpenIncident(t, db, "svc:db", arn(2))
 	appendEvents(t, db, inc.ID, incident.Event{Type: incident.EventChannel, At: T0.Add(time.Minute), Actor: "tocsin",
 		Data: map[string]string{"channel_id": "C0001", "channel_name": "inc-1-api"}})
 	appendEvents(t, db, other.ID, incident.Event{Type: incident.EventChannel, At: T0.Add(time.Minute), Actor: "tocsin",

@@ -46,7 +46,7 @@ func race(t *testing.T, fn func(w int) error) {
 // the chain verifies.
 func testRaceAppends(t *testing.T, db Backend) {
 	const each = 8
-	inc := openIncident(t, db, "svc:api", arn(1))
+	inc := OpenIncident(t, db, "svc:api", arn(1))
 	race(t, func(w int) error {
 		for i := range each {
 			err := db.Update(context.Background(), func(tx incident.Tx) error {
@@ -94,7 +94,7 @@ func testRaceOpen(t *testing.T, db Backend) {
 			if ok {
 				inc, err = tx.Append(id, alarmEvent(a, incident.StateAlarm, T0.Add(time.Duration(w)*time.Second)))
 			} else {
-				inc, err = tx.Open(opened("svc:race", a))
+				inc, err = tx.Open(Opened("svc:race", a))
 			}
 			if err != nil {
 				return err
@@ -122,7 +122,7 @@ func testRaceOpen(t *testing.T, db Backend) {
 // Sixteen deliveries of one message at once: the first one counts, the
 // others find its idempotency key.
 func testRaceRedelivery(t *testing.T, db Backend) {
-	inc := openIncident(t, db, "svc:api", arn(1))
+	inc := OpenIncident(t, db, "svc:api", arn(1))
 	race(t, func(w int) error {
 		return db.Update(context.Background(), func(tx incident.Tx) error {
 			if ok, err := tx.Seen("msg:dup"); err != nil || ok {

@@ -20,7 +20,7 @@ var rollbackBehaviours = []behaviour{
 // transaction builds on what was committed, not on what was rolled back.
 func testRollbackEverything(t *testing.T, db Backend) {
 	ctx := context.Background()
-	base := openIncident(t, db, "svc:api", arn(1))
+	base := OpenIncident(t, db, "svc:api", arn(1))
 	esc := post(base.ID, "escalate")
 	esc.Kind, esc.NotBefore = "escalate", T0.Add(time.Hour)
 	enqueue(t, db, esc, keyed("refresh"))
@@ -29,7 +29,7 @@ func testRollbackEverything(t *testing.T, db Backend) {
 
 	var fresh incident.ID
 	err := db.Update(ctx, func(tx incident.Tx) error {
-		inc, err := tx.Open(opened("svc:new", arn(2)))
+		inc, err := tx.Open(Opened("svc:new", arn(2)))
 		if err != nil {
 			return err
 		}
@@ -94,7 +94,7 @@ func testRollbackEverything(t *testing.T, db Backend) {
 	if len(got.Alarms) != 1 || !got.Open() {
 		t.Errorf("the next transaction built on the rolled-back state: %+v", got)
 	}
-	if next := openIncident(t, db, "svc:next", arn(4)); next.ID <= base.ID {
+	if next := OpenIncident(t, db, "svc:next", arn(4)); next.ID <= base.ID {
 		t.Errorf("the next incident got id %d, want more than %d", next.ID, base.ID)
 	}
 }

@@ -60,7 +60,7 @@ func checkTimeline(t *testing.T, db Backend, id incident.ID, n int) (incident.In
 func testTimelineOrderAndChain(t *testing.T, db Backend) {
 	var id incident.ID
 	update(t, db, func(tx incident.Tx) error {
-		inc, err := tx.Open(opened("svc:api", arn(1)))
+		inc, err := tx.Open(Opened("svc:api", arn(1)))
 		if err != nil {
 			return err
 		}
@@ -95,7 +95,7 @@ func testTimelineOrderAndChain(t *testing.T, db Backend) {
 	if evs2[4].PrevHash != evs[3].Hash || evs2[4].Text != "later" {
 		t.Errorf("event 5 = %+v, want the note chained after event 4", evs2[4])
 	}
-	second := openIncident(t, db, "svc:db", arn(2))
+	second := OpenIncident(t, db, "svc:db", arn(2))
 	if second.ID <= id {
 		t.Errorf("the second incident got id %d, want more than %d", second.ID, id)
 	}
@@ -104,7 +104,7 @@ func testTimelineOrderAndChain(t *testing.T, db Backend) {
 // Inside one transaction, Incident and Events see what it wrote.
 func testTimelineOwnWrites(t *testing.T, db Backend) {
 	update(t, db, func(tx incident.Tx) error {
-		inc, err := tx.Open(opened("svc:api", arn(1)))
+		inc, err := tx.Open(Opened("svc:api", arn(1)))
 		if err != nil {
 			return err
 		}
@@ -160,7 +160,7 @@ func testTimelineRefusals(t *testing.T, db Backend) {
 		}
 		return nil
 	})
-	inc := openIncident(t, db, "svc:api", arn(1))
+	inc := OpenIncident(t, db, "svc:api", arn(1))
 	same := appendEvents(t, db, inc.ID)
 	if diff := cmp.Diff(inc, same, equate); diff != "" {
 		t.Errorf("Append of no events changed the incident (-before +after):\n%s", diff)
@@ -170,7 +170,7 @@ func testTimelineRefusals(t *testing.T, db Backend) {
 // An incident keeps every alarm linked to it, in the order they joined,
 // with each one's latest state.
 func testTimelineAlarms(t *testing.T, db Backend) {
-	inc := openIncident(t, db, "svc:api", arn(0))
+	inc := OpenIncident(t, db, "svc:api", arn(0))
 	for i := 1; i < 40; i++ {
 		appendEvents(t, db, inc.ID, alarmEvent(arn(i), incident.StateAlarm, T0.Add(time.Duration(i)*time.Second)))
 	}
@@ -195,9 +195,9 @@ func testTimelineAlarms(t *testing.T, db Backend) {
 // Summaries lists them all without alarms.
 func testTimelineLists(t *testing.T, db Backend) {
 	ctx := context.Background()
-	a := openIncident(t, db, "svc:a", arn(1))
-	b := openIncident(t, db, "svc:b", arn(2))
-	c := openIncident(t, db, "svc:c", arn(3))
+	a := OpenIncident(t, db, "svc:a", arn(1))
+	b := OpenIncident(t, db, "svc:b", arn(2))
+	c := OpenIncident(t, db, "svc:c", arn(3))
 	appendEvents(t, db, c.ID, alarmEvent(arn(4), incident.StateAlarm, T0.Add(time.Minute)))
 	move(t, db, b.ID, incident.StatusResolved, T0.Add(time.Hour))
 	ids := func(incs []incident.Incident) []incident.ID {
@@ -247,9 +247,9 @@ func testTimelineLists(t *testing.T, db Backend) {
 
 // A read-only transaction reads, and refuses every write.
 func testTimelineReadOnlyView(t *testing.T, db Backend) {
-	inc := openIncident(t, db, "svc:api", arn(1))
+	inc := OpenIncident(t, db, "svc:api", arn(1))
 	writes := map[string]func(tx incident.Tx) error{
-		"Open":     func(tx incident.Tx) error { _, err := tx.Open(opened("svc:x", arn(2))); return err },
+		"Open":     func(tx incident.Tx) error { _, err := tx.Open(Opened("svc:x", arn(2))); return err },
 		"Append":   func(tx incident.Tx) error { _, err := tx.Append(inc.ID, note("x", T0)); return err },
 		"Remember": func(tx incident.Tx) error { return tx.Remember("msg:x", T0) },
 		"Enqueue":  func(tx incident.Tx) error { return tx.Enqueue(post(inc.ID, "x")) },
