@@ -177,28 +177,23 @@ func (s *SSM) injected(op string) (any, *ssmError) {
 	return nil, &ssmError{f.code, f.status, "injected fault"}
 }
 
+// ssmOps are the SSM operations the stand-in speaks, by X-Amz-Target name.
+var ssmOps = map[string]func(s *SSM, body []byte, now time.Time) (any, *ssmError){
+	"SendCommand":              (*SSM).sendCommand,
+	"ListCommands":             (*SSM).listCommands,
+	"GetCommandInvocation":     (*SSM).getCommandInvocation,
+	"ListCommandInvocations":   (*SSM).listCommandInvocations,
+	"CancelCommand":            (*SSM).cancelCommand,
+	"StartAutomationExecution": (*SSM).startAutomation,
+	"GetAutomationExecution":   (*SSM).getAutomation,
+	"StopAutomationExecution":  (*SSM).stopAutomation,
+	"DescribeDocument":         func(s *SSM, body []byte, _ time.Time) (any, *ssmError) { return s.describeDocument(body) },
+	"GetDocument":              func(s *SSM, body []byte, _ time.Time) (any, *ssmError) { return s.getDocument(body) },
+}
+
 func (s *SSM) dispatch(op string, body []byte, now time.Time) (any, *ssmError) {
-	switch op {
-	case "SendCommand":
-		return s.sendCommand(body, now)
-	case "ListCommands":
-		return s.listCommands(body, now)
-	case "GetCommandInvocation":
-		return s.getCommandInvocation(body, now)
-	case "ListCommandInvocations":
-		return s.listCommandInvocations(body, now)
-	case "CancelCommand":
-		return s.cancelCommand(body, now)
-	case "StartAutomationExecution":
-		return s.startAutomation(body, now)
-	case "GetAutomationExecution":
-		return s.getAutomation(body, now)
-	case "StopAutomationExecution":
-		return s.stopAutomation(body, now)
-	case "DescribeDocument":
-		return s.describeDocument(body)
-	case "GetDocument":
-		return s.getDocument(body)
+	if f, ok := ssmOps[op]; ok {
+		return f(s, body, now)
 	}
 	return nil, &ssmError{"UnknownOperationException", 400, "operation " + op + " is not supported by the stand-in"}
 }
