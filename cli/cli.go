@@ -42,7 +42,7 @@ type command struct {
 }
 
 // order is the order of the commands in the usage text.
-var order = []string{"serve", "demo", "check", "incidents", "incident", "review", "metrics", "digest", "backup", "version", "healthcheck"}
+var order = []string{"serve", "demo", "check", "incidents", "incident", "review", "metrics", "digest", "backup", "migrate-store", "version", "healthcheck"}
 
 var commands map[string]command
 
@@ -59,6 +59,8 @@ func init() {
 		"backup":      {usage: "backup FILE: write a consistent copy of the store", define: defineBackup},
 		"version":     {usage: "version: print the version", define: defineVersion},
 		"healthcheck": {usage: "healthcheck: exit 0 if the local server answers /healthz (for container health checks)", define: defineHealthcheck},
+
+		"migrate-store": {usage: migrateStoreUsage, define: defineMigrateStore},
 	}
 }
 
