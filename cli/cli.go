@@ -1,7 +1,7 @@
 // Package cli is the tocsin command: one file per subcommand (serve, demo,
-// check, incidents, incident, review, metrics, digest, backup, healthcheck,
-// version) and the client of tocsin's JSON API that the reading commands
-// use. Run is the entry point; main.go only hands it the process's
+// check, incidents, incident, review, metrics, digest, backup,
+// migrate-store, healthcheck, version) and the client of tocsin's JSON API
+// that the reading commands use. Run is the entry point; main.go only hands it the process's
 // arguments, environment and streams. cli turns flags and environment into
 // the app package's Config and never wires parts itself.
 package cli

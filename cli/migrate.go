@@ -10,8 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/tocsin-dev/tocsin/pgstore"
-	"github.com/tocsin-dev/tocsin/store"
+	"github.com/tocsin-dev/tocsin/app"
 )
 
 // migrateStoreUsage is the command's line in the usage text.
@@ -31,7 +30,7 @@ func defineMigrateStore(fs *flag.FlagSet, getenv func(string) string) runFunc {
 		if err != nil {
 			return fmt.Errorf("migrate-store: %w", err)
 		}
-		n, err := migrateStore(ctx, src, dst)
+		n, err := app.MigrateStore(ctx, src, dst)
 		if err != nil {
 			return fmt.Errorf("migrate-store: %s", oneLine(redactPassword(err.Error(), dst)))
 		}
@@ -49,18 +48,18 @@ func migrateArgs(from, to string, e env) (src, dst string, err error) {
 		return "", "", fmt.Errorf("unexpected argument %q (give --from FILE --to URL)", e.args[0])
 	}
 	if from == "" {
-		if db := e.getenv("TOCSIN_DB"); db != "" && !pgstore.IsURL(db) {
+		if db := e.getenv("TOCSIN_DB"); db != "" && !app.IsPostgresURL(db) {
 			from = db
 		}
 	}
 	switch {
 	case from == "":
 		return "", "", errors.New("--from FILE is required: the bbolt store to copy (TOCSIN_DB names none)")
-	case pgstore.IsURL(from):
+	case app.IsPostgresURL(from):
 		return "", "", errors.New("--from must be a bbolt store file, not a database URL")
 	case to == "":
 		return "", "", errors.New("--to URL is required: the empty PostgreSQL database to copy into")
-	case !pgstore.IsURL(to):
+	case !app.IsPostgresURL(to):
 		return "", "", errors.New("--to must be a postgres:// or postgresql:// URL")
 	}
 	fi, err := os.Stat(from)
@@ -71,29 +70,6 @@ func migrateArgs(from, to string, e env) (src, dst string, err error) {
 		return "", "", fmt.Errorf("--from %s is not a file", from)
 	}
 	return from, to, nil
-}
-
-// migrateStore copies the bbolt store at from into the database at to.
-func migrateStore(ctx context.Context, from, to string) (pgstore.Imported, error) {
-	db, err := pgstore.Open(ctx, to, pgstore.Options{})
-	if err != nil {
-		return pgstore.Imported{}, fmt.Errorf("--to: %w", err)
-	}
-	defer db.Close()
-	n, err := db.Import(ctx, func(v pgstore.Visitor) error {
-		// The two Visitors have the same fields: pgstore does not import
-		// store, and a field one gains and the other lacks stops this
-		// conversion compiling.
-		err := store.Export(from, store.Visitor(v))
-		if errors.Is(err, store.ErrLocked) {
-			return fmt.Errorf("%s is in use by a running tocsin: stop it first, or migrate a copy (tocsin backup FILE)", from)
-		}
-		return err
-	})
-	if err != nil {
-		return n, fmt.Errorf("nothing was copied: %w", err)
-	}
-	return n, nil
 }
 
 // redactPassword takes the password of the URL dbURL out of s: errors from
