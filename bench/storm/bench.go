@@ -29,9 +29,12 @@ severity: {default: sev2}
 
 // bench is one run of the storm.
 type bench struct {
-	opts options
-	dir  string
-	log  io.Writer
+	opts       options
+	dir        string
+	log        io.Writer
+	pg         *pgSchema // with -db: tocsin's schema; nil for a bbolt file
+	pgPID      int       // with -db: the PostgreSQL server's process, when on this machine
+	loadBefore string    // /proc/loadavg before the build
 }
 
 func (b *bench) logf(format string, args ...any) {
@@ -41,6 +44,7 @@ func (b *bench) logf(format string, args ...any) {
 // run prepares everything, sends the storm, waits for the Slack work to
 // finish, checks and measures.
 func (b *bench) run(ctx context.Context) (*Report, error) {
+	b.loadBefore = loadAvg()
 	b.logf("building tocsin")
 	bin, err := buildTocsin(ctx, b.dir)
 	if err != nil {
@@ -64,6 +68,12 @@ func (b *bench) run(ctx context.Context) (*Report, error) {
 	defer sl.Close()
 	aws := httptest.NewServer(&sim.AWS{SSM: sim.NewSSM(sim.SSMOptions{}), CloudWatch: sim.NewCloudWatch(sim.CloudWatchOptions{})})
 	defer aws.Close()
+	if b.opts.db != "" {
+		if err := b.createSchema(ctx); err != nil {
+			return nil, err
+		}
+		defer b.dropSchema(ctx)
+	}
 	env, err := b.env(f, token, sl.URL(), aws.URL)
 	if err != nil {
 		return nil, err
@@ -77,6 +87,37 @@ func (b *bench) run(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	return b.measure(ctx, c, sl, p)
+}
+
+// createSchema makes tocsin's fresh schema in the -db database.
+func (b *bench) createSchema(ctx context.Context) error {
+	s, err := createSchema(ctx, b.opts.db)
+	if err != nil {
+		return err
+	}
+	b.pg, b.pgPID = s, s.serverPID(ctx)
+	b.logf("PostgreSQL schema %s (server process %d; 0: not on this machine)", s.name, b.pgPID)
+	return nil
+}
+
+// dropSchema drops tocsin's schema, once tocsin has stopped, unless -keep.
+func (b *bench) dropSchema(ctx context.Context) {
+	if b.opts.keep {
+		b.logf("keeping PostgreSQL schema %s", b.pg.name)
+		return
+	}
+	if err := b.pg.drop(context.WithoutCancel(ctx)); err != nil {
+		b.logf("drop schema: %v", err)
+	}
+}
+
+// storeDB is tocsin's TOCSIN_DB: the schema's URL, or a file in the
+// temporary directory.
+func (b *bench) storeDB() string {
+	if b.pg != nil {
+		return b.pg.url
+	}
+	return filepath.Join(b.dir, "storm.db")
 }
 
 // waitStandby waits until tocsin has made its standby channels.
@@ -125,7 +166,7 @@ func (b *bench) env(f *feed, slackToken, slackURL, awsURL string) (map[string]st
 		return nil, err
 	}
 	return map[string]string{
-		"TOCSIN_ADDR": addr, "TOCSIN_DB": filepath.Join(b.dir, "storm.db"), "TOCSIN_API_TOKEN": "storm-" + rand.Text(),
+		"TOCSIN_ADDR": addr, "TOCSIN_DB": b.storeDB(), "TOCSIN_API_TOKEN": "storm-" + rand.Text(),
 		"TOCSIN_SNS_TOPIC_ARNS": stormTopic, "TOCSIN_SNS_CERT_DIR": f.certDir, "TOCSIN_PLAYBOOKS": pbDir,
 		"SLACK_BOT_TOKEN": slackToken, "SLACK_SIGNING_SECRET": "storm-" + rand.Text(), "SLACK_API_URL": slackURL,
 		"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": awsURL,
@@ -145,7 +186,9 @@ func (b *bench) measure(ctx context.Context, c *child, sl *sim.Slack, p *plan) (
 		len(p.deliveries), b.opts.duration, len(p.messages), b.opts.alarms, b.opts.services)
 	prof := b.profile(ctx, c)
 	cpu0, _ := scrape(c.base, "process_cpu_seconds_total")
+	use0 := sampleCPU(c.cmd.Process.Pid, b.pgPID)
 	s := send(ctx, c.base, p, b.opts.workers)
+	use1 := sampleCPU(c.cmd.Process.Pid, b.pgPID)
 	cpu1, cpuOK := scrape(c.base, "process_cpu_seconds_total")
 	if err := prof(); err != nil {
 		b.logf("cpu profile: %v", err)
@@ -158,7 +201,8 @@ func (b *bench) measure(ctx context.Context, c *child, sl *sim.Slack, p *plan) (
 		return nil, fmt.Errorf("read incidents back: %w", err)
 	}
 	stopSampling()
-	r := &Report{When: time.Now().UTC(), Workload: workloadOf(b.opts, p), Drain: dr, PeakRSS: rss}
+	r := &Report{When: time.Now().UTC(), Workload: workloadOf(b.opts, p), Drain: dr, PeakRSS: rss, CPU: cpuBetween(use0, use1)}
+	r.CPU.LoadBefore, r.CPU.LoadAfter = b.loadBefore, loadAvg()
 	r.PeakHeap, r.HeapSamples = heap.result()
 	if rssErr != nil {
 		b.logf("peak RSS unavailable: %v", rssErr)
@@ -173,7 +217,11 @@ func (b *bench) measure(ctx context.Context, c *child, sl *sim.Slack, p *plan) (
 		b.logf("%v", err)
 	}
 	r.LogLines = c.logLines()
-	r.Store, err = storeReport(c.db, r.Check.TimelineEvents)
+	if b.pg != nil {
+		r.Store, err = b.pg.report(ctx, r.Check.TimelineEvents)
+	} else {
+		r.Store, err = storeReport(c.db, r.Check.TimelineEvents)
+	}
 	if err != nil {
 		return nil, err
 	}

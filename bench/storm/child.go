@@ -71,7 +71,7 @@ func startChild(ctx context.Context, bin string, env map[string]string, logs str
 	}
 	c.cmd = exec.Command(bin, "serve")
 	c.cmd.Stdout, c.cmd.Stderr = lf, lf
-	c.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Dir(env["TOCSIN_DB"])}
+	c.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Dir(logs)}
 	for k, v := range env {
 		c.cmd.Env = append(c.cmd.Env, k+"="+v)
 	}

@@ -9,6 +9,7 @@
 //	go run ./bench/storm            # the default storm, as a table
 //	go run ./bench/storm -json      # the same, as JSON
 //	go run ./bench/storm -h         # every number of the workload is a flag
+//	go run ./bench/storm -db 'postgres://user@host/db'   # on PostgreSQL
 //
 // storm builds the tocsin binary (go build, from the module root) and runs
 // it as a child process instead of embedding package app. This is
@@ -27,6 +28,12 @@
 // signing is SNS's cost, not tocsin's. Note that the generator shares the
 // machine's cores with tocsin.
 //
+// With -db, tocsin stores in PostgreSQL: storm creates a schema of its own
+// (tocsin_storm_<random>) in that database, gives tocsin the URL with
+// search_path set to it, reads the tables' size and the outbox left with
+// pgx once tocsin has stopped, and drops the schema unless -keep. The
+// correctness check is the same for both backends: it reads tocsin's API.
+//
 // storm exits with status 1 if the correctness check fails: a refused (4xx)
 // notification, an acknowledged MessageId missing from the timelines or on
 // them twice, or not exactly one incident per service.
@@ -40,6 +47,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -65,6 +73,7 @@ type options struct {
 	standby       int
 	unowned       int
 	stormAfter    int
+	db            string // a postgres:// URL, or "" for a bbolt file
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -88,6 +97,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.unowned, "unowned", 0, "how many of -alarms no playbook claims (the built-in default takes them: one incident each, until the storm guard)")
 	fs.IntVar(&o.stormAfter, "storm-after", 10, "TOCSIN_STORM_AFTER: open per-alarm incidents after which new unowned alarms share one storm incident (0: off)")
 	fs.IntVar(&o.standby, "standby", 0, "TOCSIN_STANDBY_CHANNELS: channels tocsin creates before the storm (storm waits for them)")
+	fs.StringVar(&o.db, "db", "", "a postgres:// or postgresql:// URL: tocsin stores in a fresh schema of that database (created, and dropped unless -keep) instead of a temporary bbolt file")
 	fs.StringVar(&o.gogc, "gogc", "", "GOGC for tocsin (empty: tocsin's own default)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write tocsin's CPU profile over the sending phase to this file, and its allocations to FILE.allocs (read them with go tool pprof and the kept binary)")
 	if err := fs.Parse(args); err != nil {
@@ -113,7 +123,16 @@ func (o options) validate() error {
 	if o.duration <= 0 || o.drain <= 0 || o.quiet <= 0 {
 		errs = append(errs, errors.New("-duration, -drain and -quiet must be positive"))
 	}
+	if o.db != "" && !isPostgresURL(o.db) {
+		errs = append(errs, errors.New("-db must be a postgres:// or postgresql:// URL (without it, the store is a temporary bbolt file)"))
+	}
 	return errors.Join(errs...)
+}
+
+// isPostgresURL is the test tocsin applies to TOCSIN_DB (pgstore.IsURL),
+// repeated so that storm does not build pgstore itself.
+func isPostgresURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
 // distinct is how many different MessageIds the storm sends.

@@ -26,6 +26,7 @@ type Report struct {
 	PeakHeap    int64     `json:"peak_heap_inuse_bytes"`
 	HeapSamples int       `json:"heap_samples"`
 	PeakRSS     int64     `json:"peak_rss_bytes"`
+	CPU         CPU       `json:"cpu_while_sending"`
 	Store       Store     `json:"store"`
 	LogLines    int       `json:"tocsin_log_lines_warn_or_worse"`
 	Check       Check     `json:"check"`
@@ -46,13 +47,22 @@ type Workload struct {
 	CPUs          int           `json:"cpus"`
 	Standby       int           `json:"standby_channels"`
 	GOGC          string        `json:"gogc,omitempty"`
+	Backend       string        `json:"backend"` // bbolt or postgresql
 }
 
 func workloadOf(o options, p *plan) Workload {
 	return Workload{Notifications: len(p.deliveries), Distinct: len(p.messages), Redeliveries: len(p.deliveries) - len(p.messages) - len(p.forged), Forged: len(p.forged),
 		Alarms: o.alarms, Services: o.services, Duration: o.duration, Workers: o.workers, SlackLatency: o.latency,
 		OfferedRate: float64(len(p.deliveries)) / o.duration.Seconds(), CPUs: runtime.NumCPU(),
-		Standby: o.standby, GOGC: o.gogc}
+		Standby: o.standby, GOGC: o.gogc, Backend: backendOf(o)}
+}
+
+// backendOf names the store backend tocsin runs on.
+func backendOf(o options) string {
+	if o.db != "" {
+		return "postgresql"
+	}
+	return "bbolt"
 }
 
 // Ack is how POST /sns answered.
@@ -84,8 +94,10 @@ func ackReport(s *storm) Ack {
 		Elapsed: s.elapsed.Seconds(), Latency: newDist(lat), Statuses: s.statuses()}
 }
 
-// Store is the bbolt file after tocsin shut down.
+// Store is the store after tocsin shut down: the bbolt file, or the
+// PostgreSQL schema.
 type Store struct {
+	Backend        string  `json:"backend"`
 	FileBytes      int64   `json:"file_bytes"`
 	DiskBytes      int64   `json:"allocated_on_disk_bytes"`
 	UsedBytes      int64   `json:"bbolt_high_water_bytes"`
@@ -94,6 +106,13 @@ type Store struct {
 	OutboxLeftover int     `json:"outbox_effects_left"`
 	// OutboxByKind counts the effects left by kind and coalescing key.
 	OutboxByKind map[string]int `json:"outbox_effects_left_by_kind,omitempty"`
+	// Schema is the PostgreSQL schema; RelationBytes the sum of its
+	// tables' pg_total_relation_size (heap, indexes, TOAST), TableBytes
+	// each table's.
+	Schema            string           `json:"schema,omitempty"`
+	RelationBytes     int64            `json:"tables_and_indexes_bytes,omitempty"`
+	PerEventRelations float64          `json:"tables_and_indexes_bytes_per_timeline_event,omitempty"`
+	TableBytes        map[string]int64 `json:"bytes_by_table,omitempty"`
 }
 
 // storeReport opens the file read-only once tocsin has closed it.
@@ -102,7 +121,7 @@ func storeReport(path string, events int) (Store, error) {
 	if err != nil {
 		return Store{}, err
 	}
-	s := Store{FileBytes: fi.Size()}
+	s := Store{Backend: "bbolt", FileBytes: fi.Size()}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		s.DiskBytes = st.Blocks * 512
 	}
@@ -127,6 +146,16 @@ func storeReport(path string, events int) (Store, error) {
 		s.PerEventUsed = float64(s.UsedBytes) / float64(events)
 	}
 	return s, nil
+}
+
+// line is the store's row of the table.
+func (s Store) line(events int) string {
+	if s.Backend == "postgresql" {
+		return fmt.Sprintf("PostgreSQL schema %s: tables and indexes %s; %.0f B/event, %d timeline events; by table %v",
+			s.Schema, mib(s.RelationBytes), s.PerEventRelations, events, s.TableBytes)
+	}
+	return fmt.Sprintf("file %s (%s allocated), bbolt used %s; %.0f B/event of file, %.0f B/event used, %d timeline events",
+		mib(s.FileBytes), mib(s.DiskBytes), mib(s.UsedBytes), s.PerEventFile, s.PerEventUsed, events)
 }
 
 // dist summarises durations, in milliseconds.
@@ -173,11 +202,12 @@ func (r *Report) write(w io.Writer, asJSON bool) error {
 	t := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, format string, args ...any) { fmt.Fprintf(t, "%s\t"+format+"\n", append([]any{k}, args...)...) }
 	wl := r.Workload
-	row("workload", "%d notifications (%d distinct, %d redeliveries, %d forged), %d alarms, %d services, over %s (%.0f/s offered), %d workers, %d CPUs, %d standby channels, GOGC %s",
-		wl.Notifications, wl.Distinct, wl.Redeliveries, wl.Forged, wl.Alarms, wl.Services, wl.Duration, wl.OfferedRate, wl.Workers, wl.CPUs, wl.Standby, cmp.Or(wl.GOGC, "tocsin's default"))
+	row("workload", "%d notifications (%d distinct, %d redeliveries, %d forged), %d alarms, %d services, over %s (%.0f/s offered), %d workers, %d CPUs, %d standby channels, GOGC %s, store %s",
+		wl.Notifications, wl.Distinct, wl.Redeliveries, wl.Forged, wl.Alarms, wl.Services, wl.Duration, wl.OfferedRate, wl.Workers, wl.CPUs, wl.Standby, cmp.Or(wl.GOGC, "tocsin's default"), wl.Backend)
 	row("acknowledged", "%d in %.2f s = %.0f/s   statuses %v", r.Ack.Acknowledged, r.Ack.Elapsed, r.Ack.PerSecond, r.Ack.Statuses)
 	row("ack latency", "%s", r.Ack.Latency)
 	row("tocsin CPU while sending", "%s", r.Ack.cpuLine())
+	row("machine CPU while sending", "%s", r.CPU)
 	row("first ALARM → channel", "%s   (Slack stand-in latency %s per call; %d of %d from standby)", r.Slack.ToChannel, wl.SlackLatency, r.Slack.FromStandby, r.Check.Incidents)
 	row("first ALARM → pinned header", "%s", r.Slack.ToHeader)
 	row("Slack calls", "%d = %.1f per incident: %.1f to set up, %.1f chat.update; the last %s after the start",
@@ -191,8 +221,7 @@ func (r *Report) write(w io.Writer, asJSON bool) error {
 	row("drained", "%v after %s (outbox effects left at shutdown: %d %v)", r.Drain.Drained, r.Drain.Waited.Round(time.Millisecond), r.Store.OutboxLeftover, r.Store.OutboxByKind)
 	row("peak heap in use", "%s (%d samples)", mib(r.PeakHeap), r.HeapSamples)
 	row("peak RSS (VmHWM)", "%s", mib(r.PeakRSS))
-	row("store", "file %s (%s allocated), bbolt used %s; %.0f B/event of file, %.0f B/event used, %d timeline events",
-		mib(r.Store.FileBytes), mib(r.Store.DiskBytes), mib(r.Store.UsedBytes), r.Store.PerEventFile, r.Store.PerEventUsed, r.Check.TimelineEvents)
+	row("store", "%s", r.Store.line(r.Check.TimelineEvents))
 	c := r.Check
 	row("check", "%s: %d incidents (want %d); %d acknowledged MessageIds, %d on timelines, %d missing, %d twice, %d unknown; %d 4xx, %d other not acknowledged; forged: %d refused, %d not",
 		verdict(c.OK), c.Incidents, c.WantIncidents, c.Acknowledged, c.OnTimeline, c.Missing, c.Duplicated, c.Unknown, c.Refused4xx, c.NotAcked, c.ForgedRefused, c.ForgedAccepted)

@@ -4,8 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tocsin-dev/tocsin/pgstore/pgtest"
 )
 
 // TestStorm_Small runs the whole benchmark on a small storm, so that CI
@@ -16,12 +22,49 @@ func TestStorm_Small(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs tocsin as a child")
 	}
+	r := runSmall(t)
+	if r.Store.Backend != "bbolt" || r.Store.UsedBytes <= 0 {
+		t.Errorf("store = %+v; want a bbolt file with used bytes", r.Store)
+	}
+}
+
+// TestStorm_SmallPostgres is TestStorm_Small with -db: tocsin on
+// PostgreSQL (TOCSIN_TEST_POSTGRES; skipped without it, failing under CI),
+// in a schema of its own that storm drops at the end.
+func TestStorm_SmallPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs tocsin as a child")
+	}
+	admin := pgtest.AdminURL(t)
+	r := runSmall(t, "-db", admin)
+	s := r.Store
+	if s.Backend != "postgresql" || !strings.HasPrefix(s.Schema, "tocsin_storm_") || s.TableBytes["events"] <= 0 ||
+		s.RelationBytes < s.TableBytes["events"] || s.PerEventRelations <= 0 {
+		t.Errorf("store = %+v; want the schema's tables measured", s)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var left bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", s.Schema).Scan(&left); err != nil || left {
+		t.Errorf("schema %s still exists after the run (%v)", s.Schema, err)
+	}
+}
+
+// runSmall runs a storm of 400 notifications (with extra flags) and checks
+// what every backend must give.
+func runSmall(t *testing.T, extra ...string) Report {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var out, log bytes.Buffer
-	err := run(ctx, []string{"-n", "400", "-alarms", "40", "-services", "2", "-duration", "1s",
-		"-quiet", "1s", "-standby", "1", "-forged", "0.05", "-unowned", "4", "-storm-after", "2", "-json"}, &out, &log)
-	if err != nil {
+	args := append([]string{"-n", "400", "-alarms", "40", "-services", "2", "-duration", "1s",
+		"-quiet", "1s", "-standby", "1", "-forged", "0.05", "-unowned", "4", "-storm-after", "2", "-json"}, extra...)
+	if err := run(ctx, args, &out, &log); err != nil {
 		t.Fatalf("storm: %v\n%s", err, log.String())
 	}
 	var r Report
@@ -43,7 +86,29 @@ func TestStorm_Small(t *testing.T) {
 	if r.Slack.FromStandby < 1 || r.Slack.NoChannel != 0 {
 		t.Errorf("%d incidents from standby (want at least 1), %d without a channel", r.Slack.FromStandby, r.Slack.NoChannel)
 	}
-	if r.PeakRSS <= 0 || r.Store.UsedBytes <= 0 || r.Ack.CPUSeconds <= 0 {
-		t.Errorf("RSS %d, store used %d, CPU %.2f s: a measurement is missing", r.PeakRSS, r.Store.UsedBytes, r.Ack.CPUSeconds)
+	if r.PeakRSS <= 0 || r.Ack.CPUSeconds <= 0 || r.CPU.Machine <= 0 {
+		t.Errorf("RSS %d, CPU %.2f s, machine %.2f cores: a measurement is missing", r.PeakRSS, r.Ack.CPUSeconds, r.CPU.Machine)
+	}
+	return r
+}
+
+func TestParseOptions_DB(t *testing.T) {
+	for _, tc := range []struct {
+		db string
+		ok bool
+	}{
+		{"", true},
+		{"postgres://u@/db?host=/tmp&port=5432", true},
+		{"postgresql://u:secret@db.example:5432/tocsin", true},
+		{"/tmp/storm.db", false},
+		{"mysql://u@host/db", false},
+		{"host=/tmp dbname=tocsin", false},
+	} {
+		o, err := parseOptions([]string{"-db", tc.db}, io.Discard)
+		if (err == nil) != tc.ok {
+			t.Errorf("-db %q: err = %v, want ok %v", tc.db, err, tc.ok)
+		} else if tc.ok && o.db != tc.db {
+			t.Errorf("-db %q: parsed %q", tc.db, o.db)
+		}
 	}
 }

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// pgSchema is the PostgreSQL schema one storm run gives tocsin (-db): made
+// fresh so that a run never sees another's incidents, MessageIds or
+// outbox, and read directly with pgx once tocsin has stopped. storm knows
+// pgstore's table names (pgstore/migrations) and nothing else of it.
+type pgSchema struct {
+	admin string // the -db URL
+	name  string // tocsin_storm_<random>
+	url   string // admin with search_path=name: tocsin's TOCSIN_DB
+}
+
+// createSchema creates an empty schema in the database at admin.
+func createSchema(ctx context.Context, admin string) (*pgSchema, error) {
+	b := make([]byte, 6)
+	rand.Read(b)
+	s := &pgSchema{admin: admin, name: "tocsin_storm_" + hex.EncodeToString(b)}
+	u, err := url.Parse(admin)
+	if err != nil {
+		return nil, fmt.Errorf("-db does not parse as a URL")
+	}
+	q := u.Query()
+	q.Set("search_path", s.name)
+	u.RawQuery = q.Encode()
+	s.url = u.String()
+	return s, s.exec(ctx, "CREATE SCHEMA "+s.ident())
+}
+
+func (s *pgSchema) ident() string { return pgx.Identifier{s.name}.Sanitize() }
+
+// drop removes the schema and everything tocsin stored in it.
+func (s *pgSchema) drop(ctx context.Context) error {
+	return s.exec(ctx, "DROP SCHEMA "+s.ident()+" CASCADE")
+}
+
+// exec runs one statement on a connection of its own. Errors never show
+// the URL, which may hold a password.
+func (s *pgSchema) exec(ctx context.Context, sql string) error {
+	return s.with(ctx, func(conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, sql)
+		return err
+	})
+}
+
+// with runs fn on a connection to the database, closed afterwards.
+func (s *pgSchema) with(ctx context.Context, fn func(*pgx.Conn) error) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, s.admin)
+	if err != nil {
+		return fmt.Errorf("connect to -db: %s", strings.ReplaceAll(err.Error(), s.admin, "<url>"))
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if err := fn(conn); err != nil {
+		return fmt.Errorf("schema %s: %w", s.name, err)
+	}
+	return nil
+}
+
+// report measures the schema after tocsin has stopped: every table's
+// pg_total_relation_size (its heap, indexes and TOAST, as the files on
+// disk are now, dead rows and free space included; WAL is not counted)
+// and the effects left in the outbox.
+func (s *pgSchema) report(ctx context.Context, events int) (Store, error) {
+	st := Store{Backend: "postgresql", Schema: s.name, TableBytes: map[string]int64{}}
+	err := s.with(ctx, func(conn *pgx.Conn) error {
+		rows, err := conn.Query(ctx, `SELECT c.relname, pg_total_relation_size(c.oid)
+			FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')`, s.name)
+		if err != nil {
+			return err
+		}
+		var name string
+		var size int64
+		if _, err := pgx.ForEachRow(rows, []any{&name, &size}, func() error {
+			st.TableBytes[name], st.RelationBytes = size, st.RelationBytes+size
+			return nil
+		}); err != nil {
+			return fmt.Errorf("table sizes: %w", err)
+		}
+		rows, err = conn.Query(ctx, "SELECT kind, count(*) FROM "+s.ident()+".outbox GROUP BY kind")
+		if err != nil {
+			return err
+		}
+		var kind string
+		var n int
+		_, err = pgx.ForEachRow(rows, []any{&kind, &n}, func() error {
+			if st.OutboxByKind == nil {
+				st.OutboxByKind = map[string]int{}
+			}
+			st.OutboxByKind[kind], st.OutboxLeftover = n, st.OutboxLeftover+n
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("outbox: %w", err)
+		}
+		return nil
+	})
+	if events > 0 {
+		st.PerEventRelations = float64(st.RelationBytes) / float64(events)
+	}
+	return st, err
+}
+
+// serverPID is the PostgreSQL server's postmaster process when it runs on
+// this machine (and storm may read its /proc entry), or 0: the parent of
+// the backend that serves storm's connection.
+func (s *pgSchema) serverPID(ctx context.Context) int {
+	pid := 0
+	s.with(ctx, func(conn *pgx.Conn) error {
+		var backend int
+		if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&backend); err != nil {
+			return err
+		}
+		st, err := readStat(backend)
+		if err != nil || st.ppid <= 1 {
+			return nil // not on this machine, or not ours to read
+		}
+		if b, err := os.ReadFile("/proc/" + strconv.Itoa(st.ppid) + "/comm"); err == nil && strings.HasPrefix(string(b), "postgres") {
+			pid = st.ppid
+		}
+		return nil
+	})
+	return pid
+}
