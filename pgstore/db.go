@@ -26,8 +26,13 @@ type Options struct {
 type DB struct {
 	pool      *pgxpool.Pool
 	now       func() time.Time
+	schema    string             // where the tables are (current_schema(), set by migrate)
 	committed committedIncidents // open incidents as this process last committed them
 	pending   atomic.Int64       // the last count Pending read
+	// fence is set by NewLeader: from then on the outbox is claimed and
+	// fenced by the leader's epoch (fence.go). nil: one process per
+	// database, as with the bbolt store.
+	fence atomic.Pointer[fence]
 }
 
 // ErrNotPostgres means Open was given something other than a postgres://

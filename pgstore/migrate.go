@@ -15,7 +15,7 @@ import (
 
 // SchemaVersion is the newest schema this code knows: the number of the
 // last file in migrations/.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // ErrSchemaTooNew means the database was migrated by a newer tocsin: this
 // one would not know what the newer columns mean, so it refuses to run.
@@ -81,7 +81,8 @@ func (db *DB) migrate(ctx context.Context) (err error) {
 	if schema == nil {
 		return errors.New("no schema of the search_path exists to create tables in")
 	}
-	key := lockKey(*schema)
+	db.schema = *schema
+	key := lockKey("tocsin schema migration", *schema)
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
 		return fmt.Errorf("lock schema %s for migration: %w", *schema, err)
 	}
@@ -125,9 +126,11 @@ func (db *DB) migrate(ctx context.Context) (err error) {
 	return nil
 }
 
-// lockKey is the advisory lock key of migrations in a schema.
-func lockKey(schema string) int64 {
+// lockKey is the key of a session advisory lock taken for purpose (the
+// migrations, the leadership) in one schema: two deployments in one
+// database, or two tests, each have their own.
+func lockKey(purpose, schema string) int64 {
 	h := fnv.New64a()
-	h.Write([]byte("tocsin schema migration " + schema))
+	h.Write([]byte(purpose + " " + schema))
 	return int64(h.Sum64())
 }

@@ -72,10 +72,15 @@ func (t *Tx) Cancel(id incident.ID, kind incident.EffectKind) (int, error) {
 }
 
 // Complete removes an effect (performed, cancelled or given up); its key,
-// if it held one, goes with it.
+// if it held one, goes with it. Behind a Leader, only the current leader's
+// claim can be completed (ErrFenced otherwise), so that the rest of the
+// transaction, the effect's recorded result, is rolled back with it.
 func (t *Tx) Complete(effectID uint64) error {
 	if err := t.writable("complete effect"); err != nil {
 		return err
+	}
+	if f := t.db.fence.Load(); f != nil {
+		return t.completeClaim(f.epoch.Load(), effectID)
 	}
 	if err := t.exec(`DELETE FROM outbox WHERE id = $1`, effectID); err != nil {
 		return fmt.Errorf("complete effect %d: %w", effectID, err)
@@ -85,9 +90,13 @@ func (t *Tx) Complete(effectID uint64) error {
 
 // Unkey frees an effect's coalescing key as the worker starts performing it:
 // changes committed from then on must enqueue a new effect, because the one
-// in flight may already have read the old state.
+// in flight may already have read the old state. Behind a Leader, only the
+// current leader's claim can be unkeyed (ErrFenced otherwise).
 func (db *DB) Unkey(ctx context.Context, effectID uint64) error {
 	return db.update(ctx, func(t *Tx) error {
+		if f := db.fence.Load(); f != nil {
+			return t.unkeyClaim(f.epoch.Load(), effectID)
+		}
 		if err := t.exec(`UPDATE outbox SET held_key = NULL WHERE id = $1 AND held_key IS NOT NULL`, effectID); err != nil {
 			return fmt.Errorf("unkey effect %d: %w", effectID, err)
 		}
@@ -98,19 +107,32 @@ func (db *DB) Unkey(ctx context.Context, effectID uint64) error {
 // Retry records a failed attempt and when to try again. A keyed effect
 // takes its key back if it is free, so later changes coalesce into it
 // again; if a newer effect took the key meanwhile, that one renders the
-// newest state and this one is dropped.
+// newest state and this one is dropped. Behind a Leader, only the current
+// leader's claim can be retried (ErrFenced otherwise), and the retry ends
+// the claim: the effect is due again at notBefore.
 func (db *DB) Retry(ctx context.Context, effectID uint64, notBefore time.Time, errText string) error {
+	f := db.fence.Load()
 	return db.update(ctx, func(t *Tx) error {
 		var key string
 		var held bool
 		var body []byte
-		err := t.scan(`SELECT key, held_key IS NOT NULL, body FROM outbox WHERE id = $1 FOR UPDATE`,
-			[]any{effectID}, &key, &held, &body)
+		var claim, leader *int64
+		err := t.scan(`SELECT key, held_key IS NOT NULL, body, claim_epoch, (SELECT epoch FROM leadership)
+			FROM outbox WHERE id = $1 FOR UPDATE`,
+			[]any{effectID}, &key, &held, &body, &claim, &leader)
+		if isNoRows(err) && f != nil {
+			return t.checkClaim("retry", f.epoch.Load(), effectID)
+		}
 		if isNoRows(err) {
 			return nil // completed or cancelled meanwhile
 		}
 		if err != nil {
 			return fmt.Errorf("retry effect %d: %w", effectID, err)
+		}
+		if f != nil {
+			if err := fenced("retry", effectID, f.epoch.Load(), leader, claim); err != nil {
+				return err
+			}
 		}
 		if key != "" && !held {
 			var taken bool
@@ -132,7 +154,8 @@ func (db *DB) Retry(ctx context.Context, effectID uint64, notBefore time.Time, e
 			return fmt.Errorf("encode outbox entry %d: %w", effectID, err)
 		}
 		err = t.exec(`UPDATE outbox SET not_before = $2, body = $3,
-			held_key = CASE WHEN $4 AND key <> '' THEN key END WHERE id = $1`,
+			held_key = CASE WHEN $4 AND key <> '' THEN key END, claim_epoch = NULL, claim_until = NULL
+			WHERE id = $1`,
 			effectID, nanos(notBefore), body, held)
 		if err != nil {
 			return fmt.Errorf("retry effect %d: %w", effectID, err)
@@ -143,10 +166,16 @@ func (db *DB) Retry(ctx context.Context, effectID uint64, notBefore time.Time, e
 
 // Due returns up to limit effects whose time has come, oldest first. An
 // ordered effect is due only when no earlier ordered effect of its incident
-// is still in the outbox (deferred or in flight).
+// is still in the outbox (deferred or in flight). Behind a Leader, Due
+// claims what it returns for the leader's epoch (fence.go): the effects
+// another worker holds are not due, and a replica that does not lead gets
+// ErrFenced.
 func (db *DB) Due(now time.Time, limit int) ([]incident.Effect, error) {
 	if limit <= 0 {
 		return nil, nil
+	}
+	if f := db.fence.Load(); f != nil {
+		return db.claimDue(f, now, limit)
 	}
 	rows, err := db.pool.Query(context.Background(), `SELECT id, body FROM outbox o
 		WHERE not_before <= $1 AND (NOT ordered OR NOT EXISTS (
@@ -155,6 +184,11 @@ func (db *DB) Due(now time.Time, limit int) ([]incident.Effect, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read due effects: %w", err)
 	}
+	return collectEffects(rows)
+}
+
+// collectEffects decodes rows of (id, body), in their order; none is nil.
+func collectEffects(rows pgx.Rows) ([]incident.Effect, error) {
 	effs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (incident.Effect, error) {
 		var id uint64
 		var body []byte
