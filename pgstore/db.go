@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"strings"
 	"sync/atomic"
@@ -20,19 +21,25 @@ import (
 type Options struct {
 	// Now is the clock for timestamps the store writes (default time.Now).
 	Now func() time.Time
+	// Logger receives what the store's own background work cannot return:
+	// Listen's reconnections, a notification that could not be sent
+	// (default: discarded).
+	Logger *slog.Logger
 }
 
 // DB is an open tocsin store in PostgreSQL.
 type DB struct {
 	pool      *pgxpool.Pool
 	now       func() time.Time
+	log       *slog.Logger
 	schema    string             // where the tables are (current_schema(), set by migrate)
 	committed committedIncidents // open incidents as this process last committed them
 	pending   atomic.Int64       // the last count Pending read
 	// fence is set by NewLeader: from then on the outbox is claimed and
 	// fenced by the leader's epoch (fence.go). nil: one process per
 	// database, as with the bbolt store.
-	fence atomic.Pointer[fence]
+	fence  atomic.Pointer[fence]
+	notify *notifier // tells listeners of new effects after commits (notify.go)
 }
 
 // ErrNotPostgres means Open was given something other than a postgres://
@@ -59,6 +66,9 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("open store: the URL does not parse (%s)", redact(err, url))
@@ -67,11 +77,12 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: %s", redact(err, url))
 	}
-	db := &DB{pool: pool, now: opts.Now}
+	db := &DB{pool: pool, now: opts.Now, log: opts.Logger.With("component", "pgstore")}
 	if err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open store on %s: %w", cfg.ConnConfig.Host, err)
 	}
+	db.notify = startNotifier(db)
 	return db, nil
 }
 
@@ -87,6 +98,7 @@ func redact(err error, url string) string {
 // Close closes every connection. Writes after Close fail. Close may be
 // called more than once.
 func (db *DB) Close() error {
+	db.notify.stop()
 	db.pool.Close()
 	return nil
 }
@@ -139,6 +151,9 @@ func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
 		t, err := db.attempt(ctx, fn)
 		if err == nil {
 			db.committed.learn(t.incs)
+			if t.enqueued {
+				db.notify.poke()
+			}
 			return nil
 		}
 		if !retryable(err) {

@@ -39,6 +39,9 @@ type Tx struct {
 	// ordered are the incidents whose ordered effects this transaction has
 	// serialised with other writers' (Enqueue).
 	ordered map[incident.ID]bool
+	// enqueued is set when Enqueue added an effect: after the commit,
+	// listeners on other replicas are told (notify.go).
+	enqueued bool
 	// err is the first statement that failed: PostgreSQL aborts the whole
 	// transaction then, whatever fn does with the error.
 	err error
