@@ -10,7 +10,7 @@
 // each once, in a transaction of its own, under a session advisory lock so
 // that processes starting together apply it once, and recorded in
 // tocsin_schema; a schema newer than the code is refused with
-// ErrSchemaTooNew). Version 1:
+// ErrSchemaTooNew). Version 1, then what version 2 added:
 //
 //	incidents  id, open, events, held_key, body   the fold of each timeline,
 //	           without its alarms; events (the count) is the row's version;
@@ -25,6 +25,9 @@
 //	           coalescing key while the effect holds it
 //	kv         key, value                         certs/, digest/, review/, inbox/
 //	meta       name, value                        the /readyz heartbeat
+//
+//	leadership epoch, holder, since               the leader's term, one row
+//	outbox     + claim_epoch, claim_until         the leader's worker's claims
 //
 // Bodies are the JSON the bbolt store writes (type json, kept verbatim), and
 // events are chained by incident.Event.Chain as there, so incident.Verify
@@ -94,25 +97,122 @@
 // the database's snapshots or pg_dump), Size, Path, UpdateOne (there is no
 // committer to bypass), Forget and the Sweeper of old idempotency keys.
 //
+// # One leader among replicas
+//
+// Several tocsin processes (replicas) may share one database. Each takes
+// alarms and Slack requests and writes through Update; one of them, the
+// leader, does the work that must happen once per cluster: the outbox
+// worker (and so the timers, which are effects with a due time), the
+// digest and report schedules, reconciliation, the standby Slack channels,
+// PutMetricData and the idempotency-key sweeper.
+//
+// Leader.Run campaigns: on a connection of its own, outside the pool, it
+// tries pg_try_advisory_lock every LeaderOptions.Retry, on a key derived
+// from the schema. The replica that gets the lock adds one to
+// leadership.epoch in a transaction and calls its lead function with the
+// epoch and a context that ends with the term. The lock is the session's,
+// and the term ends when the session does: the Leader waits on the
+// connection, so the error a session ended by the server is sent
+// (pg_terminate_backend, a shutdown) cancels lead within milliseconds;
+// and it runs SELECT 1 every Check (1 s), so a session that stops
+// answering (a server gone without a word, a cut network) ends the term
+// within 3 × Check. The server ends the
+// session after 5 × Check idle (idle_session_timeout), so the lock of a
+// leader cut off from the database is let go after that leader has
+// stopped on its own. A clean shutdown lets it go at once, when lead
+// returns. IsLeader and Epoch are for /metrics (tocsin_leader,
+// tocsin_leader_epoch).
+//
+// Fencing. A deposed leader may not know it yet (a pause, a cut network),
+// and the effects it has in flight finish after the next leader began. So
+// NewLeader fences its DB's outbox with the epoch (fence.go). Due claims
+// what it returns, in one statement (claim_epoch, and claim_until = now +
+// Lease): only effects that nobody holds, that an older epoch holds, or
+// whose claim by this epoch lapsed, and only while this epoch is the
+// leadership's; a replica that does not lead gets ErrFenced. Tx.Complete,
+// Retry and Unkey change an effect only if this epoch claimed it and is
+// still the leadership's, else they return ErrFenced, and in the
+// worker's transaction that records an effect's result, the result is
+// rolled back with the Complete. A newer leader takes an older one's
+// claims at once, and two epochs never both record one effect: the claim
+// and the delete lock the same row. What fencing cannot undo is an outside
+// call already made: an effect in flight when its leader was deposed may
+// be performed again by the next, as after a crash (at least once, made
+// idempotent where the integration allows, as everywhere in the outbox);
+// the deposed leader's lead context is cancelled at once, so the window
+// is short. dispatch.Worker needs no change: behind a Leader, its Due,
+// Unkey, Retry and tx.Complete are fenced as they are (TestLeader_Worker
+// runs it across a failover). Epochs rely on
+// the database keeping what it committed (synchronous replication, as
+// Multi-AZ RDS and Aurora have); a failover that lost commits could hand
+// an epoch out twice.
+//
+// LISTEN/NOTIFY. After a commit that enqueued effects, a replica sends
+// pg_notify('tocsin_outbox', schema), from a goroutine of its own and one
+// for all the commits made while the previous one was on its way (not
+// NOTIFY in the transaction: notify.go says why). Listen holds a
+// connection of its own that LISTENs, calls wake for each notification
+// of its schema and once each time it begins listening, and connects
+// again after a failure; the leader connects wake to its outbox worker. A
+// lost notification delays an effect to the worker's next poll; it never
+// loses one.
+//
+// # What each replica keeps to itself
+//
+// What a single process could keep to itself is now one replica's of
+// several. Each such place, where it lives, and how it stays correct:
+//   - The committer's cache (above), on every replica: an entry is a
+//     candidate checked against the row's version under its lock, so other
+//     replicas' commits are seen.
+//   - Incident numbers, on every replica: a sequence, unique across
+//     replicas, with gaps.
+//   - dispatch.Worker's inflight and settled sets, on the leader only: they
+//     keep one worker from starting an effect twice. Between leaders the
+//     claims do it (a new leader's worker starts with empty sets and takes
+//     the old one's claims), and the fence keeps the old one from
+//     recording.
+//   - The Slack pacer's token buckets, on the leader for the outbox's Slack
+//     calls: a new leader's buckets start full, and Slack's 429s, which the
+//     executor turns into retries after Retry-After, bound a takeover's
+//     burst. Slack calls that other replicas make while answering
+//     requests are not counted in the leader's buckets.
+//   - The standby-channel pool (bot.Executor), on the leader only, so that
+//     one replica creates standby channels and hands them out. Slack is the
+//     record of which exist; a replica that leads again must read it again,
+//     as another leader may have taken some since. Not yet so: bot reads it
+//     once per Executor.
+//   - The Slack command inbox (inbox/slack/ in kv) is shared, and its
+//     replay runs on every replica's start, taking the records of other
+//     processes: with several replicas, those include commands a live
+//     replica is running. Idempotency keys make the second run change
+//     nothing, but its sender is answered twice. Not yet correct: the replay
+//     must run on the leader and take only records older than the job
+//     timeout.
+//   - The SNS certificate cache, on every replica: intake's map in front of
+//     kv's certs/<url>, which is shared; a certificate never changes under
+//     its URL, and two replicas that fetch one write the same bytes.
+//
+// The digest and report schedules, reconciliation, PutMetricData and the
+// idempotency-key sweeper run on the leader only, or they would run once
+// per replica (PutMetricData would count each incident once per replica).
+// SQS polling, Socket Mode and the HTTP endpoints run on every replica:
+// SQS hands a message to one consumer, and idempotency keys make a
+// redelivery change nothing.
+//
+// Every replica of a cluster must lead through a Leader: a process without
+// one (an older tocsin, or one wired without it) reads the outbox
+// unfenced and performs effects beside the leader. Upgrade a cluster to
+// this schema by stopping the older replicas before the new ones start.
+//
 // # Left for several replicas (issue 16's next steps)
 //
-// Until these exist, run one tocsin per database, as with a bbolt file:
-// Due hands every due effect to whoever asks, and the engine wakes only
-// its own process's worker.
-//   - A leader lease: one replica runs the once-per-cluster work (the
-//     outbox worker, timers, the digest schedule, reconciliation) while it
-//     holds a session advisory lock.
-//   - Fencing epochs: each leadership term takes an epoch from a sequence;
-//     outbox rows get claimed_by and epoch columns (migration 0002) and the
-//     worker's writes (Retry, Unkey, Complete) carry the epoch, so that a
-//     deposed leader's late writes are refused.
-//   - LISTEN/NOTIFY after commits that enqueue, to wake the leader's worker
-//     from another replica (today its poll finds the work).
-//   - migrate-store: copying a bbolt file into a database (incidents with
-//     their numbers, timelines, alarms, indexes, outbox, kv, seen), and
-//     setting the sequence past the last number.
-//   - Forget, with an index on seen.at.
+//   - Wiring (app): a Leader per replica running the once-per-cluster parts
+//     in lead, Listen connected to the worker's wake, the two metrics.
+//     Until then, run one tocsin per database, as with a bbolt file.
+//   - Forget, with an index on seen.at, for the idempotency-key sweeper.
+//   - A failover test with real processes (SIGKILL of the leader).
 //
-// pgstore imports incident and pgx only. Like store, it is imported by the
-// app package alone, which chooses one from TOCSIN_DB.
+// pgstore imports incident and pgx only (its tests also run store/storetest
+// and dispatch.Worker). Like store, it is imported by the app package
+// alone, which chooses one from TOCSIN_DB.
 package pgstore
