@@ -15,6 +15,7 @@ import (
 	"github.com/tocsin-dev/tocsin/dispatch"
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/intake"
+	"github.com/tocsin-dev/tocsin/pgstore"
 	"github.com/tocsin-dev/tocsin/playbooks"
 	"github.com/tocsin-dev/tocsin/report"
 	"github.com/tocsin-dev/tocsin/runbooks"
@@ -42,10 +43,24 @@ type Deps struct {
 	HostAllowed func(hostport string) bool
 }
 
-// background is a long-lived part run by serve.
+// background is a long-lived part run by Serve. A part that must run once
+// per cluster (the outbox worker, timers and schedules, reconciliation,
+// standby channels) runs on the leader only when replicas share a
+// PostgreSQL store (leader.go); with bbolt every part runs.
 type background struct {
 	name string
 	run  func(ctx context.Context) error
+	once bool // once per cluster
+}
+
+// every adds a part that runs on every replica (HTTP-side work, reload).
+func (a *App) every(name string, run func(ctx context.Context) error) {
+	a.background = append(a.background, background{name: name, run: run})
+}
+
+// once adds a part that runs once per cluster.
+func (a *App) once(name string, run func(ctx context.Context) error) {
+	a.background = append(a.background, background{name: name, run: run, once: true})
 }
 
 // App is tocsin assembled from its configuration: New builds it, Serve
@@ -59,6 +74,7 @@ type App struct {
 	worker    *dispatch.Worker
 	exec      executors          // filled by the wiring, then the worker's table
 	access    *access.Authorizer // who may do what (everyone, without a policy)
+	leader    *pgstore.Leader    // nil with bbolt: this process runs every part
 	playbooks atomic.Pointer[playbooks.Set]
 	runbooks  atomic.Pointer[runbooks.Set]
 	registry  *prometheus.Registry
@@ -91,7 +107,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 	if err := a.loadDefinitions(); err != nil {
 		return nil, err
 	}
-	db, err := OpenStore(ctx, cfg.DB, d.Now)
+	db, err := OpenStore(ctx, cfg.DB, d.Now, d.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -114,15 +130,17 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		refine:   &dispatch.Refiner{Engine: a.engine},
 	}
 	a.worker = &dispatch.Worker{Engine: a.engine, Outbox: db}
-	a.background = append(a.background, background{"outbox", a.worker.Run}, background{"reload", a.reloadOnHangup()})
+	a.once("outbox", a.worker.Run)
+	a.wireLeader(db, d.Logger)
+	a.every("reload", a.reloadOnHangup())
 	if b, ok := db.(*store.DB); ok {
-		a.background = append(a.background, background{"idempotency-sweep", (&store.Sweeper{DB: b, Retention: cfg.KeyRetention,
-			Every: time.Hour, Now: d.Now, Logger: d.Logger.With("component", "idempotency-sweep")}).Run})
+		a.once("idempotency-sweep", (&store.Sweeper{DB: b, Retention: cfg.KeyRetention,
+			Every: time.Hour, Now: d.Now, Logger: d.Logger.With("component", "idempotency-sweep")}).Run)
 	} else {
 		a.log.Warn("idempotency keys are not pruned on PostgreSQL yet: TOCSIN_IDEMPOTENCY_RETENTION applies to the bbolt store only")
 	}
 	if cfg.PprofAddr != "" {
-		a.background = append(a.background, background{"pprof", pprofServer(cfg.PprofAddr)})
+		a.every("pprof", pprofServer(cfg.PprofAddr))
 	}
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.registry.MustRegister(report.NewCollector(a.allIncidents, d.Now))

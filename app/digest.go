@@ -63,7 +63,7 @@ func (a *App) wireDigest() error {
 		Send: func(ctx context.Context, due time.Time) error {
 			return a.enqueueDigest(ctx, due, sched.Location())
 		}}
-	a.background = append(a.background, background{"digest", s.Run})
+	a.once("digest", s.Run)
 	return nil
 }
 

@@ -17,5 +17,5 @@ func (a *App) wirePublish() {
 	}
 	p := &report.Publisher{CW: a.aws.cw, Namespace: a.cfg.MetricsNS, Every: publishEvery,
 		Incidents: a.store.Summaries, Now: a.now, Logger: a.log.With("component", "publish")}
-	a.background = append(a.background, background{"publish", p.Run})
+	a.once("publish", p.Run)
 }

@@ -61,18 +61,22 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	for _, part := range a.background {
+	every, once := a.parts()
+	for _, part := range every {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := part.run(bg); err != nil && !errors.Is(err, context.Canceled) {
-				a.log.Error("background part stopped", "part", part.name, "err", err)
-			}
+			a.runPart(bg, part)
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.runOnce(bg, once)
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	a.log.Info("listening", "addr", ln.Addr().String(), "config", a.cfg)
+	a.log.Info("listening", "addr", ln.Addr().String(), "store", a.backend(), "role", a.role(), "config", a.cfg)
 	var serveErr error
 	select {
 	case <-ctx.Done():
@@ -93,4 +97,24 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return serveErr
 	}
 	return nil
+}
+
+// runPart runs one background part until ctx ends, logging how it stopped.
+func (a *App) runPart(ctx context.Context, part background) {
+	if err := part.run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		a.log.Error("background part stopped", "part", part.name, "err", err)
+	}
+}
+
+// runParts runs parts together and returns when all have stopped.
+func (a *App) runParts(ctx context.Context, parts []background) {
+	var wg sync.WaitGroup
+	for _, part := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.runPart(ctx, part)
+		}()
+	}
+	wg.Wait()
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"time"
 
@@ -51,9 +52,9 @@ func isURL(db string) bool { return pgstore.IsURL(db) }
 // postgres:// or postgresql:// URL opens the PostgreSQL backend (applying
 // its schema migrations), anything else the bbolt file. Errors never show a
 // URL's password.
-func OpenStore(ctx context.Context, db string, now func() time.Time) (Store, error) {
+func OpenStore(ctx context.Context, db string, now func() time.Time, log *slog.Logger) (Store, error) {
 	if isURL(db) {
-		s, err := pgstore.Open(ctx, db, pgstore.Options{Now: now})
+		s, err := pgstore.Open(ctx, db, pgstore.Options{Now: now, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("TOCSIN_DB %s (PostgreSQL): %w", redactURL(db), err)
 		}

@@ -84,13 +84,13 @@ func (a *App) wireAWS(ctx context.Context, d Deps) error {
 	a.exec.runs.SSM = &runbooks.Executor{SSM: clients.ssm, Now: a.now}
 	rec := &intake.Reconciler{CW: clients.cw, Open: a.store.OpenAlarmARNs, Sink: sink{a.engine},
 		Topics: a.cfg.SNSTopics, Every: a.cfg.Reconcile, Logger: a.log.With("component", "reconcile")}
-	a.background = append(a.background, background{"reconcile", rec.Run})
+	a.once("reconcile", rec.Run)
 	a.tags = playbooks.NewTagSource(clients.cw, 10*time.Minute, a.now)
 	a.wirePublish()
 	if a.cfg.SQSQueueURL != "" {
 		p := &intake.Poller{SQS: clients.sqs, QueueURL: a.cfg.SQSQueueURL, Verifier: a.verifier, Topics: a.cfg.SNSTopics,
 			Sink: sink{a.engine}, Logger: a.log.With("component", "sqs"), Now: a.now}
-		a.background = append(a.background, background{"sqs", p.Run})
+		a.every("sqs", p.Run)
 	}
 	return nil
 }

@@ -32,7 +32,7 @@ func (a *App) wireSlack(ctx context.Context, d Deps) error {
 		Standby: a.cfg.Standby, Owned: a.ownsChannel})
 	a.exec.slack = ex
 	if a.cfg.Standby > 0 {
-		a.background = append(a.background, background{"slack-standby", ex.RunStandby})
+		a.once("slack-standby", ex.RunStandby)
 		a.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "tocsin_slack_standby_channels_ready",
 			Help: "Standby Slack channels ready for new incidents (TOCSIN_STANDBY_CHANNELS is the target).",
@@ -43,13 +43,13 @@ func (a *App) wireSlack(ctx context.Context, d Deps) error {
 	h := bot.NewHandlers(bot.HandlerConfig{SigningSecret: a.cfg.SlackSigning, Doer: a.engine, Slack: client,
 		Logger: a.log.With("component", "slack"), Now: a.now, Inbox: slackInbox{a.store}, Groups: ex, Registerer: a.registry})
 	a.slack = h
-	a.background = append(a.background, background{"slack-commands", h.Run})
+	a.every("slack-commands", h.Run)
 	if err := a.wireDigest(); err != nil {
 		return err
 	}
 	if a.cfg.SlackAppToken != "" {
 		sm := socketmode.New(client)
-		a.background = append(a.background, background{"slack-socket-mode", func(ctx context.Context) error { return h.RunSocketMode(ctx, sm) }})
+		a.every("slack-socket-mode", func(ctx context.Context) error { return h.RunSocketMode(ctx, sm) })
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ func runBackup(ctx context.Context, e env) error {
 		}
 		fmt.Fprintf(e.stderr, "no running server answered (%v); copying the file directly\n", err)
 	}
-	db, err := app.OpenStore(ctx, cfg.DB, time.Now)
+	db, err := app.OpenStore(ctx, cfg.DB, time.Now, nil)
 	if err != nil {
 		return err
 	}

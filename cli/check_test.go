@@ -48,7 +48,7 @@ func TestCheck_ReadsConfigFile(t *testing.T) {
 func TestCheck_Store(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "tocsin.db")
-	s, err := app.OpenStore(context.Background(), db, time.Now)
+	s, err := app.OpenStore(context.Background(), db, time.Now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -107,6 +107,15 @@ func (e *Engine) update(ctx context.Context, fn func(incident.Tx) error) error {
 // Wake returns the channel the worker listens on for new work.
 func (e *Engine) Wake() <-chan struct{} { return e.wake }
 
+// Nudge wakes the worker from outside the engine: another replica
+// committed effects (a PostgreSQL notification).
+func (e *Engine) Nudge() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
 // firstTime records an idempotency key and reports whether this is the
 // first time it was seen; an empty key is always a first time. SNS and
 // Slack redeliver, so every entry point goes through it.
