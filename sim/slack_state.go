@@ -254,20 +254,23 @@ func (s *Slack) Files() []SlackFile {
 func (s *Slack) Ephemerals() []SlackEphemeral {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := slices.Clone(s.ws.ephemerals)
-	for i := range out {
-		out[i].Blocks = bytes.Clone(out[i].Blocks)
-	}
-	return out
+	return cloneEach(s.ws.ephemerals, func(e *SlackEphemeral) { e.Blocks = bytes.Clone(e.Blocks) })
 }
 
 // Views returns every view opened with views.open, oldest first.
 func (s *Slack) Views() []SlackView {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := slices.Clone(s.ws.views)
+	return cloneEach(s.ws.views, func(v *SlackView) { v.View = bytes.Clone(v.View) })
+}
+
+// cloneEach copies s and lets deep copy what each element would otherwise
+// still share with the workspace (its byte slices), so that what a test is
+// handed cannot change the workspace behind the lock.
+func cloneEach[T any](s []T, deep func(*T)) []T {
+	out := slices.Clone(s)
 	for i := range out {
-		out[i].View = bytes.Clone(out[i].View)
+		deep(&out[i])
 	}
 	return out
 }

@@ -78,11 +78,7 @@ func (s *Slack) ResponseURL(id string) string {
 func (s *Slack) ResponseURLPosts() []SlackResponsePost {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := slices.Clone(s.ws.responses)
-	for i := range out {
-		out[i].Body = bytes.Clone(out[i].Body)
-	}
-	return out
+	return cloneEach(s.ws.responses, func(r *SlackResponsePost) { r.Body = bytes.Clone(r.Body) })
 }
 
 func slackResponseURLPost(s *Slack, q *slackRequest) slackReply {
