@@ -129,23 +129,29 @@ func (cw *CloudWatch) handle(op string, in cbor.Map) (out cbor.Map, e *cwError) 
 		cw.faults[op] = q[1:]
 		return nil, cwFaultError(q[0].code, q[0].status)
 	}
-	now := cw.now()
-	switch op {
-	case "DescribeAlarms":
-		return cw.describeAlarms(in)
-	case "DescribeAlarmHistory":
-		return cw.describeAlarmHistory(in)
-	case "GetMetricData":
-		return cw.getMetricData(in, now)
-	case "GetMetricWidgetImage":
-		return cw.getMetricWidgetImage(in, now)
-	case "ListTagsForResource":
-		return cw.listTagsForResource(in)
-	case "PutMetricData":
-		return cw.putMetricData(in, now)
+	if h, ok := cwOps[op]; ok {
+		return h(cw, in, cw.now())
 	}
 	return nil, cwErr(404, "com.amazon.coral.service#UnknownOperationException", "UnknownOperation",
 		"operation "+op+" is not supported by the tocsin CloudWatch stand-in")
+}
+
+// cwHandler serves one operation; it runs with cw.mu held.
+type cwHandler func(cw *CloudWatch, in cbor.Map, now time.Time) (cbor.Map, *cwError)
+
+// cwOps is every operation the stand-in serves, by its Smithy name.
+var cwOps = map[string]cwHandler{
+	"DescribeAlarms":       cwTimeless((*CloudWatch).describeAlarms),
+	"DescribeAlarmHistory": cwTimeless((*CloudWatch).describeAlarmHistory),
+	"GetMetricData":        (*CloudWatch).getMetricData,
+	"GetMetricWidgetImage": (*CloudWatch).getMetricWidgetImage,
+	"ListTagsForResource":  cwTimeless((*CloudWatch).listTagsForResource),
+	"PutMetricData":        (*CloudWatch).putMetricData,
+}
+
+// cwTimeless adapts an operation that does not read the clock.
+func cwTimeless(f func(*CloudWatch, cbor.Map) (cbor.Map, *cwError)) cwHandler {
+	return func(cw *CloudWatch, in cbor.Map, _ time.Time) (cbor.Map, *cwError) { return f(cw, in) }
 }
 
 func cwReadInput(r *http.Request) (cbor.Map, *cwError) {

@@ -160,24 +160,31 @@ func (q *SQS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (q *SQS) dispatch(ctx context.Context, op string, body []byte) (any, *sqsError) {
-	switch op {
-	case "CreateQueue":
-		return q.createQueueOp(body)
-	case "GetQueueUrl":
-		return q.getQueueURL(body)
-	case "SendMessage":
-		return q.sendMessage(body)
-	case "ReceiveMessage":
-		return q.receiveMessage(ctx, body)
-	case "DeleteMessage":
-		return q.deleteMessage(body)
-	case "ChangeMessageVisibility":
-		return q.changeVisibility(body)
-	case "GetQueueAttributes":
-		return q.getQueueAttributes(body)
+	if h, ok := sqsOps[op]; ok {
+		return h(q, ctx, body)
 	}
 	return nil, &sqsError{Code: "UnknownOperationException", Status: 400,
 		Message: "operation " + op + " is not supported by the stand-in"}
+}
+
+// sqsHandler serves one operation from its JSON body.
+type sqsHandler func(q *SQS, ctx context.Context, body []byte) (any, *sqsError)
+
+// sqsOps is every operation the stand-in serves, by its X-Amz-Target name.
+var sqsOps = map[string]sqsHandler{
+	"CreateQueue":             sqsNoWait((*SQS).createQueueOp),
+	"GetQueueUrl":             sqsNoWait((*SQS).getQueueURL),
+	"SendMessage":             sqsNoWait((*SQS).sendMessage),
+	"ReceiveMessage":          (*SQS).receiveMessage,
+	"DeleteMessage":           sqsNoWait((*SQS).deleteMessage),
+	"ChangeMessageVisibility": sqsNoWait((*SQS).changeVisibility),
+	"GetQueueAttributes":      sqsNoWait((*SQS).getQueueAttributes),
+}
+
+// sqsNoWait adapts an operation that never waits, so needs no ctx; only
+// ReceiveMessage long-polls.
+func sqsNoWait(f func(*SQS, []byte) (any, *sqsError)) sqsHandler {
+	return func(q *SQS, _ context.Context, body []byte) (any, *sqsError) { return f(q, body) }
 }
 
 func sqsWrite(w http.ResponseWriter, out any, apiErr *sqsError) {
