@@ -20,10 +20,8 @@ func MigrateStore(ctx context.Context, from, to string) (pgstore.Imported, error
 	}
 	defer db.Close()
 	n, err := db.Import(ctx, func(v pgstore.Visitor) error {
-		// The two Visitors have the same fields: pgstore does not import
-		// store, and a field one gains and the other lacks stops this
-		// conversion compiling.
-		err := store.Export(from, store.Visitor(v))
+		// pgstore.Visitor and store.Visitor are both incident.Visitor.
+		err := store.Export(from, v)
 		if errors.Is(err, store.ErrLocked) {
 			return fmt.Errorf("%s is in use by a running tocsin: stop it first, or migrate a copy (tocsin backup FILE)", from)
 		}

@@ -15,28 +15,10 @@ import (
 )
 
 // Visitor receives the records of a store being copied into this one, one
-// func per kind of record: the shape of store.Visitor, field for field, so
-// that the caller converts one into the other (pgstore does not import
-// store). Import fills every func; the source calls them, in any order.
-type Visitor struct {
-	// Incident receives an incident (with its linked alarms, in the order
-	// they joined) and its whole timeline, in order, hashes as written.
-	Incident func(inc incident.Incident, events []incident.Event) error
-	// OpenKey receives the open incident that holds a group key.
-	OpenKey func(groupKey string, id incident.ID) error
-	// OpenAlarm receives the open incident that holds an alarm.
-	OpenAlarm func(arn string, id incident.ID) error
-	// Channel receives the incident that owns a Slack channel.
-	Channel func(channelID string, id incident.ID) error
-	// Seen receives an idempotency key and when it was first seen.
-	Seen func(key string, at time.Time) error
-	// Effect receives an effect of the outbox, its ID included.
-	Effect func(e incident.Effect) error
-	// EffectKey receives a coalescing key and the pending effect holding it.
-	EffectKey func(key string, effectID uint64) error
-	// KV receives an entry of the key-value area.
-	KV func(key string, value []byte) error
-}
+// func per kind of record (store.Visitor is the same type, declared once in
+// incident because pgstore does not import store). Import fills every func;
+// the source calls them, in any order.
+type Visitor = incident.Visitor
 
 // Imported counts what Import copied.
 type Imported struct {

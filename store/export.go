@@ -18,29 +18,7 @@ import (
 // Export calls them in this order, each kind in key order: Incident for
 // every incident, then the indexes (OpenKey, OpenAlarm, Channel), Seen,
 // Effect, EffectKey, KV. So an index entry comes after what it points at.
-type Visitor struct {
-	// Incident receives an incident (with its linked alarms, in the order
-	// they joined) and its whole timeline, in order.
-	Incident func(inc incident.Incident, events []incident.Event) error
-	// OpenKey receives an entry of the index of open incidents by group
-	// key: the open incident that holds groupKey.
-	OpenKey func(groupKey string, id incident.ID) error
-	// OpenAlarm receives an entry of the index of open incidents by alarm:
-	// the open incident that holds the alarm arn.
-	OpenAlarm func(arn string, id incident.ID) error
-	// Channel receives the incident that owns a Slack channel.
-	Channel func(channelID string, id incident.ID) error
-	// Seen receives an idempotency key and when it was first seen.
-	Seen func(key string, at time.Time) error
-	// Effect receives an effect of the outbox, every field as stored.
-	Effect func(e incident.Effect) error
-	// EffectKey receives a coalescing key and the pending effect that holds
-	// it. An effect in flight has freed its key (Unkey) and has no entry.
-	EffectKey func(key string, effectID uint64) error
-	// KV receives an entry of the key-value area (certs/, digest/, review/,
-	// inbox/slack/).
-	KV func(key string, value []byte) error
-}
+type Visitor = incident.Visitor
 
 // Export reads everything the store at path holds, and hands it to visit:
 // the way to copy a store into another backend (`tocsin migrate-store`).
