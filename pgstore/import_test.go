@@ -13,49 +13,11 @@ import (
 
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/pgstore"
+	"github.com/tocsin-dev/tocsin/store/storetest"
 )
 
 // source is a store to import, as a store's export hands it over.
-type source struct {
-	incidents []incident.Incident
-	timelines map[incident.ID][]incident.Event
-	openKeys  map[string]incident.ID
-	alarms    map[string]incident.ID
-	channels  map[string]incident.ID
-	seen      map[string]time.Time
-	effects   []incident.Effect
-	keys      map[string]uint64
-	kv        map[string][]byte
-}
-
-// visit hands everything in s to v.
-func (s *source) visit(v pgstore.Visitor) error {
-	var errs []error
-	for _, inc := range s.incidents {
-		errs = append(errs, v.Incident(inc, s.timelines[inc.ID]))
-	}
-	for _, ix := range []struct {
-		m     map[string]incident.ID
-		visit func(string, incident.ID) error
-	}{{s.openKeys, v.OpenKey}, {s.alarms, v.OpenAlarm}, {s.channels, v.Channel}} {
-		for k, id := range ix.m {
-			errs = append(errs, ix.visit(k, id))
-		}
-	}
-	for k, at := range s.seen {
-		errs = append(errs, v.Seen(k, at))
-	}
-	for _, e := range s.effects {
-		errs = append(errs, v.Effect(e))
-	}
-	for k, id := range s.keys {
-		errs = append(errs, v.EffectKey(k, id))
-	}
-	for k, val := range s.kv {
-		errs = append(errs, v.KV(k, val))
-	}
-	return errors.Join(errs...)
-}
+type source struct{ storetest.Records }
 
 // add chains evs as incident id's timeline and adds the incident they fold
 // to.
@@ -70,8 +32,8 @@ func (s *source) add(tb testing.TB, id incident.ID, evs ...incident.Event) incid
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s.incidents = append(s.incidents, inc)
-	s.timelines[id] = evs
+	s.Incidents = append(s.Incidents, inc)
+	s.Timelines[id] = evs
 	return inc
 }
 
@@ -81,24 +43,24 @@ func (s *source) add(tb testing.TB, id incident.ID, evs ...incident.Event) incid
 // key-value area.
 func newSource(tb testing.TB) *source {
 	tb.Helper()
-	s := &source{timelines: map[incident.ID][]incident.Event{}}
+	s := &source{storetest.Records{Timelines: map[incident.ID][]incident.Event{}}}
 	s.add(tb, 3, opened("svc:api", "arn:a"), incident.Event{Type: incident.EventAlarm, At: t0.Add(time.Minute), Actor: "alarm",
 		Data: map[string]string{"alarm_arn": "arn:b", "alarm_name": "b", "state": "ALARM", "changed_at": incident.FormatTime(t0)}},
 		incident.Event{Type: incident.EventChannel, At: t0.Add(2 * time.Minute), Actor: "tocsin", Data: map[string]string{"channel_id": "C3", "channel_name": "inc-3"}},
 		note("looking"))
 	s.add(tb, 7, opened("svc:db", "arn:d"), incident.Event{Type: incident.EventResolved, At: t0.Add(time.Hour), Actor: "U1", Text: "failed over"})
 	s.add(tb, 9, opened("svc:db", "arn:d"))
-	s.openKeys = map[string]incident.ID{"svc:api": 3, "svc:db": 9}
-	s.alarms = map[string]incident.ID{"arn:a": 3, "arn:b": 3, "arn:d": 9}
-	s.channels = map[string]incident.ID{"C3": 3}
-	s.seen = map[string]time.Time{"msg:1": t0, "cmd:T1": t0.Add(time.Second)}
-	s.effects = []incident.Effect{
+	s.OpenKeys = map[string]incident.ID{"svc:api": 3, "svc:db": 9}
+	s.Alarms = map[string]incident.ID{"arn:a": 3, "arn:b": 3, "arn:d": 9}
+	s.Channels = map[string]incident.ID{"C3": 3}
+	s.Seen = map[string]time.Time{"msg:1": t0, "cmd:T1": t0.Add(time.Second)}
+	s.Effects = []incident.Effect{
 		{ID: 4, Kind: "slack.header", Incident: 3, Key: "header:3", Ordered: true, Data: map[string]string{"ts": "1.2"},
 			NotBefore: t0.Add(time.Hour), Attempts: 2, LastError: "rate limited", CreatedAt: t0},
 		{ID: 11, Kind: "escalate", Incident: 9, Key: "esc:9", CreatedAt: t0.Add(time.Minute)},
 	}
-	s.keys = map[string]uint64{"header:3": 4} // effect 11 is in flight: its key is free
-	s.kv = map[string][]byte{"digest/last_run": []byte("2026-11-02"), "review/3": []byte("# Review"), "inbox/slack/T2": {}}
+	s.EffectKeys = map[string]uint64{"header:3": 4} // effect 11 is in flight: its key is free
+	s.KV = map[string][]byte{"digest/last_run": []byte("2026-11-02"), "review/3": []byte("# Review"), "inbox/slack/T2": {}}
 	return s
 }
 
@@ -110,7 +72,7 @@ func TestDB_Import(t *testing.T) {
 	db := MustOpenDB(t)
 	ctx := context.Background()
 	src := newSource(t)
-	n, err := db.Import(ctx, src.visit)
+	n, err := db.Import(ctx, src.Visit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,15 +84,15 @@ func TestDB_Import(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]incident.Incident{src.incidents[2], src.incidents[1], src.incidents[0]}, incs, cmpopts.EquateEmpty()); diff != "" {
+	if diff := cmp.Diff([]incident.Incident{src.Incidents[2], src.Incidents[1], src.Incidents[0]}, incs, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("incidents (-source +imported):\n%s", diff)
 	}
-	for _, inc := range src.incidents {
+	for _, inc := range src.Incidents {
 		_, evs, err := db.Timeline(ctx, inc.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(src.timelines[inc.ID], evs); diff != "" {
+		if diff := cmp.Diff(src.Timelines[inc.ID], evs); diff != "" {
 			t.Errorf("timeline of %s (-source +imported):\n%s", inc.ID, diff)
 		}
 	}
@@ -139,17 +101,17 @@ func TestDB_Import(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(src.effects[1:], due); diff != "" {
+	if diff := cmp.Diff(src.Effects[1:], due); diff != "" {
 		t.Errorf("due before effect 4's time (-want +got):\n%s", diff)
 	}
 	due, err = db.Due(t0.Add(2*time.Hour), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(src.effects, due); diff != "" {
+	if diff := cmp.Diff(src.Effects, due); diff != "" {
 		t.Errorf("due after effect 4's time (-want +got):\n%s", diff)
 	}
-	for k, v := range src.kv {
+	for k, v := range src.KV {
 		if got, ok, err := db.Get(k); err != nil || !ok || string(got) != string(v) {
 			t.Errorf("Get(%q) = %q, %v, %v; want %q", k, got, ok, err, v)
 		}
@@ -165,14 +127,14 @@ func checkIndexes(t *testing.T, db *pgstore.DB, src *source) {
 		for _, ix := range []struct {
 			m      map[string]incident.ID
 			lookup func(string) (incident.ID, bool, error)
-		}{{src.openKeys, tx.OpenByKey}, {src.alarms, tx.OpenByAlarm}, {src.channels, tx.ByChannel}} {
+		}{{src.OpenKeys, tx.OpenByKey}, {src.Alarms, tx.OpenByAlarm}, {src.Channels, tx.ByChannel}} {
 			for k, want := range ix.m {
 				if id, ok, err := ix.lookup(k); err != nil || !ok || id != want {
 					t.Errorf("lookup of %q = %s, %v, %v; want %s", k, id, ok, err, want)
 				}
 			}
 		}
-		for k := range src.seen {
+		for k := range src.Seen {
 			if ok, err := tx.Seen(k); err != nil || !ok {
 				t.Errorf("Seen(%q) = %v, %v after the import", k, ok, err)
 			}
@@ -226,7 +188,7 @@ func TestDB_ImportRefused(t *testing.T) {
 		if err := db.Put(ctx, "digest/last_run", []byte("x")); err != nil {
 			t.Fatal(err)
 		}
-		_, err := db.Import(ctx, newSource(t).visit)
+		_, err := db.Import(ctx, newSource(t).Visit)
 		if !errors.Is(err, pgstore.ErrNotEmpty) || !strings.Contains(err.Error(), "incidents (1), key-value entries (1)") {
 			t.Errorf("Import into a database in use = %v, want ErrNotEmpty naming what it holds", err)
 		}
@@ -236,18 +198,18 @@ func TestDB_ImportRefused(t *testing.T) {
 		t.Parallel()
 		db := MustOpenDB(t)
 		src := newSource(t)
-		evs := src.timelines[7]
+		evs := src.Timelines[7]
 		evs[1].Hash = strings.Repeat("0", 64) // the record still names the old hash
-		_, err := db.Import(ctx, src.visit)
+		_, err := db.Import(ctx, src.Visit)
 		if !errors.Is(err, incident.ErrTampered) || !strings.Contains(err.Error(), "INC-7") {
 			t.Errorf("Import of a tampered timeline = %v, want ErrTampered naming INC-7", err)
 		}
 		checkUnchanged(t, db, 0)
 		src = newSource(t)
-		evs = src.timelines[3]
+		evs = src.Timelines[3]
 		evs[1].Text = "changed after it was written"
 		evs[1].Hash = evs[1].ComputeHash() // and rehashed: the next event no longer follows it
-		if _, err := db.Import(ctx, src.visit); !errors.Is(err, incident.ErrTampered) || !strings.Contains(err.Error(), "INC-3") {
+		if _, err := db.Import(ctx, src.Visit); !errors.Is(err, incident.ErrTampered) || !strings.Contains(err.Error(), "INC-3") {
 			t.Errorf("Import of a rewritten, rehashed event = %v, want ErrTampered naming INC-3", err)
 		}
 		checkUnchanged(t, db, 0)
@@ -256,9 +218,9 @@ func TestDB_ImportRefused(t *testing.T) {
 		t.Parallel()
 		db := MustOpenDB(t)
 		src := newSource(t)
-		src.openKeys["svc:db"] = 7 // resolved
-		src.channels["C9"] = 42    // no such incident
-		_, err := db.Import(ctx, src.visit)
+		src.OpenKeys["svc:db"] = 7 // resolved
+		src.Channels["C9"] = 42    // no such incident
+		_, err := db.Import(ctx, src.Visit)
 		if err == nil || !strings.Contains(err.Error(), "INC-7") || !strings.Contains(err.Error(), "INC-42") {
 			t.Errorf("Import with index entries pointing nowhere = %v, want an error naming INC-7 and INC-42", err)
 		}
@@ -269,7 +231,7 @@ func TestDB_ImportRefused(t *testing.T) {
 		db := MustOpenDB(t)
 		boom := errors.New("the file went away")
 		_, err := db.Import(ctx, func(v pgstore.Visitor) error {
-			newSource(t).visit(v)
+			newSource(t).Visit(v)
 			return boom
 		})
 		if !errors.Is(err, boom) {
@@ -297,7 +259,7 @@ func checkUnchanged(t *testing.T, db *pgstore.DB, incidents int) {
 func TestDB_ImportMany(t *testing.T) {
 	t.Parallel()
 	db := MustOpenDB(t)
-	src := &source{timelines: map[incident.ID][]incident.Event{}}
+	src := &source{storetest.Records{Timelines: map[incident.ID][]incident.Event{}}}
 	for id := incident.ID(1); id <= 400; id++ {
 		evs := []incident.Event{opened(fmt.Sprintf("svc:%d", id), fmt.Sprintf("arn:%d", id))}
 		for i := range 15 {
@@ -305,7 +267,7 @@ func TestDB_ImportMany(t *testing.T) {
 		}
 		src.add(t, id, evs...)
 	}
-	n, err := db.Import(context.Background(), src.visit)
+	n, err := db.Import(context.Background(), src.Visit)
 	if err != nil {
 		t.Fatal(err)
 	}

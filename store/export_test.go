@@ -12,44 +12,14 @@ import (
 
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/store"
+	"github.com/tocsin-dev/tocsin/store/storetest"
 )
 
-// exported is everything Export handed a visitor.
-type exported struct {
-	incidents []incident.Incident
-	timelines map[incident.ID][]incident.Event
-	openKeys  map[string]incident.ID
-	alarms    map[string]incident.ID
-	channels  map[string]incident.ID
-	seen      map[string]time.Time
-	effects   []incident.Effect
-	keys      map[string]uint64
-	kv        map[string][]byte
-}
-
-func export(tb testing.TB, path string) exported {
+// export returns everything Export hands a visitor.
+func export(tb testing.TB, path string) *storetest.Records {
 	tb.Helper()
-	x := exported{timelines: map[incident.ID][]incident.Event{}, openKeys: map[string]incident.ID{},
-		alarms: map[string]incident.ID{}, channels: map[string]incident.ID{}, seen: map[string]time.Time{},
-		keys: map[string]uint64{}, kv: map[string][]byte{}}
-	index := func(m map[string]incident.ID) func(string, incident.ID) error {
-		return func(k string, id incident.ID) error { m[k] = id; return nil }
-	}
-	err := store.Export(path, store.Visitor{
-		Incident: func(inc incident.Incident, evs []incident.Event) error {
-			x.incidents = append(x.incidents, inc)
-			x.timelines[inc.ID] = evs
-			return nil
-		},
-		OpenKey:   index(x.openKeys),
-		OpenAlarm: index(x.alarms),
-		Channel:   index(x.channels),
-		Seen:      func(k string, at time.Time) error { x.seen[k] = at; return nil },
-		Effect:    func(e incident.Effect) error { x.effects = append(x.effects, e); return nil },
-		EffectKey: func(k string, id uint64) error { x.keys[k] = id; return nil },
-		KV:        func(k string, v []byte) error { x.kv[k] = v; return nil },
-	})
-	if err != nil {
+	x, visit := storetest.Collect()
+	if err := store.Export(path, visit); err != nil {
 		tb.Fatal(err)
 	}
 	return x
@@ -133,29 +103,29 @@ func TestExport(t *testing.T) {
 	db.Close()
 
 	got := export(t, path)
-	if diff := cmp.Diff(wantIncs, got.incidents); diff != "" {
+	if diff := cmp.Diff(wantIncs, got.Incidents); diff != "" {
 		t.Errorf("incidents (-store +exported):\n%s", diff)
 	}
-	if diff := cmp.Diff(wantTimelines, got.timelines); diff != "" {
+	if diff := cmp.Diff(wantTimelines, got.Timelines); diff != "" {
 		t.Errorf("timelines (-store +exported):\n%s", diff)
 	}
 	wantIndexes := []map[string]incident.ID{{"svc:api": api}, {"arn:a": api, "arn:b": api}, {"C1": api}}
-	if diff := cmp.Diff(wantIndexes, []map[string]incident.ID{got.openKeys, got.alarms, got.channels}); diff != "" {
+	if diff := cmp.Diff(wantIndexes, []map[string]incident.ID{got.OpenKeys, got.Alarms, got.Channels}); diff != "" {
 		t.Errorf("open keys, open alarms, channels (-want +exported):\n%s", diff)
 	}
-	if diff := cmp.Diff(map[string]time.Time{"msg:1": t0, "cmd:T1": t0.Add(time.Second)}, got.seen); diff != "" {
+	if diff := cmp.Diff(map[string]time.Time{"msg:1": t0, "cmd:T1": t0.Add(time.Second)}, got.Seen); diff != "" {
 		t.Errorf("idempotency keys (-want +exported):\n%s", diff)
 	}
 	// Due lists the three (the ordered ones belong to two incidents), with
 	// every field; effect 3 was retried, effect 2 is in flight.
 	slices.SortFunc(wantEffects, func(a, b incident.Effect) int { return int(a.ID) - int(b.ID) })
-	if diff := cmp.Diff(wantEffects, got.effects); diff != "" || len(got.effects) != 3 || got.effects[2].Attempts != 1 {
+	if diff := cmp.Diff(wantEffects, got.Effects); diff != "" || len(got.Effects) != 3 || got.Effects[2].Attempts != 1 {
 		t.Errorf("effects (-store +exported):\n%s", diff)
 	}
-	if diff := cmp.Diff(map[string]uint64{"header:1": 1}, got.keys); diff != "" {
+	if diff := cmp.Diff(map[string]uint64{"header:1": 1}, got.EffectKeys); diff != "" {
 		t.Errorf("coalescing keys (-want +exported):\n%s", diff)
 	}
-	if diff := cmp.Diff(wantKV, got.kv); diff != "" || len(got.kv) != 4 {
+	if diff := cmp.Diff(wantKV, got.KV); diff != "" || len(got.KV) != 4 {
 		t.Errorf("key-value area (-store +exported):\n%s", diff)
 	}
 
