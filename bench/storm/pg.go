@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -19,25 +20,52 @@ import (
 // outbox, and read directly with pgx once tocsin has stopped. storm knows
 // pgstore's table names (pgstore/migrations) and nothing else of it.
 type pgSchema struct {
-	admin string // the -db URL
-	name  string // tocsin_storm_<random>
-	url   string // admin with search_path=name: tocsin's TOCSIN_DB
+	admin *pgx.ConnConfig // the -db URL, for storm's own connections
+	name  string          // tocsin_storm_<random>
+	url   string          // the -db URL with search_path=name: tocsin's TOCSIN_DB
 }
 
 // createSchema creates an empty schema in the database at admin.
 func createSchema(ctx context.Context, admin string) (*pgSchema, error) {
 	b := make([]byte, 6)
 	rand.Read(b)
-	s := &pgSchema{admin: admin, name: "tocsin_storm_" + hex.EncodeToString(b)}
+	s := &pgSchema{name: "tocsin_storm_" + hex.EncodeToString(b)}
+	var err error
+	if s.admin, err = adminConfig(admin); err != nil {
+		return nil, err
+	}
+	if s.url, err = schemaURL(admin, s.name); err != nil {
+		return nil, err
+	}
+	return s, s.exec(ctx, "CREATE SCHEMA "+s.ident())
+}
+
+// adminConfig is the -db URL for a single connection: without pgxpool's
+// settings (pool_max_conns, …), which tocsin's pool takes from the same
+// URL and which the server would refuse as unknown parameters.
+func adminConfig(admin string) (*pgx.ConnConfig, error) {
+	cfg, err := pgx.ParseConfig(admin)
+	if err != nil {
+		return nil, errors.New("-db does not parse as a PostgreSQL URL") // its text may hold the password
+	}
+	for k := range cfg.RuntimeParams {
+		if strings.HasPrefix(k, "pool_") {
+			delete(cfg.RuntimeParams, k)
+		}
+	}
+	return cfg, nil
+}
+
+// schemaURL is admin with its search_path set to schema.
+func schemaURL(admin, schema string) (string, error) {
 	u, err := url.Parse(admin)
 	if err != nil {
-		return nil, fmt.Errorf("-db does not parse as a URL")
+		return "", errors.New("-db does not parse as a URL")
 	}
 	q := u.Query()
-	q.Set("search_path", s.name)
+	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	s.url = u.String()
-	return s, s.exec(ctx, "CREATE SCHEMA "+s.ident())
+	return u.String(), nil
 }
 
 func (s *pgSchema) ident() string { return pgx.Identifier{s.name}.Sanitize() }
@@ -47,8 +75,7 @@ func (s *pgSchema) drop(ctx context.Context) error {
 	return s.exec(ctx, "DROP SCHEMA "+s.ident()+" CASCADE")
 }
 
-// exec runs one statement on a connection of its own. Errors never show
-// the URL, which may hold a password.
+// exec runs one statement on a connection of its own.
 func (s *pgSchema) exec(ctx context.Context, sql string) error {
 	return s.with(ctx, func(conn *pgx.Conn) error {
 		_, err := conn.Exec(ctx, sql)
@@ -60,9 +87,9 @@ func (s *pgSchema) exec(ctx context.Context, sql string) error {
 func (s *pgSchema) with(ctx context.Context, fn func(*pgx.Conn) error) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, s.admin)
+	conn, err := pgx.ConnectConfig(ctx, s.admin)
 	if err != nil {
-		return fmt.Errorf("connect to -db: %s", strings.ReplaceAll(err.Error(), s.admin, "<url>"))
+		return fmt.Errorf("connect to -db: %w", err) // pgx names the host and user, never the password
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	if err := fn(conn); err != nil {

@@ -112,3 +112,44 @@ func TestParseOptions_DB(t *testing.T) {
 		}
 	}
 }
+
+func TestPGSchema_URLs(t *testing.T) {
+	const admin = "postgres://storm:s3cret@/tocsin?host=/tmp&port=54340&pool_max_conns=16&sslmode=disable"
+	got, err := schemaURL(admin, "tocsin_storm_0a1b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"search_path=tocsin_storm_0a1b", "pool_max_conns=16", "port=54340"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("tocsin's URL %q lacks %q", got, want)
+		}
+	}
+	cfg, err := adminConfig(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cfg.RuntimeParams["pool_max_conns"]; ok || cfg.Database != "tocsin" || cfg.Port != 54340 {
+		t.Errorf("storm's own connection: database %q, port %d, parameters %v; want pgxpool's settings left out", cfg.Database, cfg.Port, cfg.RuntimeParams)
+	}
+}
+
+// TestPGSchema_ErrorsHideThePassword: the -db URL's password is in no
+// error storm prints.
+func TestPGSchema_ErrorsHideThePassword(t *testing.T) {
+	addr, err := freeAddr() // nobody listens there
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, db := range []string{
+		"postgres://storm:s3cret@" + addr + "/tocsin?sslmode=disable",
+		"postgres://storm:s3cret@" + addr + "/tocsin?port=notaport",
+		"postgres://storm:s3cret@[::1/tocsin",
+	} {
+		_, err := createSchema(ctx, db)
+		if err == nil || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("createSchema(%q) = %v; want an error without the password", db, err)
+		}
+	}
+}
