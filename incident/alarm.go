@@ -119,25 +119,24 @@ func (a *Alarm) Dimension(name string) (string, bool) {
 
 // Namespace returns the alarm's metric namespace, or that of its first leg.
 func (a *Alarm) Namespace() string {
-	if a.Metric.Namespace != "" {
-		return a.Metric.Namespace
-	}
-	for _, m := range a.Metrics {
-		if m.Namespace != "" {
-			return m.Namespace
-		}
-	}
-	return ""
+	return a.metricField(func(m Metric) string { return m.Namespace })
 }
 
 // MetricName returns the alarm's metric name, or that of its first leg.
 func (a *Alarm) MetricName() string {
-	if a.Metric.Name != "" {
-		return a.Metric.Name
+	return a.metricField(func(m Metric) string { return m.Name })
+}
+
+// metricField returns field of the alarm's metric if it is set, or else of
+// the first metric leg that sets it: a math or anomaly alarm has no Metric
+// of its own.
+func (a *Alarm) metricField(field func(Metric) string) string {
+	if v := field(a.Metric); v != "" {
+		return v
 	}
 	for _, m := range a.Metrics {
-		if m.Name != "" {
-			return m.Name
+		if v := field(m); v != "" {
+			return v
 		}
 	}
 	return ""
