@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tocsin-dev/tocsin/logsample"
+	"github.com/tocsin-dev/tocsin/promreg"
 )
 
 // refusalReason is the metric label for why a request was refused.
@@ -37,13 +38,8 @@ func refusedCounter(reg prometheus.Registerer) *prometheus.CounterVec {
 		c.WithLabelValues(r)
 	}
 	if reg != nil {
-		if err := reg.Register(c); err != nil {
-			var dup prometheus.AlreadyRegisteredError
-			if errors.As(err, &dup) {
-				if existing, ok := dup.ExistingCollector.(*prometheus.CounterVec); ok {
-					return existing
-				}
-			}
+		if existing, err := promreg.Register(reg, c); err == nil {
+			return existing
 		}
 	}
 	return c

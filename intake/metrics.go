@@ -1,10 +1,11 @@
 package intake
 
 import (
-	"errors"
 	"log/slog"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tocsin-dev/tocsin/promreg"
 )
 
 // messageCounter registers tocsin_sns_messages_total with reg, or returns
@@ -20,18 +21,12 @@ func messageCounter(reg prometheus.Registerer, log *slog.Logger) *prometheus.Cou
 		Name: "tocsin_sns_messages_total",
 		Help: "SNS messages received on POST /sns, by message type and outcome.",
 	}, []string{"type", "outcome"})
-	err := reg.Register(c)
-	var dup prometheus.AlreadyRegisteredError
-	switch {
-	case err == nil:
-		return c
-	case errors.As(err, &dup):
-		if existing, ok := dup.ExistingCollector.(*prometheus.CounterVec); ok {
-			return existing
-		}
+	c, err := promreg.Register(reg, c)
+	if err != nil {
+		log.Error("sns message counter not registered", "err", err)
+		return nil
 	}
-	log.Error("sns message counter not registered", "err", err)
-	return nil
+	return c
 }
 
 // count adds one to the counter; the type label is one of the three SNS

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"log/slog"
 	"math"
 	"net/http"
@@ -9,6 +8,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tocsin-dev/tocsin/promreg"
 )
 
 // reason says why a request was refused; it is the metric's label.
@@ -70,18 +71,8 @@ func refusalCounter(reg prometheus.Registerer, log *slog.Logger) *prometheus.Cou
 		Name: "tocsin_web_auth_failures_total",
 		Help: "Requests to the API and dashboard refused for authentication, by reason.",
 	}, []string{"reason"})
-	err := reg.Register(c)
-	var dup prometheus.AlreadyRegisteredError
-	switch {
-	case err == nil:
-	case errors.As(err, &dup):
-		existing, ok := dup.ExistingCollector.(*prometheus.CounterVec)
-		if !ok {
-			log.Error("web auth failure counter not registered", "err", err)
-			return nil
-		}
-		c = existing
-	default:
+	c, err := promreg.Register(reg, c)
+	if err != nil {
 		log.Error("web auth failure counter not registered", "err", err)
 		return nil
 	}
