@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 )
@@ -30,4 +31,34 @@ func (a *AWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		w.Write([]byte(`{"__type":"UnknownOperationException","message":"this local stand-in serves SSM, SQS and CloudWatch only"}`))
 	}
+}
+
+// The SQS and SSM stand-ins speak the AWS JSON protocols (1.0 and 1.1),
+// which differ in the Content-Type and in how an error's __type is
+// spelled, but not in how bodies are read and written.
+
+// awsJSONDecode decodes a request body into an operation's input shape; an
+// empty body is the zero input.
+func awsJSONDecode[T any](body []byte) (T, error) {
+	var in T
+	if len(body) == 0 {
+		return in, nil
+	}
+	err := json.Unmarshal(body, &in)
+	return in, err
+}
+
+// awsJSONWriteError answers with an error of the given status and __type.
+func awsJSONWriteError(w http.ResponseWriter, status int, typ, msg string) {
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"__type": typ, "message": msg})
+}
+
+// awsJSONWriteOutput answers with an operation's output; one that has none
+// is {}.
+func awsJSONWriteOutput(w http.ResponseWriter, out any) {
+	if out == nil {
+		out = struct{}{}
+	}
+	_ = json.NewEncoder(w).Encode(out)
 }

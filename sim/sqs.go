@@ -197,22 +197,15 @@ func sqsWrite(w http.ResponseWriter, out any, apiErr *sqsError) {
 		if apiErr.Query != "" {
 			w.Header().Set("x-amzn-query-error", apiErr.Query+";Sender")
 		}
-		w.WriteHeader(apiErr.Status)
-		_ = json.NewEncoder(w).Encode(map[string]string{"__type": typ, "message": apiErr.Message})
+		awsJSONWriteError(w, apiErr.Status, typ, apiErr.Message)
 		return
 	}
-	if out == nil {
-		out = struct{}{}
-	}
-	_ = json.NewEncoder(w).Encode(out)
+	awsJSONWriteOutput(w, out)
 }
 
 func sqsDecode[T any](body []byte) (T, *sqsError) {
-	var in T
-	if len(body) == 0 {
-		return in, nil
-	}
-	if err := json.Unmarshal(body, &in); err != nil {
+	in, err := awsJSONDecode[T](body)
+	if err != nil {
 		return in, &sqsError{Code: "SerializationException", Status: 400, Message: err.Error()}
 	}
 	return in, nil

@@ -201,23 +201,16 @@ func (s *SSM) dispatch(op string, body []byte, now time.Time) (any, *ssmError) {
 func ssmWrite(w http.ResponseWriter, out any, apiErr *ssmError) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	if apiErr != nil {
-		w.WriteHeader(apiErr.Status)
-		_ = json.NewEncoder(w).Encode(map[string]string{"__type": apiErr.Code, "message": apiErr.Message})
+		awsJSONWriteError(w, apiErr.Status, apiErr.Code, apiErr.Message)
 		return
 	}
-	if out == nil {
-		out = struct{}{}
-	}
-	_ = json.NewEncoder(w).Encode(out)
+	awsJSONWriteOutput(w, out)
 }
 
 // ssmDecode decodes a request body into the operation's input shape.
 func ssmDecode[T any](body []byte) (T, *ssmError) {
-	var in T
-	if len(body) == 0 {
-		return in, nil
-	}
-	if err := json.Unmarshal(body, &in); err != nil {
+	in, err := awsJSONDecode[T](body)
+	if err != nil {
 		return in, &ssmError{"SerializationException", 400, "decode request: " + err.Error()}
 	}
 	return in, nil
