@@ -78,29 +78,28 @@ func (db *DB) claimDue(f *fence, now time.Time, limit int) ([]incident.Effect, e
 // completeClaim deletes a performed effect that this replica's epoch
 // claimed, while that epoch is the current one.
 func (t *Tx) completeClaim(epoch int64, effectID uint64) error {
-	n, err := t.execCount(`DELETE FROM outbox WHERE id = $1 AND claim_epoch = $2
-		AND $2 = (SELECT epoch FROM leadership)`, effectID, epoch)
-	if err != nil {
-		return fmt.Errorf("complete effect %d: %w", effectID, err)
-	}
-	if n == 1 {
-		return nil
-	}
-	return t.checkClaim("complete", epoch, effectID)
+	return t.fencedWrite("complete", `DELETE FROM outbox`, epoch, effectID)
 }
 
 // unkeyClaim frees the key of an effect that this replica's epoch claimed,
 // while that epoch is the current one.
 func (t *Tx) unkeyClaim(epoch int64, effectID uint64) error {
-	n, err := t.execCount(`UPDATE outbox SET held_key = NULL WHERE id = $1 AND claim_epoch = $2
+	return t.fencedWrite("unkey", `UPDATE outbox SET held_key = NULL`, epoch, effectID)
+}
+
+// fencedWrite runs write (a DELETE or UPDATE of outbox) on one effect, only
+// while this replica's epoch holds its claim and is the current one; when
+// it changes nothing, checkClaim says why.
+func (t *Tx) fencedWrite(action, write string, epoch int64, effectID uint64) error {
+	n, err := t.execCount(write+` WHERE id = $1 AND claim_epoch = $2
 		AND $2 = (SELECT epoch FROM leadership)`, effectID, epoch)
 	if err != nil {
-		return fmt.Errorf("unkey effect %d: %w", effectID, err)
+		return fmt.Errorf("%s effect %d: %w", action, effectID, err)
 	}
 	if n == 1 {
 		return nil
 	}
-	return t.checkClaim("unkey", epoch, effectID)
+	return t.checkClaim(action, epoch, effectID)
 }
 
 // checkClaim says why a fenced write found nothing to change: the effect
