@@ -2,9 +2,7 @@ package bot
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,10 +11,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/slack-go/slack"
 
+	"github.com/tocsin-dev/tocsin/golden"
 	"github.com/tocsin-dev/tocsin/incident"
 )
-
-var update = flag.Bool("update", false, "rewrite the testdata/*.golden files")
 
 // injection is what an attacker might put in an alarm description or title.
 const injection = "<!channel> <!here> <@U0EVIL> & <https://evil.example|click>"
@@ -200,20 +197,7 @@ func checkGolden(t *testing.T, name string, blocks []slack.Block) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", name), string(got)+"\n")
 }
 
 func TestApprovalBlocks_ManyTargets(t *testing.T) {

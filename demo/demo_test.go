@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,8 +18,6 @@ import (
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/sim"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // demoSnapshot is the demo's world as the observer found it once the
 // scenario had played.

@@ -1,15 +1,13 @@
 package demo
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/tocsin-dev/tocsin/golden"
 	"github.com/tocsin-dev/tocsin/incident"
 )
 
@@ -59,19 +57,7 @@ func checkDemoReview(t *testing.T, s *demoSnapshot) {
 	for _, v := range reviewVariables {
 		md = v.re.ReplaceAllString(md, v.with)
 	}
-	golden := filepath.Join("testdata", "review.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(md), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -run Demo -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), md); diff != "" {
-		t.Errorf("review of INC-1 (-%s +got):\n%s", golden, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "review.golden"), md)
 }
 
 var narrationLine = regexp.MustCompile(`^ +\+\d+\.\ds  \S+ +\S`)

@@ -3,10 +3,13 @@ package report
 import (
 	"bytes"
 	"image/png"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tocsin-dev/tocsin/golden"
 	"github.com/tocsin-dev/tocsin/incident"
 )
 
@@ -114,12 +117,12 @@ func TestBuildDigest(t *testing.T) {
 	if got := d.Trend[2].Start.Sub(d.Trend[1].Start); got != 7*24*time.Hour+time.Hour {
 		t.Errorf("the week across the end of daylight saving lasts %v, want 169h", got)
 	}
-	golden(t, "digest.golden", d.Markdown())
+	golden.Check(t, filepath.Join("testdata", "digest.golden"), d.Markdown())
 }
 
 func TestBuildDigest_Empty(t *testing.T) {
 	d := BuildDigest(nil, nil, time.Date(2021, 12, 20, 9, 0, 0, 0, time.UTC), nil)
-	golden(t, "digest_empty.golden", d.Markdown())
+	golden.Check(t, filepath.Join("testdata", "digest_empty.golden"), d.Markdown())
 }
 
 func TestDigest_TrendPNG(t *testing.T) {

@@ -1,17 +1,11 @@
 package report
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/tocsin-dev/tocsin/incident"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden with the current output")
 
 // timeline builds a real, hash-chained timeline for one incident.
 type timeline struct {
@@ -52,24 +46,6 @@ func (tl *timeline) incident() incident.Incident {
 		tl.tb.Fatalf("replay %s: %v", tl.id, err)
 	}
 	return inc
-}
-
-// golden compares got with testdata/name, rewriting it under -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run with -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-	}
 }
 
 func mustTime(tb testing.TB, s string) time.Time {

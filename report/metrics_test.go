@@ -3,12 +3,15 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/tocsin-dev/tocsin/golden"
 	"github.com/tocsin-dev/tocsin/incident"
 )
 
@@ -196,7 +199,7 @@ func TestSummary_JSON(t *testing.T) {
 
 func TestSummary_Table(t *testing.T) {
 	s := Summarize(metricIncidents(t), at(-24*time.Hour), at(24*time.Hour), "")
-	golden(t, "metrics_table.golden", s.Table())
+	golden.Check(t, filepath.Join("testdata", "metrics_table.golden"), s.Table())
 }
 
 func TestFormatDuration(t *testing.T) {

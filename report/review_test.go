@@ -1,10 +1,12 @@
 package report
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tocsin-dev/tocsin/golden"
 	"github.com/tocsin-dev/tocsin/incident"
 )
 
@@ -69,7 +71,7 @@ func TestReview_Golden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := Review(tt.tl.incident(), tt.tl.events, reviewNow)
-			golden(t, tt.name, got)
+			golden.Check(t, filepath.Join("testdata", tt.name), got)
 			withoutMarkers := strings.NewReplacer(HumanStart, "", HumanEnd, "").Replace(got)
 			for _, bad := range []string{"<!channel>", "<@U999>", "<!", "<@"} {
 				if strings.Contains(withoutMarkers, bad) {

@@ -1,16 +1,14 @@
 package runbooks
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+	"github.com/tocsin-dev/tocsin/golden"
+)
 
 // TestCheck_Golden checks every definition in testdata/check and compares
 // its problems with the .golden file beside it (empty for a good file).
@@ -34,19 +32,7 @@ func TestCheck_Golden(t *testing.T) {
 			if got != "" {
 				got += "\n"
 			}
-			golden := strings.TrimSuffix(f, ".yaml") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("read golden file (run go test -update): %v", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("problems differ from %s (-want +got):\n%s", golden, diff)
-			}
+			golden.Check(t, strings.TrimSuffix(f, ".yaml")+".golden", got)
 		})
 	}
 }
