@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,11 +47,7 @@ func ApprovalBlocks(run RunView) []slack.Block {
 
 // paramLines renders parameters as "key = value", sorted by key.
 func paramLines(params map[string]string) []string {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(params))
 	out := make([]string, len(keys))
 	for i, k := range keys {
 		out[i] = k + " = " + params[k]

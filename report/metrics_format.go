@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -92,10 +93,10 @@ func (s Summary) Table() string {
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "GROUP\tMETRIC\tCOUNT\tMISSING\tMEAN\tP50\tP90")
 	tableRows(w, "all", s.Overall)
-	for _, k := range sortedKeys(s.BySeverity, severityOrder) {
+	for _, k := range slices.SortedFunc(maps.Keys(s.BySeverity), severityOrder) {
 		tableRows(w, k, s.BySeverity[k])
 	}
-	for _, k := range sortedKeys(s.ByService, strings.Compare) {
+	for _, k := range slices.SortedFunc(maps.Keys(s.ByService), strings.Compare) {
 		tableRows(w, "service "+k, s.ByService[k])
 	}
 	w.Flush()
@@ -124,15 +125,6 @@ func severityOrder(a, b string) int {
 		return 0
 	}
 	return cmp.Or(cmp.Compare(unset(a), unset(b)), strings.Compare(a, b))
-}
-
-func sortedKeys[V any](m map[string]V, order func(a, b string) int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, order)
-	return keys
 }
 
 // statDuration renders d, or "missing" when no incident had the metric.

@@ -2,9 +2,10 @@ package runbooks
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -135,7 +136,7 @@ func (c *checker) checkTargetValues(t Targets) {
 	if len(t.Tags) > 5 {
 		c.add("targets.tags", "at most 5 tags may select targets (SSM's limit)")
 	}
-	for _, k := range sortedKeys(t.Tags) {
+	for _, k := range slices.Sorted(maps.Keys(t.Tags)) {
 		if len(t.Tags[k]) == 0 || k == "" {
 			c.add("targets.tags."+k, "tag %q needs at least one value", k)
 		}
@@ -219,13 +220,4 @@ func lastField(p string) string {
 		return p[i+1:]
 	}
 	return p
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

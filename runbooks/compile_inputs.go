@@ -2,7 +2,9 @@ package runbooks
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -78,11 +80,11 @@ func (c *checker) checkInputRule(p string, in *Input) {
 func (c *checker) checkParameters(r *Runbook) {
 	spec, known := c.docs[r.Document]
 	used := map[string]bool{}
-	for _, name := range sortedKeys(r.Parameters) {
+	for _, name := range slices.Sorted(maps.Keys(r.Parameters)) {
 		p := "parameters." + name
 		ps, ok := spec.params[name]
 		if known && !ok {
-			c.add(p, "document %s has no parameter %q (it has %s)", r.Document, name, strings.Join(sortedKeys(spec.params), ", "))
+			c.add(p, "document %s has no parameter %q (it has %s)", r.Document, name, strings.Join(slices.Sorted(maps.Keys(spec.params)), ", "))
 		}
 		for _, v := range r.Parameters[name] {
 			for _, m := range placeholderRe.FindAllStringSubmatch(v, -1) {
@@ -93,7 +95,7 @@ func (c *checker) checkParameters(r *Runbook) {
 			}
 		}
 	}
-	for _, name := range sortedKeys(spec.params) {
+	for _, name := range slices.Sorted(maps.Keys(spec.params)) {
 		_, set := r.Parameters[name]
 		if known && spec.params[name].required && !set && name != r.TargetParameter {
 			c.add("parameters", "document %s requires parameter %s", r.Document, name)

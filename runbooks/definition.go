@@ -2,9 +2,10 @@ package runbooks
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -151,12 +152,7 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 }
 
 func knownList(fields map[string]reflect.Type) string {
-	names := make([]string, 0, len(fields))
-	for k := range fields {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
+	return strings.Join(slices.Sorted(maps.Keys(fields)), ", ")
 }
 
 func join(path, key string) string {

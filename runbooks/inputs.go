@@ -2,6 +2,7 @@ package runbooks
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,7 +34,7 @@ func (e *InputError) Unwrap() error { return incident.ErrInvalid }
 // is an *InputError; it never quotes more than 64 characters of a value.
 func (r *Runbook) Validate(args map[string]string) (map[string]string, error) {
 	var problems []string
-	for _, k := range sortedKeys(args) {
+	for _, k := range slices.Sorted(maps.Keys(args)) {
 		if _, ok := r.Input(k); !ok {
 			problems = append(problems, fmt.Sprintf("%q is not an input of runbook %s (%s).", clip(k), r.Name, r.inputList()))
 		}

@@ -2,7 +2,9 @@ package runbooks
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/tocsin-dev/tocsin/incident"
@@ -76,7 +78,7 @@ func (r *Runbook) resolveTargets(p *Plan, a *incident.Alarm) error {
 	var ids []string
 	switch {
 	case len(t.Tags) > 0:
-		for _, k := range sortedKeys(t.Tags) {
+		for _, k := range slices.Sorted(maps.Keys(t.Tags)) {
 			p.Targets = append(p.Targets, Target{Key: "tag:" + k, Values: t.Tags[k]})
 		}
 		if r.Kind == KindAutomation {
@@ -138,7 +140,7 @@ func (p Plan) String() string {
 	if p.TargetParameter != "" {
 		fmt.Fprintf(&b, "each target fills parameter %s\n", p.TargetParameter)
 	}
-	for _, k := range sortedKeys(p.Parameters) {
+	for _, k := range slices.Sorted(maps.Keys(p.Parameters)) {
 		fmt.Fprintf(&b, "%s:\n", k)
 		for _, v := range p.Parameters[k] {
 			fmt.Fprintf(&b, "  - %s\n", v)

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -103,7 +105,7 @@ var severityFills = map[string]string{"SEV1": "#b91c1c", "SEV2": "#c2410c", "SEV
 // severityChart counts the incidents of each severity.
 func severityChart(bySeverity map[string]map[string]report.Stat) chart {
 	var data []datum
-	for _, k := range sortedGroups(bySeverity, severityFirst) {
+	for _, k := range slices.SortedFunc(maps.Keys(bySeverity), severityFirst) {
 		n := groupSize(bySeverity[k])
 		data = append(data, datum{Label: k, Text: strconv.Itoa(n), Value: float64(n), Fill: severityFills[k]})
 	}

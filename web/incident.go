@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -119,11 +120,7 @@ func newIncidentView(inc incident.Incident, evs []incident.Event, now time.Time)
 
 // dataText renders an event's data as "key=value" pairs in key order.
 func dataText(d map[string]string) string {
-	keys := make([]string, 0, len(d))
-	for k := range d {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(d))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = k + "=" + d[k]

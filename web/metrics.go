@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -78,10 +79,10 @@ func newMetricsView(s report.Summary, q url.Values) metricsView {
 		current := q.Get("since") == w || (q.Get("since") == "" && w == "30d")
 		v.Windows = append(v.Windows, windowLink{Label: w, Href: "/metrics-view?" + lq.Encode(), Current: current})
 	}
-	for _, k := range sortedGroups(s.BySeverity, severityFirst) {
+	for _, k := range slices.SortedFunc(maps.Keys(s.BySeverity), severityFirst) {
 		v.BySeverity = append(v.BySeverity, statGroup{k, statRows(s.BySeverity[k])})
 	}
-	for _, k := range sortedGroups(s.ByService, noServiceLast) {
+	for _, k := range slices.SortedFunc(maps.Keys(s.ByService), noServiceLast) {
 		v.ByService = append(v.ByService, statGroup{k, statRows(s.ByService[k])})
 	}
 	v.Charts = []chart{metricChart(s.Overall), severityChart(s.BySeverity)}
@@ -102,15 +103,6 @@ func statRows(m map[string]report.Stat) []statRow {
 		rows = append(rows, r)
 	}
 	return rows
-}
-
-func sortedGroups(m map[string]map[string]report.Stat, order func(a, b string) int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, order)
-	return keys
 }
 
 // severityFirst sorts SEV1..SEV4 and puts "SEV?" last.
