@@ -212,34 +212,36 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, e Envelope, err e
 
 // classify maps an error to the status SNS gets and the outcome counted.
 func classify(err error) (int, string) {
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
+	if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
 		return http.StatusRequestEntityTooLarge, "too_large"
-	case errors.Is(err, errMethod):
-		return http.StatusMethodNotAllowed, "method"
-	case errors.Is(err, errBody):
-		return http.StatusBadRequest, "unreadable"
-	case errors.Is(err, ErrRawDelivery):
-		return http.StatusBadRequest, "raw_delivery"
-	case errors.Is(err, ErrMalformed):
-		return http.StatusBadRequest, "malformed"
-	case errors.Is(err, ErrTypeMismatch):
-		return http.StatusBadRequest, "type_mismatch"
-	case errors.Is(err, ErrUnknownTopic):
-		return http.StatusForbidden, "unknown_topic"
-	case errors.Is(err, ErrUntrustedURL):
-		return http.StatusForbidden, "untrusted_url"
-	case errors.Is(err, ErrSignatureVersion):
-		return http.StatusForbidden, "signature_version"
-	case errors.Is(err, ErrSignature), errors.Is(err, ErrCertificate):
-		return http.StatusForbidden, "bad_signature"
-	case errors.Is(err, ErrCertUnavailable):
-		return http.StatusServiceUnavailable, "cert_unavailable"
-	case errors.Is(err, ErrOverloaded):
-		return http.StatusServiceUnavailable, "overloaded"
+	}
+	for _, c := range refusals {
+		if errors.Is(err, c.err) {
+			return c.status, c.outcome
+		}
 	}
 	return http.StatusServiceUnavailable, "unavailable"
+}
+
+// refusals are the errors classify knows, the first that matches winning:
+// a 4xx tells SNS not to retry, a 5xx that it may.
+var refusals = []struct {
+	err     error
+	status  int
+	outcome string
+}{
+	{errMethod, http.StatusMethodNotAllowed, "method"},
+	{errBody, http.StatusBadRequest, "unreadable"},
+	{ErrRawDelivery, http.StatusBadRequest, "raw_delivery"},
+	{ErrMalformed, http.StatusBadRequest, "malformed"},
+	{ErrTypeMismatch, http.StatusBadRequest, "type_mismatch"},
+	{ErrUnknownTopic, http.StatusForbidden, "unknown_topic"},
+	{ErrUntrustedURL, http.StatusForbidden, "untrusted_url"},
+	{ErrSignatureVersion, http.StatusForbidden, "signature_version"},
+	{ErrSignature, http.StatusForbidden, "bad_signature"},
+	{ErrCertificate, http.StatusForbidden, "bad_signature"},
+	{ErrCertUnavailable, http.StatusServiceUnavailable, "cert_unavailable"},
+	{ErrOverloaded, http.StatusServiceUnavailable, "overloaded"},
 }
 
 // noSink refuses everything, so that a handler wired without a Sink makes
