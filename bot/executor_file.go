@@ -153,31 +153,29 @@ func (e *Executor) fileBody(ctx context.Context, eff incident.Effect, inc incide
 
 // archive archives the incident channel; an archived channel counts as done.
 func (e *Executor) archive(ctx context.Context, _ incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
-	ch, err := needChannel(inc)
-	if err != nil {
-		return dispatch.Outcome{}, err
-	}
-	if err := e.wait(call{method: "conversations.archive"}); err != nil {
-		return dispatch.Outcome{}, err
-	}
-	if err := e.api.ArchiveConversationContext(ctx, ch); err != nil && slackCode(err) != "already_archived" {
-		return dispatch.Outcome{}, fmt.Errorf("archive %s: %w", ch, err)
-	}
-	return dispatch.Outcome{}, nil
+	return e.onChannel(ctx, inc, "conversations.archive", "already_archived", e.api.ArchiveConversationContext)
 }
 
 // unarchive brings the channel back (a reopened incident); a channel that
 // is not archived counts as done.
 func (e *Executor) unarchive(ctx context.Context, _ incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
+	return e.onChannel(ctx, inc, "conversations.unarchive", "not_archived", e.api.UnArchiveConversationContext)
+}
+
+// onChannel makes one Slack call on the incident's channel, paced as
+// method, and counts the error code done (the channel already as the call
+// would leave it) as success, so that a retried effect is idempotent.
+func (e *Executor) onChannel(ctx context.Context, inc incident.Incident, method, done string,
+	do func(ctx context.Context, channelID string) error) (dispatch.Outcome, error) {
 	ch, err := needChannel(inc)
 	if err != nil {
 		return dispatch.Outcome{}, err
 	}
-	if err := e.wait(call{method: "conversations.unarchive"}); err != nil {
+	if err := e.wait(call{method: method}); err != nil {
 		return dispatch.Outcome{}, err
 	}
-	if err := e.api.UnArchiveConversationContext(ctx, ch); err != nil && slackCode(err) != "not_archived" {
-		return dispatch.Outcome{}, fmt.Errorf("unarchive %s: %w", ch, err)
+	if err := do(ctx, ch); err != nil && slackCode(err) != done {
+		return dispatch.Outcome{}, fmt.Errorf("%s %s: %w", strings.TrimPrefix(method, "conversations."), ch, err)
 	}
 	return dispatch.Outcome{}, nil
 }
