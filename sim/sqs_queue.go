@@ -79,27 +79,27 @@ func (q *SQS) enqueue(qu *sqsQueue, body string, delay time.Duration) *sqsMessag
 // Pending is the number of messages ready to be received from the queue
 // at queueURL (ApproximateNumberOfMessages).
 func (q *SQS) Pending(queueURL string) int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	qu, apiErr := q.queue(queueURL)
-	if apiErr != nil {
-		return 0
-	}
-	visible, _, _ := qu.counts(q.now())
+	visible, _ := q.queueCounts(queueURL)
 	return visible
 }
 
 // InFlight is the number of messages received from the queue at queueURL
 // and neither deleted nor visible again (ApproximateNumberOfMessagesNotVisible).
 func (q *SQS) InFlight(queueURL string) int {
+	_, inFlight := q.queueCounts(queueURL)
+	return inFlight
+}
+
+// queueCounts counts the queue's messages now; an unknown queue has none.
+func (q *SQS) queueCounts(queueURL string) (visible, inFlight int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	qu, apiErr := q.queue(queueURL)
 	if apiErr != nil {
-		return 0
+		return 0, 0
 	}
-	_, inFlight, _ := qu.counts(q.now())
-	return inFlight
+	visible, inFlight, _ = qu.counts(q.now())
+	return visible, inFlight
 }
 
 type sqsQueueInput struct {
