@@ -17,6 +17,7 @@ import (
 
 	"github.com/tocsin-dev/tocsin/dispatch"
 	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/logtest"
 	"github.com/tocsin-dev/tocsin/sim"
 )
 
@@ -230,7 +231,7 @@ func TestHandlers_Overloaded(t *testing.T) {
 
 func TestHandlers_Answers(t *testing.T) {
 	s := MustSlack(t)
-	var logs syncBuffer
+	var logs logtest.Buffer
 	doer := newFakeDoer()
 	h := MustHandlers(t, HandlerConfig{Doer: doer, Logger: newTestLogger(&logs)})
 	tests := []struct {
@@ -261,7 +262,7 @@ func TestHandlers_Answers(t *testing.T) {
 // TestHandlers_ResponseURLNotLogged: a response_url carries a token; a
 // failed reply is logged without it.
 func TestHandlers_ResponseURLNotLogged(t *testing.T) {
-	var logs syncBuffer
+	var logs logtest.Buffer
 	doer := newFakeDoer()
 	h := MustHandlers(t, HandlerConfig{Doer: doer, Logger: newTestLogger(&logs)})
 	secretURL := "http://127.0.0.1:1/commands/T1/397700885554/96rGlfmibIGlgcZRskXaIFfN"

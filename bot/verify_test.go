@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tocsin-dev/tocsin/logtest"
 )
 
 // signingVector is Slack's documented example (testdata/signing-vector.json).
@@ -159,7 +161,7 @@ func containsAny(s string, subs ...string) bool {
 }
 
 func TestConfig_LogValue(t *testing.T) {
-	var logs syncBuffer
+	var logs logtest.Buffer
 	log := newTestLogger(&logs)
 	log.Info("config", "handlers", HandlerConfig{SigningSecret: testSecret}, "executor", ExecutorConfig{Token: testToken})
 	if out := logs.String(); strings.Contains(out, testSecret) || strings.Contains(out, testToken) || !strings.Contains(out, "token_set=true") {

@@ -14,7 +14,6 @@
 package e2e
 
 import (
-	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"net"
@@ -27,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tocsin-dev/tocsin/logtest"
 	"github.com/tocsin-dev/tocsin/sim"
 )
 
@@ -260,24 +260,7 @@ func (h *Harness) Now() time.Time {
 }
 
 // SyncBuffer is a goroutine-safe writer for logs and narration.
-type SyncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-// Write appends p.
-func (s *SyncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-// String returns everything written so far.
-func (s *SyncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type SyncBuffer = logtest.Buffer
 
 // FreeAddr returns a loopback host:port that was free a moment ago.
 func FreeAddr(t testing.TB) string {

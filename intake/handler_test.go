@@ -15,13 +15,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/logtest"
 )
 
 // rig is a handler wired to fakes.
 type rig struct {
 	f    *fixture
 	sink *fakeSink
-	logs *logBuffer
+	logs *logtest.Buffer
 	reg  *prometheus.Registry
 	h    http.Handler
 }
