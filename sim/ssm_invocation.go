@@ -118,9 +118,6 @@ func (s *SSM) listCommandInvocations(body []byte, now time.Time) (any, *ssmError
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	if page == nil {
-		page = []ssmWireInvocation{}
-	}
 	return struct {
 		CommandInvocations []ssmWireInvocation
 		NextToken          string `json:",omitempty"`

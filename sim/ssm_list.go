@@ -86,9 +86,6 @@ func (s *SSM) listCommands(body []byte, now time.Time) (any, *ssmError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	if page == nil {
-		page = []ssmWireCommand{}
-	}
 	return struct {
 		Commands  []ssmWireCommand
 		NextToken string `json:",omitempty"`
@@ -96,7 +93,8 @@ func (s *SSM) listCommands(body []byte, now time.Time) (any, *ssmError) {
 }
 
 // ssmPage returns the page of items starting at the item whose key is
-// token, and the key of the first item after it as the next token.
+// token, and the key of the first item after it as the next token. An
+// empty page is [], not nil, so that it encodes as SSM's does.
 func ssmPage[T any](keys []string, items []T, maxResults *int32, token string) ([]T, string, *ssmError) {
 	limit := 50
 	if maxResults != nil {
@@ -113,8 +111,12 @@ func ssmPage[T any](keys []string, items []T, maxResults *int32, token string) (
 		}
 	}
 	end := min(start+limit, len(items))
-	if end < len(items) {
-		return items[start:end], keys[end], nil
+	page := items[start:end]
+	if page == nil {
+		page = []T{}
 	}
-	return items[start:end], "", nil
+	if end < len(items) {
+		return page, keys[end], nil
+	}
+	return page, "", nil
 }
