@@ -16,40 +16,19 @@ import (
 	"github.com/tocsin-dev/tocsin/store/storetest"
 )
 
-// source is a store to import, as a store's export hands it over.
-type source struct{ storetest.Records }
-
-// add chains evs as incident id's timeline and adds the incident they fold
-// to.
-func (s *source) add(tb testing.TB, id incident.ID, evs ...incident.Event) incident.Incident {
-	tb.Helper()
-	prev := ""
-	for i := range evs {
-		evs[i].Chain(id, i, prev)
-		prev = evs[i].Hash
-	}
-	inc, err := incident.Replay(evs)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s.Incidents = append(s.Incidents, inc)
-	s.Timelines[id] = evs
-	return inc
-}
-
 // newSource is a store with three incidents numbered with gaps (INC-3 open
 // with two alarms and a channel, INC-7 resolved, INC-9 open), idempotency
 // keys, two pending effects (one holding its key, one in flight) and the
 // key-value area.
-func newSource(tb testing.TB) *source {
+func newSource(tb testing.TB) *storetest.Records {
 	tb.Helper()
-	s := &source{storetest.Records{Timelines: map[incident.ID][]incident.Event{}}}
-	s.add(tb, 3, opened("svc:api", "arn:a"), incident.Event{Type: incident.EventAlarm, At: t0.Add(time.Minute), Actor: "alarm",
+	s := &storetest.Records{}
+	s.Add(tb, 3, opened("svc:api", "arn:a"), incident.Event{Type: incident.EventAlarm, At: t0.Add(time.Minute), Actor: "alarm",
 		Data: map[string]string{"alarm_arn": "arn:b", "alarm_name": "b", "state": "ALARM", "changed_at": incident.FormatTime(t0)}},
 		incident.Event{Type: incident.EventChannel, At: t0.Add(2 * time.Minute), Actor: "tocsin", Data: map[string]string{"channel_id": "C3", "channel_name": "inc-3"}},
 		note("looking"))
-	s.add(tb, 7, opened("svc:db", "arn:d"), incident.Event{Type: incident.EventResolved, At: t0.Add(time.Hour), Actor: "U1", Text: "failed over"})
-	s.add(tb, 9, opened("svc:db", "arn:d"))
+	s.Add(tb, 7, opened("svc:db", "arn:d"), incident.Event{Type: incident.EventResolved, At: t0.Add(time.Hour), Actor: "U1", Text: "failed over"})
+	s.Add(tb, 9, opened("svc:db", "arn:d"))
 	s.OpenKeys = map[string]incident.ID{"svc:api": 3, "svc:db": 9}
 	s.Alarms = map[string]incident.ID{"arn:a": 3, "arn:b": 3, "arn:d": 9}
 	s.Channels = map[string]incident.ID{"C3": 3}
@@ -121,7 +100,7 @@ func TestDB_Import(t *testing.T) {
 
 // checkIndexes looks up every index entry of src, every idempotency key,
 // and a coalescing key, through the store's transactions.
-func checkIndexes(t *testing.T, db *pgstore.DB, src *source) {
+func checkIndexes(t *testing.T, db *pgstore.DB, src *storetest.Records) {
 	t.Helper()
 	err := db.View(func(tx incident.Tx) error {
 		for _, ix := range []struct {
@@ -259,13 +238,13 @@ func checkUnchanged(t *testing.T, db *pgstore.DB, incidents int) {
 func TestDB_ImportMany(t *testing.T) {
 	t.Parallel()
 	db := MustOpenDB(t)
-	src := &source{storetest.Records{Timelines: map[incident.ID][]incident.Event{}}}
+	src := &storetest.Records{}
 	for id := incident.ID(1); id <= 400; id++ {
 		evs := []incident.Event{opened(fmt.Sprintf("svc:%d", id), fmt.Sprintf("arn:%d", id))}
 		for i := range 15 {
 			evs = append(evs, note(fmt.Sprintf("note %d", i)))
 		}
-		src.add(t, id, evs...)
+		src.Add(t, id, evs...)
 	}
 	n, err := db.Import(context.Background(), src.Visit)
 	if err != nil {

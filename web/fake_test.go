@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/store/storetest"
 )
 
 // testToken is the API token of the test dashboards.
@@ -60,15 +61,7 @@ func (f *fakeSource) Timeline(ctx context.Context, id incident.ID) (incident.Inc
 // incident.Replay, the way the store does.
 func (f *fakeSource) add(tb testing.TB, id incident.ID, evs ...incident.Event) []incident.Event {
 	tb.Helper()
-	prev := ""
-	for i := range evs {
-		evs[i].Chain(id, i, prev)
-		prev = evs[i].Hash
-	}
-	inc, err := incident.Replay(evs)
-	if err != nil {
-		tb.Fatalf("replay %s: %v", id, err)
-	}
+	inc := storetest.Timeline(tb, id, evs)
 	if f.incs == nil {
 		f.incs = map[incident.ID]stored{}
 	}

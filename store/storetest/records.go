@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"testing"
 	"time"
 
 	"github.com/tocsin-dev/tocsin/incident"
@@ -75,4 +76,34 @@ func (r *Records) Visit(v incident.Visitor) error {
 		errs = append(errs, v.KV(k, val))
 	}
 	return errors.Join(errs...)
+}
+
+// Add chains evs as the whole timeline of incident id and adds it, with
+// the incident it folds to, to r's incidents; it returns that incident.
+func (r *Records) Add(tb testing.TB, id incident.ID, evs ...incident.Event) incident.Incident {
+	tb.Helper()
+	inc := Timeline(tb, id, evs)
+	if r.Timelines == nil {
+		r.Timelines = map[incident.ID][]incident.Event{}
+	}
+	r.Incidents = append(r.Incidents, inc)
+	r.Timelines[id] = evs
+	return inc
+}
+
+// Timeline chains evs, in place, as the whole timeline of incident id, the
+// way a store writes it (each event's hash over the one before), and
+// returns the incident they fold to.
+func Timeline(tb testing.TB, id incident.ID, evs []incident.Event) incident.Incident {
+	tb.Helper()
+	prev := ""
+	for i := range evs {
+		evs[i].Chain(id, i, prev)
+		prev = evs[i].Hash
+	}
+	inc, err := incident.Replay(evs)
+	if err != nil {
+		tb.Fatalf("replay %s: %v", id, err)
+	}
+	return inc
 }
