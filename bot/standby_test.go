@@ -30,6 +30,18 @@ func countCalls(s *sim.Slack, method string) int {
 	return n
 }
 
+// newPacedStandby is an executor that keeps n standby channels, paced by
+// Slack's real rates (conversations.create is Tier 2: a burst of 3) on the
+// clock *now, which the test moves.
+func newPacedStandby(t *testing.T, s *sim.Slack, n int, now *time.Time) *Executor {
+	t.Helper()
+	return newTestExecutor(t, s, func(c *ExecutorConfig) {
+		c.Standby, c.Owned = n, owners{}.owned
+		c.Rates = defaultRates()
+		c.Now = func() time.Time { return *now }
+	})
+}
+
 // A new incident takes a standby channel with no Slack call, is invited to
 // and gets its header at once, and the channel is renamed after it.
 func TestStandby_TakeAndRename(t *testing.T) {
@@ -110,11 +122,7 @@ func TestStandby_TakeAndRename(t *testing.T) {
 func TestStandby_OnlyWhenIdle(t *testing.T) {
 	s := MustSlack(t)
 	clock := time.Now()
-	ex := newTestExecutor(t, s, func(c *ExecutorConfig) {
-		c.Standby, c.Owned = 5, owners{}.owned
-		c.Rates = defaultRates() // Tier 2: a burst of 3
-		c.Now = func() time.Time { return clock }
-	})
+	ex := newPacedStandby(t, s, 5, &clock)
 	if n, _ := ex.FillStandby(context.Background()); n != 1 {
 		t.Fatalf("ready = %d; want 1: after one, the bucket is no longer full", n)
 	}
@@ -140,11 +148,7 @@ func TestStandby_OnlyWhenIdle(t *testing.T) {
 func TestStandby_RenameYieldsToNewChannels(t *testing.T) {
 	s := MustSlack(t)
 	clock := time.Now()
-	ex := newTestExecutor(t, s, func(c *ExecutorConfig) {
-		c.Standby, c.Owned = 1, owners{}.owned
-		c.Rates = defaultRates()
-		c.Now = func() time.Time { return clock }
-	})
+	ex := newPacedStandby(t, s, 1, &clock)
 	ex.FillStandby(context.Background())
 	clock = clock.Add(time.Minute)
 	inc := testIncident()
