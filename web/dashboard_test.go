@@ -13,6 +13,16 @@ func get(tb testing.TB, h http.Handler, target string) (*http.Response, string) 
 	return serve(tb, h, withSession(tb, h, httptest.NewRequest("GET", target, nil)))
 }
 
+// mustGetOK is get's body, the test stopping unless the page is 200 OK.
+func mustGetOK(tb testing.TB, h http.Handler, target string) string {
+	tb.Helper()
+	resp, body := get(tb, h, target)
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("GET %s: status %d:\n%s", target, resp.StatusCode, body)
+	}
+	return body
+}
+
 // wantContains fails for every want missing from body.
 func wantContains(tb testing.TB, body string, wants ...string) {
 	tb.Helper()
@@ -67,10 +77,7 @@ func TestDashboard_List(t *testing.T) {
 
 func TestDashboard_Incident(t *testing.T) {
 	mux := newMux(seededSource(t))
-	resp, body := get(t, mux, "/incidents/1")
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("status %d:\n%s", resp.StatusCode, body)
-	}
+	body := mustGetOK(t, mux, "/incidents/1")
 	wantContains(t, body,
 		"INC-1 API 5xx rate above 5%", "inc-1-api-5xx", "api-errors",
 		"2025-03-10 10:20:00 UTC", "2025-03-10 10:25:00 UTC", // started, detected
@@ -132,10 +139,7 @@ func TestDashboard_Escaping(t *testing.T) {
 
 func TestDashboard_Metrics(t *testing.T) {
 	mux := newMux(seededSource(t))
-	resp, body := get(t, mux, "/metrics-view?since=90d")
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("status %d:\n%s", resp.StatusCode, body)
-	}
+	body := mustGetOK(t, mux, "/metrics-view?since=90d")
 	wantContains(t, body,
 		"<strong>4</strong> incidents", `<svg class="chart"`, "MTTD p50", "Incidents by severity",
 		"<h3>SEV1</h3>", "<h3>api</h3>", "<h3>(none)</h3>", `class="current">90d`,
@@ -144,8 +148,7 @@ func TestDashboard_Metrics(t *testing.T) {
 	if !strings.Contains(body, "&lt;b&gt;") {
 		t.Error("the hostile service name is not shown escaped")
 	}
-	resp, _ = get(t, mux, "/metrics-view?since=yesterday")
-	if resp.StatusCode != http.StatusBadRequest {
+	if resp, _ := get(t, mux, "/metrics-view?since=yesterday"); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("a bad window: status %d, want 400", resp.StatusCode)
 	}
 	_, body = get(t, mux, "/metrics-view?since=2025-01-01T00:00:00Z&until=2025-01-02T00:00:00Z")
