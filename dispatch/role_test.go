@@ -15,9 +15,7 @@ func TestRunbook_RoleTakenAfterRequestDoesNotApprove(t *testing.T) {
 	h := newHarness(t)
 	id := declare(h) // U0REQUESTER declares and is commander
 	h.do(dispatch.Command{Kind: dispatch.AssignRole, Incident: id, Actor: "U0REQUESTER", Role: incident.RoleCommander, User: "U0ALICE"})
-	h.do(dispatch.Command{Kind: dispatch.RunbookReq, Incident: id, Actor: "U0REQUESTER", Runbook: "restart-api-by-role", Args: map[string]string{"unit": "api"}})
-	evs := h.timeline(id)
-	runID := evs[len(evs)-1].Data["run"]
+	runID := h.requestRun(id, "restart-api-by-role")
 	h.do(dispatch.Command{Kind: dispatch.AssignRole, Incident: id, Actor: "U0MALLORY", Role: incident.RoleCommander, User: "U0MALLORY"})
 	r := h.do(dispatch.Command{Kind: dispatch.Approve, Incident: id, Actor: "U0MALLORY", RunID: runID})
 	if !strings.Contains(r.Message, "not counted") {

@@ -17,6 +17,15 @@ func declare(h *harness) incident.ID {
 	return res.Incident.ID
 }
 
+// requestRun has U0REQUESTER ask for runbook (with unit=api) on incident
+// id, and returns the id of the run the request recorded.
+func (h *harness) requestRun(id incident.ID, runbook string) string {
+	h.t.Helper()
+	h.do(dispatch.Command{Kind: dispatch.RunbookReq, Incident: id, Actor: "U0REQUESTER", Runbook: runbook, Args: map[string]string{"unit": "api"}})
+	evs := h.timeline(id)
+	return evs[len(evs)-1].Data["run"]
+}
+
 func TestRunbook_ApprovedAndRun(t *testing.T) {
 	h := newHarness(t)
 	id := declare(h)
@@ -97,9 +106,7 @@ func TestRunbook_Refused(t *testing.T) {
 func TestRunbook_Expired(t *testing.T) {
 	h := newHarness(t)
 	id := declare(h)
-	h.do(dispatch.Command{Kind: dispatch.RunbookReq, Incident: id, Actor: "U0REQUESTER", Runbook: "restart-api", Args: map[string]string{"unit": "api"}})
-	evs := h.timeline(id)
-	runID := evs[len(evs)-1].Data["run"]
+	runID := h.requestRun(id, "restart-api")
 	h.clock.Advance(16 * time.Minute)
 	h.drain()
 	r := h.do(dispatch.Command{Kind: dispatch.Approve, Incident: id, Actor: "U0APPROVER", RunID: runID})
@@ -115,9 +122,7 @@ func TestRunbook_Expired(t *testing.T) {
 func TestRunbook_CrashAfterSendCommand(t *testing.T) {
 	h := newHarness(t)
 	id := declare(h)
-	h.do(dispatch.Command{Kind: dispatch.RunbookReq, Incident: id, Actor: "U0REQUESTER", Runbook: "restart-api", Args: map[string]string{"unit": "api"}})
-	evs := h.timeline(id)
-	runID := evs[len(evs)-1].Data["run"]
+	runID := h.requestRun(id, "restart-api")
 	h.do(dispatch.Command{Kind: dispatch.Approve, Incident: id, Actor: "U0APPROVER", RunID: runID})
 	// SendCommand succeeds but the process dies before the result is stored:
 	// run the start twice, as a restarted worker would.
