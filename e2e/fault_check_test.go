@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/sim"
 )
 
 // runStep returns the runbook events of one step ("started", "finished"…).
@@ -15,6 +16,17 @@ func runStep(step string) func(incident.Event) bool {
 // couldNot matches the events the outbox writes when it gives an effect up.
 func couldNot(e incident.Event) bool {
 	return e.Type == incident.EventInfo && strings.HasPrefix(e.Text, "tocsin could not")
+}
+
+// slackCalls counts the Slack stand-in's calls that match.
+func slackCalls(s *Harness, match func(sim.SlackCall) bool) int {
+	n := 0
+	for _, c := range s.Slack.Calls() {
+		if match(c) {
+			n++
+		}
+	}
+	return n
 }
 
 // checkNoneGivenUp fails the test if the outbox gave up an effect of one

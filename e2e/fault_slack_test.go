@@ -94,13 +94,7 @@ func TestFault_SlackReset(t *testing.T) {
 	})
 	s.MustAlarm("freset-1", "api")
 	s.WaitHeader(1)
-	resets := 0
-	for _, c := range s.Slack.Calls() {
-		if c.Error == "connection_reset" {
-			resets++
-		}
-	}
-	if resets != 1 {
+	if resets := slackCalls(s, func(c sim.SlackCall) bool { return c.Error == "connection_reset" }); resets != 1 {
 		t.Errorf("resets before the effect = %d, want 1", resets)
 	}
 	checkNoneGivenUp(t, s, 1)
@@ -129,13 +123,8 @@ func TestFault_SlackSlow(t *testing.T) {
 	if !held.Load() {
 		t.Fatal("no create answer was held back")
 	}
-	creates := 0
-	for _, c := range s.Slack.Calls() {
-		if c.Method == "conversations.create" && c.Error == "" {
-			creates++
-		}
-	}
-	if creates != 2 {
+	ok := func(c sim.SlackCall) bool { return c.Method == "conversations.create" && c.Error == "" }
+	if creates := slackCalls(s, ok); creates != 2 {
 		t.Errorf("channels created = %d, want 2 (one each)", creates)
 	}
 	checkNoneGivenUp(t, s, 1)
