@@ -172,19 +172,26 @@ type sqsHandler func(q *SQS, ctx context.Context, body []byte) (any, *sqsError)
 
 // sqsOps is every operation the stand-in serves, by its X-Amz-Target name.
 var sqsOps = map[string]sqsHandler{
-	"CreateQueue":             sqsNoWait((*SQS).createQueueOp),
-	"GetQueueUrl":             sqsNoWait((*SQS).getQueueURL),
-	"SendMessage":             sqsNoWait((*SQS).sendMessage),
+	"CreateQueue":             sqsOp((*SQS).createQueueOp),
+	"GetQueueUrl":             sqsOp((*SQS).getQueueURL),
+	"SendMessage":             sqsOp((*SQS).sendMessage),
 	"ReceiveMessage":          (*SQS).receiveMessage,
-	"DeleteMessage":           sqsNoWait((*SQS).deleteMessage),
-	"ChangeMessageVisibility": sqsNoWait((*SQS).changeVisibility),
-	"GetQueueAttributes":      sqsNoWait((*SQS).getQueueAttributes),
+	"DeleteMessage":           sqsOp((*SQS).deleteMessage),
+	"ChangeMessageVisibility": sqsOp((*SQS).changeVisibility),
+	"GetQueueAttributes":      sqsOp((*SQS).getQueueAttributes),
 }
 
-// sqsNoWait adapts an operation that never waits, so needs no ctx; only
-// ReceiveMessage long-polls.
-func sqsNoWait(f func(*SQS, []byte) (any, *sqsError)) sqsHandler {
-	return func(q *SQS, _ context.Context, body []byte) (any, *sqsError) { return f(q, body) }
+// sqsOp adapts an operation that never waits, so needs no ctx (only
+// ReceiveMessage long-polls): it decodes the body into the operation's
+// input first.
+func sqsOp[T any](f func(*SQS, T) (any, *sqsError)) sqsHandler {
+	return func(q *SQS, _ context.Context, body []byte) (any, *sqsError) {
+		in, apiErr := sqsDecode[T](body)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		return f(q, in)
+	}
 }
 
 func sqsWrite(w http.ResponseWriter, out any, apiErr *sqsError) {

@@ -28,11 +28,7 @@ type sqsWireMessage struct {
 	Attributes                                map[string]string `json:",omitempty"`
 }
 
-func (q *SQS) sendMessage(body []byte) (any, *sqsError) {
-	in, apiErr := sqsDecode[sqsMessageInput](body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
+func (q *SQS) sendMessage(in sqsMessageInput) (any, *sqsError) {
 	if in.DelaySeconds < 0 || in.DelaySeconds > 900 {
 		return nil, sqsInvalidValue("Value %d for parameter DelaySeconds is invalid. Reason: must be between 0 and 900.", in.DelaySeconds)
 	}
@@ -199,11 +195,7 @@ func (q *SQS) handle(in sqsMessageInput) (*sqsQueue, *sqsMessage, *sqsError) {
 	return qu, m, nil
 }
 
-func (q *SQS) deleteMessage(body []byte) (any, *sqsError) {
-	in, apiErr := sqsDecode[sqsMessageInput](body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
+func (q *SQS) deleteMessage(in sqsMessageInput) (any, *sqsError) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	qu, m, apiErr := q.handle(in)
@@ -214,11 +206,7 @@ func (q *SQS) deleteMessage(body []byte) (any, *sqsError) {
 	return struct{}{}, nil
 }
 
-func (q *SQS) changeVisibility(body []byte) (any, *sqsError) {
-	in, apiErr := sqsDecode[sqsMessageInput](body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
+func (q *SQS) changeVisibility(in sqsMessageInput) (any, *sqsError) {
 	secs := 0
 	if in.VisibilityTimeout != nil {
 		secs = *in.VisibilityTimeout

@@ -108,11 +108,7 @@ type sqsQueueInput struct {
 	AttributeNames      []string
 }
 
-func (q *SQS) createQueueOp(body []byte) (any, *sqsError) {
-	in, apiErr := sqsDecode[sqsQueueInput](body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
+func (q *SQS) createQueueOp(in sqsQueueInput) (any, *sqsError) {
 	visibility := q.visibility
 	if v, ok := in.Attributes["VisibilityTimeout"]; ok {
 		secs, err := strconv.Atoi(v)
@@ -126,11 +122,7 @@ func (q *SQS) createQueueOp(body []byte) (any, *sqsError) {
 	return map[string]string{"QueueUrl": q.createQueue(in.QueueName, visibility)}, nil
 }
 
-func (q *SQS) getQueueURL(body []byte) (any, *sqsError) {
-	in, apiErr := sqsDecode[sqsQueueInput](body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
+func (q *SQS) getQueueURL(in sqsQueueInput) (any, *sqsError) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.queues[in.QueueName] == nil {
@@ -139,11 +131,7 @@ func (q *SQS) getQueueURL(body []byte) (any, *sqsError) {
 	return map[string]string{"QueueUrl": q.base + "/" + sqsAccount + "/" + in.QueueName}, nil
 }
 
-func (q *SQS) getQueueAttributes(body []byte) (any, *sqsError) {
-	in, apiErr := sqsDecode[sqsQueueInput](body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
+func (q *SQS) getQueueAttributes(in sqsQueueInput) (any, *sqsError) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	qu, apiErr := q.queue(in.QueueUrl)
