@@ -177,18 +177,33 @@ func (s *SSM) injected(op string) (any, *ssmError) {
 	return nil, &ssmError{f.code, f.status, "injected fault"}
 }
 
+// ssmOp is an operation of the stand-in: it decodes the request body into
+// the operation's input shape, then runs the operation at now.
+type ssmOp func(s *SSM, body []byte, now time.Time) (any, *ssmError)
+
 // ssmOps are the SSM operations the stand-in speaks, by X-Amz-Target name.
-var ssmOps = map[string]func(s *SSM, body []byte, now time.Time) (any, *ssmError){
-	"SendCommand":              (*SSM).sendCommand,
-	"ListCommands":             (*SSM).listCommands,
-	"GetCommandInvocation":     (*SSM).getCommandInvocation,
-	"ListCommandInvocations":   (*SSM).listCommandInvocations,
-	"CancelCommand":            (*SSM).cancelCommand,
-	"StartAutomationExecution": (*SSM).startAutomation,
-	"GetAutomationExecution":   (*SSM).getAutomation,
-	"StopAutomationExecution":  (*SSM).stopAutomation,
-	"DescribeDocument":         func(s *SSM, body []byte, _ time.Time) (any, *ssmError) { return s.describeDocument(body) },
-	"GetDocument":              func(s *SSM, body []byte, _ time.Time) (any, *ssmError) { return s.getDocument(body) },
+var ssmOps = map[string]ssmOp{
+	"SendCommand":              ssmDecoded((*SSM).sendCommand),
+	"ListCommands":             ssmDecoded((*SSM).listCommands),
+	"GetCommandInvocation":     ssmDecoded((*SSM).getCommandInvocation),
+	"ListCommandInvocations":   ssmDecoded((*SSM).listCommandInvocations),
+	"CancelCommand":            ssmDecoded((*SSM).cancelCommand),
+	"StartAutomationExecution": ssmDecoded((*SSM).startAutomation),
+	"GetAutomationExecution":   ssmDecoded((*SSM).getAutomation),
+	"StopAutomationExecution":  ssmDecoded((*SSM).stopAutomation),
+	"DescribeDocument":         ssmDecoded((*SSM).describeDocument),
+	"GetDocument":              ssmDecoded((*SSM).getDocument),
+}
+
+// ssmDecoded makes an ssmOp of an operation that takes its decoded input.
+func ssmDecoded[T any](f func(*SSM, T, time.Time) (any, *ssmError)) ssmOp {
+	return func(s *SSM, body []byte, now time.Time) (any, *ssmError) {
+		in, apiErr := ssmDecode[T](body)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		return f(s, in, now)
+	}
 }
 
 func (s *SSM) dispatch(op string, body []byte, now time.Time) (any, *ssmError) {

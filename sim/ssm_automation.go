@@ -43,11 +43,7 @@ type ssmStartAutomationInput struct {
 	Parameters                                       map[string][]string
 }
 
-func (s *SSM) startAutomation(body []byte, now time.Time) (any, *ssmError) {
-	in, apiErr := ssmDecode[ssmStartAutomationInput](body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
+func (s *SSM) startAutomation(in ssmStartAutomationInput, now time.Time) (any, *ssmError) {
 	if in.Mode == "" {
 		in.Mode = "Auto"
 	}
@@ -85,15 +81,6 @@ type ssmAutomationIDInput struct {
 	AutomationExecutionId, Type string
 }
 
-// automationIn finds the execution a request body names.
-func (s *SSM) automationIn(body []byte) (*ssmAutomation, *ssmError) {
-	in, apiErr := ssmDecode[ssmAutomationIDInput](body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	return s.automation(in.AutomationExecutionId)
-}
-
 func (s *SSM) automation(id string) (*ssmAutomation, *ssmError) {
 	for _, a := range s.automations {
 		if a.id == id {
@@ -103,8 +90,8 @@ func (s *SSM) automation(id string) (*ssmAutomation, *ssmError) {
 	return nil, ssmInvalid("AutomationExecutionNotFoundException", "Automation execution %s does not exist", id)
 }
 
-func (s *SSM) stopAutomation(body []byte, now time.Time) (any, *ssmError) {
-	a, apiErr := s.automationIn(body)
+func (s *SSM) stopAutomation(in ssmAutomationIDInput, now time.Time) (any, *ssmError) {
+	a, apiErr := s.automation(in.AutomationExecutionId)
 	if apiErr != nil {
 		return nil, apiErr
 	}
@@ -117,8 +104,8 @@ func (s *SSM) stopAutomation(body []byte, now time.Time) (any, *ssmError) {
 	return struct{}{}, nil
 }
 
-func (s *SSM) getAutomation(body []byte, now time.Time) (any, *ssmError) {
-	a, apiErr := s.automationIn(body)
+func (s *SSM) getAutomation(in ssmAutomationIDInput, now time.Time) (any, *ssmError) {
+	a, apiErr := s.automation(in.AutomationExecutionId)
 	if apiErr != nil {
 		return nil, apiErr
 	}

@@ -135,11 +135,7 @@ type ssmSendCommandInput struct {
 	OutputS3BucketName, OutputS3KeyPrefix  string
 }
 
-func (s *SSM) sendCommand(body []byte, now time.Time) (any, *ssmError) {
-	in, apiErr := ssmDecode[ssmSendCommandInput](body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
+func (s *SSM) sendCommand(in ssmSendCommandInput, now time.Time) (any, *ssmError) {
 	d, apiErr := s.document(in.DocumentName, in.DocumentVersion)
 	if apiErr != nil {
 		return nil, apiErr
@@ -222,11 +218,7 @@ type ssmCancelInput struct {
 	InstanceIds []string
 }
 
-func (s *SSM) cancelCommand(body []byte, now time.Time) (any, *ssmError) {
-	in, apiErr := ssmDecode[ssmCancelInput](body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
+func (s *SSM) cancelCommand(in ssmCancelInput, now time.Time) (any, *ssmError) {
 	c := s.command(in.CommandId)
 	if c == nil {
 		return nil, ssmInvalid("InvalidCommandId", "Command %s does not exist", in.CommandId)

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // SSMDocument describes a document the SSM stand-in accepts.
@@ -93,14 +94,6 @@ func ssmNewDoc(d SSMDocument, owner string) (*ssmDoc, error) {
 }
 
 // document finds a document by name or ARN; callers hold s.mu.
-// documentIn finds the document a request body names.
-func (s *SSM) documentIn(body []byte) (*ssmDoc, *ssmError) {
-	in, apiErr := ssmDecode[ssmDocumentRequest](body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	return s.document(in.Name, in.DocumentVersion)
-}
 
 func (s *SSM) document(name, version string) (*ssmDoc, *ssmError) {
 	if _, after, ok := strings.Cut(name, ":document/"); ok {
@@ -196,8 +189,8 @@ type ssmDocumentParameter struct {
 	DefaultValue *string `json:",omitempty"`
 }
 
-func (s *SSM) describeDocument(body []byte) (any, *ssmError) {
-	d, apiErr := s.documentIn(body)
+func (s *SSM) describeDocument(in ssmDocumentRequest, _ time.Time) (any, *ssmError) {
+	d, apiErr := s.document(in.Name, in.DocumentVersion)
 	if apiErr != nil {
 		return nil, apiErr
 	}
@@ -221,8 +214,8 @@ func (s *SSM) describeDocument(body []byte) (any, *ssmError) {
 	}}, nil
 }
 
-func (s *SSM) getDocument(body []byte) (any, *ssmError) {
-	d, apiErr := s.documentIn(body)
+func (s *SSM) getDocument(in ssmDocumentRequest, _ time.Time) (any, *ssmError) {
+	d, apiErr := s.document(in.Name, in.DocumentVersion)
 	if apiErr != nil {
 		return nil, apiErr
 	}

@@ -28,11 +28,7 @@ type ssmWireInvocationResult struct {
 	Status, StatusDetails                                                     string
 }
 
-func (s *SSM) getCommandInvocation(body []byte, now time.Time) (any, *ssmError) {
-	in, apiErr := ssmDecode[ssmGetInvocationInput](body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
+func (s *SSM) getCommandInvocation(in ssmGetInvocationInput, now time.Time) (any, *ssmError) {
 	c := s.command(in.CommandId)
 	var inv *ssmInvocation
 	if c != nil && !now.Before(c.sentAt.Add(s.invisibleFor)) {
@@ -95,8 +91,8 @@ type ssmWireInvocation struct {
 	CommandPlugins                                                              []ssmWirePlugin
 }
 
-func (s *SSM) listCommandInvocations(body []byte, now time.Time) (any, *ssmError) {
-	in, cs, apiErr := s.commandsIn(body)
+func (s *SSM) listCommandInvocations(in ssmListInput, now time.Time) (any, *ssmError) {
+	cs, apiErr := s.newestFirst(in.CommandId)
 	if apiErr != nil {
 		return nil, apiErr
 	}

@@ -41,17 +41,8 @@ func ssmMatch(filters []ssmFilter, document, status string, sentAt time.Time) (b
 	return true, nil
 }
 
-// newestFirst lists the commands to consider, or InvalidCommandId.
-// commandsIn lists the commands a list request's body asks for, newest first.
-func (s *SSM) commandsIn(body []byte) (ssmListInput, []*ssmCommand, *ssmError) {
-	in, apiErr := ssmDecode[ssmListInput](body)
-	if apiErr != nil {
-		return in, nil, apiErr
-	}
-	cs, apiErr := s.newestFirst(in.CommandId)
-	return in, cs, apiErr
-}
-
+// newestFirst lists the commands a list request asks for, newest first, or
+// InvalidCommandId.
 func (s *SSM) newestFirst(commandID string) ([]*ssmCommand, *ssmError) {
 	if commandID != "" {
 		c := s.command(commandID)
@@ -65,8 +56,8 @@ func (s *SSM) newestFirst(commandID string) ([]*ssmCommand, *ssmError) {
 	return cs, nil
 }
 
-func (s *SSM) listCommands(body []byte, now time.Time) (any, *ssmError) {
-	in, cs, apiErr := s.commandsIn(body)
+func (s *SSM) listCommands(in ssmListInput, now time.Time) (any, *ssmError) {
+	cs, apiErr := s.newestFirst(in.CommandId)
 	if apiErr != nil {
 		return nil, apiErr
 	}
