@@ -13,14 +13,7 @@ import "maps"
 func (s *Slack) OnCall(method string, fn func(SlackCall)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.hooks == nil {
-		s.hooks = map[string]func(SlackCall){}
-	}
-	if fn == nil {
-		delete(s.hooks, method)
-		return
-	}
-	s.hooks[method] = fn
+	setHook(&s.hooks, method, fn)
 }
 
 // slackHook runs the hook of q's method, if any, for the reply decided.

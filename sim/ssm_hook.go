@@ -9,14 +9,7 @@ package sim
 func (s *SSM) OnCall(op string, fn func(SSMCall)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.hooks == nil {
-		s.hooks = map[string]func(SSMCall){}
-	}
-	if fn == nil {
-		delete(s.hooks, op)
-		return
-	}
-	s.hooks[op] = fn
+	setHook(&s.hooks, op, fn)
 }
 
 // ssmHook runs the hook of call's operation, if any.
