@@ -238,28 +238,26 @@ func slackConversationsJoin(s *Slack, q *slackRequest) slackReply {
 }
 
 func slackConversationsArchive(s *Slack, q *slackRequest) slackReply {
-	c, errCode := s.ws.visible(q.params["channel"])
-	switch {
-	case errCode != "":
-		return slackFail(errCode)
-	case c.Archived:
-		return slackFail("already_archived")
-	case !c.isMember(SlackBotUserID):
-		return slackFail("not_in_channel")
-	}
-	c.Archived = true
-	return slackOK(nil)
+	return slackSetArchived(s, q, true, "already_archived")
 }
 
 func slackConversationsUnarchive(s *Slack, q *slackRequest) slackReply {
+	return slackSetArchived(s, q, false, "not_archived")
+}
+
+// slackSetArchived archives or unarchives the channel q names, refusing
+// with the code already when it is so already. Only a member may archive.
+func slackSetArchived(s *Slack, q *slackRequest, archived bool, already string) slackReply {
 	c, errCode := s.ws.visible(q.params["channel"])
 	switch {
 	case errCode != "":
 		return slackFail(errCode)
-	case !c.Archived:
-		return slackFail("not_archived")
+	case c.Archived == archived:
+		return slackFail(already)
+	case archived && !c.isMember(SlackBotUserID):
+		return slackFail("not_in_channel")
 	}
-	c.Archived = false
+	c.Archived = archived
 	return slackOK(nil)
 }
 
