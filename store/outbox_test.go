@@ -63,15 +63,12 @@ func TestDB_Unkey(t *testing.T) {
 	ctx := context.Background()
 	enqueue := func() { enqueueUpdate(t, db) }
 	enqueue()
-	due, _ := db.Due(t0, 10)
-	if err := db.Unkey(ctx, due[0].ID); err != nil { // the worker starts performing it
-		t.Fatal(err)
-	}
+	id := mustStart(t, db, t0)
 	enqueue() // a change committed meanwhile must not be coalesced into it
 	if db.Pending() != 2 {
 		t.Fatalf("pending = %d, want 2: the change made while the first ran was lost", db.Pending())
 	}
-	db.Update(ctx, func(tx incident.Tx) error { return tx.Complete(due[0].ID) })
+	db.Update(ctx, func(tx incident.Tx) error { return tx.Complete(id) })
 	enqueue() // the second is still pending: coalesced into it
 	if db.Pending() != 1 {
 		t.Errorf("pending = %d, want 1", db.Pending())
@@ -85,19 +82,17 @@ func TestDB_RetryRestoresKey(t *testing.T) {
 	ctx := context.Background()
 	enqueue := func() { enqueueUpdate(t, db) }
 	enqueue()
-	due, _ := db.Due(t0, 10)
-	db.Unkey(ctx, due[0].ID)
-	db.Retry(ctx, due[0].ID, t0.Add(time.Second), "paced")
+	id := mustStart(t, db, t0)
+	db.Retry(ctx, id, t0.Add(time.Second), "paced")
 	for i := 0; i < 5; i++ {
 		enqueue()
 	}
 	if n := db.Pending(); n != 1 {
 		t.Fatalf("pending = %d, want 1: the deferred update did not take its key back", n)
 	}
-	due, _ = db.Due(t0.Add(time.Second), 10)
-	db.Unkey(ctx, due[0].ID)
+	id = mustStart(t, db, t0.Add(time.Second))
 	enqueue() // a newer update takes the key while the first is in flight
-	db.Retry(ctx, due[0].ID, t0.Add(2*time.Second), "paced")
+	db.Retry(ctx, id, t0.Add(2*time.Second), "paced")
 	if n := db.Pending(); n != 1 {
 		t.Errorf("pending = %d, want 1: the older deferred update should yield to the newer one", n)
 	}
@@ -134,6 +129,20 @@ func TestDB_DueOrdered(t *testing.T) {
 }
 
 // enqueueUpdate enqueues incident 1's header refresh under its coalescing key.
+// mustStart takes the one effect due at now and starts performing it
+// (Unkey), as the outbox worker does, and returns its id.
+func mustStart(tb testing.TB, db *store.DB, now time.Time) uint64 {
+	tb.Helper()
+	due, err := db.Due(now, 10)
+	if err != nil || len(due) != 1 {
+		tb.Fatalf("Due = %v, %v; want one effect", due, err)
+	}
+	if err := db.Unkey(context.Background(), due[0].ID); err != nil {
+		tb.Fatal(err)
+	}
+	return due[0].ID
+}
+
 func enqueueUpdate(tb testing.TB, db *store.DB) {
 	tb.Helper()
 	err := db.Update(context.Background(), func(tx incident.Tx) error {
