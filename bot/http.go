@@ -204,6 +204,19 @@ func (h *Handlers) verified(next func(w http.ResponseWriter, r *http.Request, bo
 	})
 }
 
+// verifiedForm is verified for the endpoints whose body is a form (slash
+// commands, interactions): a malformed form is refused with 400.
+func (h *Handlers) verifiedForm(next func(w http.ResponseWriter, form url.Values)) http.Handler {
+	return h.verified(func(w http.ResponseWriter, _ *http.Request, body []byte) {
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			http.Error(w, "malformed form", http.StatusBadRequest)
+			return
+		}
+		next(w, form)
+	})
+}
+
 func (h *Handlers) authenticate(header http.Header, body []byte, now time.Time) error {
 	if h.cfg.SigningSecret == "" {
 		return errors.New("no signing secret is configured")
@@ -216,12 +229,7 @@ func (h *Handlers) authenticate(header http.Header, body []byte, now time.Time) 
 
 // Commands handles POST /slack/commands: the /incident slash command.
 func (h *Handlers) Commands() http.Handler {
-	return h.verified(func(w http.ResponseWriter, _ *http.Request, body []byte) {
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			http.Error(w, "malformed form", http.StatusBadRequest)
-			return
-		}
+	return h.verifiedForm(func(w http.ResponseWriter, form url.Values) {
 		sc := slack.SlashCommand{
 			ChannelID: form.Get("channel_id"), UserID: form.Get("user_id"), Command: form.Get("command"),
 			Text: form.Get("text"), ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"),

@@ -19,12 +19,7 @@ import (
 // (block_actions), the note modal (view_submission) and the "Add to
 // timeline" message shortcut (message_action).
 func (h *Handlers) Interactions() http.Handler {
-	return h.verified(func(w http.ResponseWriter, _ *http.Request, body []byte) {
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			http.Error(w, "malformed form", http.StatusBadRequest)
-			return
-		}
+	return h.verifiedForm(func(w http.ResponseWriter, form url.Values) {
 		var ic slack.InteractionCallback
 		if err := json.Unmarshal([]byte(form.Get("payload")), &ic); err != nil {
 			http.Error(w, "malformed payload", http.StatusBadRequest)
