@@ -37,11 +37,7 @@ func update(tb testing.TB, db *store.DB, fn func(tx incident.Tx) error) {
 // with their alarms and timelines, the indexes, idempotency keys, the
 // outbox with every field and its coalescing keys, and the key-value area.
 func TestExport(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "tocsin.db")
-	db, err := store.Open(path, store.Options{Now: func() time.Time { return t0 }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path := MustOpenDB(t)
 	ctx := context.Background()
 	api := mustOpenIncident(t, db, "svc:api", "arn:a")
 	dbIncident := mustOpenIncident(t, db, "svc:db", "arn:d")

@@ -48,11 +48,7 @@ func rawIncident(t *testing.T, path string, id incident.ID) (record map[string]a
 // The incident record holds neither alarms nor events: each lives in the
 // incident's own nested bucket, and the incident read back is whole.
 func TestLayout_AlarmsAndEventsOutsideTheRecord(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "tocsin.db")
-	db, err := store.Open(path, store.Options{Now: func() time.Time { return t0 }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path := MustOpenDB(t)
 	ctx := context.Background()
 	id := mustOpenIncident(t, db, "g", "arn:a")
 	for i := range 20 { // 10 alarms join, then each changes once
