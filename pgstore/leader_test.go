@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tocsin-dev/tocsin/pgstore"
+	"github.com/tocsin-dev/tocsin/pgstore/pgtest"
 )
 
 // term is one leadership term a test's lead function saw.
@@ -74,7 +73,7 @@ func nextTerm(t *testing.T, r *runningLeader, d time.Duration) term {
 func terminate(t *testing.T, dbURL, appName string) {
 	t.Helper()
 	var n int
-	queryRow(t, dbURL, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1`,
+	pgtest.QueryRow(t, dbURL, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1`,
 		[]any{appName}, &n)
 	if n != 1 {
 		t.Fatalf("terminated %d sessions named %q, want 1", n, appName)
@@ -90,21 +89,6 @@ func schemaOf(t *testing.T, dbURL string) string {
 		t.Fatal(err)
 	}
 	return u.Query().Get("search_path")
-}
-
-// queryRow runs one query on a connection of its own.
-func queryRow(t *testing.T, dbURL, sql string, args []any, dest ...any) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatalf("connect to the test database: %v", err)
-	}
-	defer conn.Close(ctx)
-	if err := conn.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
 }
 
 // Two replicas campaign together: one leads, the other keeps campaigning
@@ -145,7 +129,7 @@ func TestLeader_OneLeads(t *testing.T) {
 	}
 	var epoch int64
 	var holder string
-	queryRow(t, dbURL, `SELECT epoch, holder FROM leadership`, nil, &epoch, &holder)
+	pgtest.QueryRow(t, dbURL, `SELECT epoch, holder FROM leadership`, nil, &epoch, &holder)
 	if epoch != tm.epoch || holder != leader.name {
 		t.Errorf("leadership row: epoch %d held by %q, want %d held by %q", epoch, holder, tm.epoch, leader.name)
 	}

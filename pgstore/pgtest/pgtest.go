@@ -55,6 +55,25 @@ func FreshSchema(tb testing.TB) string {
 // Exec runs a statement on a connection of its own.
 func Exec(tb testing.TB, dbURL, sql string, args ...any) {
 	tb.Helper()
+	onConn(tb, dbURL, sql, func(ctx context.Context, conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, sql, args...)
+		return err
+	})
+}
+
+// QueryRow runs a query of one row on a connection of its own and scans
+// the row into dest.
+func QueryRow(tb testing.TB, dbURL, sql string, args []any, dest ...any) {
+	tb.Helper()
+	onConn(tb, dbURL, sql, func(ctx context.Context, conn *pgx.Conn) error {
+		return conn.QueryRow(ctx, sql, args...).Scan(dest...)
+	})
+}
+
+// onConn runs fn on a connection of its own to dbURL, and fails the test,
+// naming sql, when fn does.
+func onConn(tb testing.TB, dbURL, sql string, fn func(context.Context, *pgx.Conn) error) {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, dbURL)
@@ -62,7 +81,7 @@ func Exec(tb testing.TB, dbURL, sql string, args ...any) {
 		tb.Fatalf("connect to the test database: %v", err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql, args...); err != nil {
+	if err := fn(ctx, conn); err != nil {
 		tb.Fatalf("%s: %v", sql, err)
 	}
 }
