@@ -111,6 +111,14 @@ func (b *bench) dropSchema(ctx context.Context) {
 	}
 }
 
+// pgCounters reads the PostgreSQL server's counters with -db.
+func (b *bench) pgCounters(ctx context.Context) (pgCounters, bool) {
+	if b.pg == nil {
+		return pgCounters{}, false
+	}
+	return b.pg.counters(ctx)
+}
+
 // storeDB is tocsin's TOCSIN_DB: the schema's URL, or a file in the
 // temporary directory.
 func (b *bench) storeDB() string {
@@ -186,9 +194,11 @@ func (b *bench) measure(ctx context.Context, c *child, sl *sim.Slack, p *plan) (
 		len(p.deliveries), b.opts.duration, len(p.messages), b.opts.alarms, b.opts.services)
 	prof := b.profile(ctx, c)
 	cpu0, _ := scrape(c.base, "process_cpu_seconds_total")
+	pg0, pgOK := b.pgCounters(ctx)
 	use0 := sampleCPU(c.cmd.Process.Pid, b.pgPID)
 	s := send(ctx, c.base, p, b.opts.workers)
 	use1 := sampleCPU(c.cmd.Process.Pid, b.pgPID)
+	pg1, pgOK1 := b.pgCounters(ctx)
 	cpu1, cpuOK := scrape(c.base, "process_cpu_seconds_total")
 	if err := prof(); err != nil {
 		b.logf("cpu profile: %v", err)
@@ -208,6 +218,9 @@ func (b *bench) measure(ctx context.Context, c *child, sl *sim.Slack, p *plan) (
 		b.logf("peak RSS unavailable: %v", rssErr)
 	}
 	r.Ack = ackReport(s)
+	if pgOK && pgOK1 {
+		r.Postgres = activityBetween(pg0, pg1, r.Ack.Acknowledged)
+	}
 	if cpuOK {
 		r.Ack.CPUSeconds = cpu1 - cpu0
 	}

@@ -164,3 +164,55 @@ func (s *pgSchema) serverPID(ctx context.Context) int {
 	})
 	return pid
 }
+
+// PGActivity is what the PostgreSQL server did while the storm was sent,
+// from its cumulative statistics (the whole cluster's WAL and checkpoints,
+// the database's commits; backends report them up to a second late, so
+// these are approximate), per acknowledged notification.
+type PGActivity struct {
+	Commits     float64 `json:"commits_per_ack"`
+	WALBytes    float64 `json:"wal_bytes_per_ack"`
+	WALSyncs    float64 `json:"wal_syncs_per_ack"`
+	Checkpoints int64   `json:"checkpoints"`
+}
+
+func (a *PGActivity) String() string {
+	if a == nil {
+		return "unavailable"
+	}
+	return fmt.Sprintf("per acknowledged notification: %.2f commits, %.0f WAL bytes, %.2f WAL syncs; %d checkpoints while sending",
+		a.Commits, a.WALBytes, a.WALSyncs, a.Checkpoints)
+}
+
+// pgCounters are the server's cumulative counters at one moment.
+type pgCounters struct{ commits, walBytes, walSyncs, checkpoints int64 }
+
+// counters reads them, or reports false (a server before PostgreSQL 14
+// has no pg_stat_wal).
+func (s *pgSchema) counters(ctx context.Context) (pgCounters, bool) {
+	var c pgCounters
+	err := s.with(ctx, func(conn *pgx.Conn) error {
+		if err := conn.QueryRow(ctx, `SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()`).Scan(&c.commits); err != nil {
+			return err
+		}
+		if err := conn.QueryRow(ctx, `SELECT wal_bytes::bigint, wal_sync FROM pg_stat_wal`).Scan(&c.walBytes, &c.walSyncs); err != nil {
+			return err
+		}
+		// pg_stat_checkpointer from PostgreSQL 17, pg_stat_bgwriter before.
+		if conn.QueryRow(ctx, `SELECT num_timed + num_requested FROM pg_stat_checkpointer`).Scan(&c.checkpoints) == nil {
+			return nil
+		}
+		return conn.QueryRow(ctx, `SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter`).Scan(&c.checkpoints)
+	})
+	return c, err == nil
+}
+
+// activityBetween is what the server did from a to b for acks notifications.
+func activityBetween(a, b pgCounters, acks int) *PGActivity {
+	if acks == 0 {
+		return nil
+	}
+	per := func(d int64) float64 { return float64(d) / float64(acks) }
+	return &PGActivity{Commits: per(b.commits - a.commits), WALBytes: per(b.walBytes - a.walBytes),
+		WALSyncs: per(b.walSyncs - a.walSyncs), Checkpoints: b.checkpoints - a.checkpoints}
+}

@@ -27,9 +27,11 @@ type Report struct {
 	HeapSamples int       `json:"heap_samples"`
 	PeakRSS     int64     `json:"peak_rss_bytes"`
 	CPU         CPU       `json:"cpu_while_sending"`
-	Store       Store     `json:"store"`
-	LogLines    int       `json:"tocsin_log_lines_warn_or_worse"`
-	Check       Check     `json:"check"`
+	// Postgres is what the server did while sending (-db only).
+	Postgres *PGActivity `json:"postgres_while_sending,omitempty"`
+	Store    Store       `json:"store"`
+	LogLines int         `json:"tocsin_log_lines_warn_or_worse"`
+	Check    Check       `json:"check"`
 }
 
 // Workload is what was sent.
@@ -208,6 +210,9 @@ func (r *Report) write(w io.Writer, asJSON bool) error {
 	row("ack latency", "%s", r.Ack.Latency)
 	row("tocsin CPU while sending", "%s", r.Ack.cpuLine())
 	row("machine CPU while sending", "%s", r.CPU)
+	if r.Workload.Backend == "postgresql" {
+		row("PostgreSQL while sending", "%s", r.Postgres)
+	}
 	row("first ALARM → channel", "%s   (Slack stand-in latency %s per call; %d of %d from standby)", r.Slack.ToChannel, wl.SlackLatency, r.Slack.FromStandby, r.Check.Incidents)
 	row("first ALARM → pinned header", "%s", r.Slack.ToHeader)
 	row("Slack calls", "%d = %.1f per incident: %.1f to set up, %.1f chat.update; the last %s after the start",
