@@ -133,12 +133,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 	a.once("outbox", a.worker.Run)
 	a.wireLeader(db, d.Logger)
 	a.every("reload", a.reloadOnHangup())
-	if b, ok := db.(*store.DB); ok {
-		a.once("idempotency-sweep", (&store.Sweeper{DB: b, Retention: cfg.KeyRetention,
-			Every: time.Hour, Now: d.Now, Logger: d.Logger.With("component", "idempotency-sweep")}).Run)
-	} else {
-		a.log.Warn("idempotency keys are not pruned on PostgreSQL yet: TOCSIN_IDEMPOTENCY_RETENTION applies to the bbolt store only")
-	}
+	a.once("idempotency-sweep", (&store.Sweeper{DB: db, Retention: cfg.KeyRetention,
+		Every: time.Hour, Now: d.Now, Logger: d.Logger.With("component", "idempotency-sweep")}).Run)
 	if cfg.PprofAddr != "" {
 		a.every("pprof", pprofServer(cfg.PprofAddr))
 	}

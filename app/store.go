@@ -28,6 +28,7 @@ type Store interface {
 	web.Source
 	web.Reviews
 	intake.CertCache
+	store.Forgetter
 	Summaries(ctx context.Context) ([]incident.Incident, error)
 	ByChannel(ctx context.Context, channelID string) (incident.ID, bool, error)
 	OpenAlarmARNs(ctx context.Context) ([]string, error)

@@ -209,7 +209,6 @@
 //   - Wiring (app): a Leader per replica running the once-per-cluster parts
 //     in lead, Listen connected to the worker's wake, the two metrics.
 //     Until then, run one tocsin per database, as with a bbolt file.
-//   - Forget, with an index on seen.at, for the idempotency-key sweeper.
 //   - A failover test with real processes (SIGKILL of the leader).
 //
 // pgstore imports incident and pgx only (its tests also run store/storetest

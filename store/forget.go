@@ -151,11 +151,17 @@ func inInbox(kv *bolt.Bucket, key []byte) bool {
 	return ok && kv.Get(append(bytes.Clone(slackInbox), rest...)) != nil
 }
 
+// Forgetter is a store that forgets idempotency keys: *DB, and the
+// PostgreSQL backend's.
+type Forgetter interface {
+	ForgetBefore(ctx context.Context, cutoff time.Time, max int) (int, error)
+}
+
 // Sweeper forgets expired idempotency keys in the background: at start and
 // then every Every, it forgets those remembered more than Retention ago
 // (DB.ForgetBefore, Batch keys per transaction).
 type Sweeper struct {
-	DB *DB
+	DB Forgetter
 	// Retention is how long a key is remembered; at least MinRetention.
 	Retention time.Duration
 	// Every is the pause between two sweeps (default an hour).

@@ -2,8 +2,6 @@ package store_test
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -82,7 +80,10 @@ func seenKeys(tb testing.TB, db *store.DB, keys ...string) []string {
 	return out
 }
 
-func TestDB_ForgetBefore(t *testing.T) {
+// TestSweeper_Retention: a sweep forgets what was remembered more than the
+// retention ago by the sweeper's clock. ForgetBefore itself is in the
+// store contract (storetest), run against both backends.
+func TestSweeper_Retention(t *testing.T) {
 	ctx := context.Background()
 	t.Run("Retention", func(t *testing.T) {
 		c := &clock{now: t0}
@@ -103,124 +104,6 @@ func TestDB_ForgetBefore(t *testing.T) {
 		}
 		if diff := cmp.Diff([]string{"msg:new"}, seenKeys(t, db, "msg:old", "cmd:old", "msg:new")); diff != "" {
 			t.Errorf("keys remembered after the sweep (-want +got):\n%s", diff)
-		}
-	})
-	t.Run("Redelivery", func(t *testing.T) {
-		c := &clock{now: t0}
-		db := mustOpenDBAt(t, c.Now)
-		s := &store.Sweeper{DB: db, Retention: week, Now: c.Now}
-		deliver(t, db, "msg:m1", c.Now())
-		c.Advance(time.Hour) // SNS's last retry comes about an hour later
-		if _, err := s.Sweep(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if deliver(t, db, "msg:m1", c.Now()) {
-			t.Error("a redelivery within the retention was handled as new")
-		}
-		c.Advance(week - time.Hour - time.Second)
-		if _, err := s.Sweep(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if deliver(t, db, "msg:m1", c.Now()) {
-			t.Error("a redelivery a second before the retention ends was handled as new")
-		}
-		c.Advance(2 * time.Second)
-		if _, err := s.Sweep(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if !deliver(t, db, "msg:m1", c.Now()) {
-			t.Error("a delivery after the retention and a sweep is still seen")
-		}
-	})
-	t.Run("Batches", func(t *testing.T) {
-		db := mustOpenDBAt(t, time.Now)
-		// Dense old keys under cmd:, deleted 50 per transaction; sparse ones
-		// under msg:, more than one read transaction apart.
-		var old, kept []string
-		err := db.Update(ctx, func(tx incident.Tx) error {
-			for i := range 10000 {
-				k, expired := fmt.Sprintf("msg:%05d", i), i%900 == 899
-				if i < 1000 {
-					k, expired = fmt.Sprintf("cmd:%05d", i), i%2 == 0
-				}
-				at := t0
-				if expired {
-					at = t0.Add(-week - time.Minute)
-					old = append(old, k)
-				} else {
-					kept = append(kept, k)
-				}
-				if err := tx.Remember(k, at); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		n, err := db.ForgetBefore(ctx, t0.Add(-week), 50)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n != len(old) {
-			t.Errorf("ForgetBefore forgot %d keys, want %d", n, len(old))
-		}
-		if got := seenKeys(t, db, old...); len(got) != 0 {
-			t.Errorf("%d old keys remembered after ForgetBefore, as %q", len(got), got[0])
-		}
-		if got := seenKeys(t, db, kept...); len(got) != len(kept) {
-			t.Errorf("%d of %d new keys remembered after ForgetBefore", len(got), len(kept))
-		}
-	})
-	t.Run("OnlyExpiredKeys", func(t *testing.T) {
-		db := mustOpenDBAt(t, time.Now)
-		old := t0.Add(-30 * 24 * time.Hour)
-		for _, k := range []string{"msg:gone", "cmd:gone", "cmd:queued", "digest/2026-10-05T09:00:00Z", "zzz:other", "aaa:other"} {
-			deliver(t, db, k, old)
-		}
-		// A command acknowledged but not run: the inbox replays it after
-		// the outage and must find that it ran.
-		for _, k := range []string{"inbox/slack/queued", "inbox/slack/gone-but-not-a-key", "certs/https://sns"} {
-			if err := db.Put(ctx, k, []byte("{}")); err != nil {
-				t.Fatal(err)
-			}
-		}
-		n, err := db.ForgetBefore(ctx, t0, store.DefaultForgetBatch)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n != 2 {
-			t.Errorf("ForgetBefore forgot %d keys, want 2", n)
-		}
-		want := []string{"cmd:queued", "digest/2026-10-05T09:00:00Z", "zzz:other", "aaa:other"}
-		if diff := cmp.Diff(want, seenKeys(t, db, "msg:gone", "cmd:gone", "cmd:queued", "digest/2026-10-05T09:00:00Z", "zzz:other", "aaa:other")); diff != "" {
-			t.Errorf("keys remembered (-want +got):\n%s", diff)
-		}
-		kv, err := db.Scan("")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(kv) != 3 {
-			t.Errorf("key-value area has %d entries after ForgetBefore, want the 3 put", len(kv))
-		}
-	})
-	t.Run("Canceled", func(t *testing.T) {
-		db := mustOpenDBAt(t, time.Now)
-		deliver(t, db, "msg:old", t0.Add(-week-time.Hour))
-		cctx, cancel := context.WithCancel(ctx)
-		cancel()
-		if _, err := db.ForgetBefore(cctx, t0, 10); !errors.Is(err, context.Canceled) {
-			t.Errorf("ForgetBefore with an ended context = %v, want context.Canceled", err)
-		}
-		if len(seenKeys(t, db, "msg:old")) != 1 {
-			t.Error("ForgetBefore with an ended context forgot a key")
-		}
-	})
-	t.Run("ErrInvalid", func(t *testing.T) {
-		db := mustOpenDBAt(t, time.Now)
-		if _, err := db.ForgetBefore(ctx, t0, 0); !errors.Is(err, incident.ErrInvalid) {
-			t.Errorf("ForgetBefore(max 0) = %v, want ErrInvalid", err)
 		}
 	})
 }

@@ -27,7 +27,7 @@ import (
 // Incident), web (Source, Reviews), intake (CertCache, Reconciler.Open),
 // report (Summaries) and app (the digest's Get/Put, the Slack inbox's
 // Put/Delete/Scan, /readyz's Writable and Pending, shutdown's Close) call.
-// bbolt-only methods (Backup, BackupFile, Size, Path, UpdateOne, Forget,
+// bbolt-only methods (Backup, BackupFile, Size, Path, UpdateOne,
 // CountSeen) are not part of it.
 type Backend interface {
 	// Update runs fn in one durable transaction; fn may run more than once.
@@ -56,6 +56,10 @@ type Backend interface {
 	SavedReview(ctx context.Context, id incident.ID) (string, bool, error)
 	SaveReview(ctx context.Context, id incident.ID, markdown string) error
 
+	// ForgetBefore forgets the SNS and Slack idempotency keys remembered
+	// before cutoff, at most max per transaction (the leader's sweeper).
+	ForgetBefore(ctx context.Context, cutoff time.Time, max int) (int, error)
+
 	Writable(ctx context.Context) error
 	Close() error
 }
@@ -78,7 +82,7 @@ type behaviour struct {
 func contract() []behaviour {
 	var all []behaviour
 	for _, group := range [][]behaviour{timelineBehaviours, indexBehaviours, outboxBehaviours,
-		kvBehaviours, rollbackBehaviours, raceBehaviours} {
+		kvBehaviours, rollbackBehaviours, raceBehaviours, forgetBehaviours} {
 		all = append(all, group...)
 	}
 	return all
