@@ -27,7 +27,7 @@ func defineCheck(fs *flag.FlagSet, getenv func(string) string) runFunc {
 		if err != nil {
 			return fmt.Errorf("configuration:\n%w", err)
 		}
-		err = check(e.stdout, cmp.Or(*runbooksDir, cfg.Runbooks), cmp.Or(*playbooksDir, cfg.Playbooks))
+		err = check(e.stdout, cmp.Or(*runbooksDir, cfg.Runbooks), cmp.Or(*playbooksDir, cfg.Playbooks), e.getenv)
 		if *withStore {
 			err = errors.Join(err, checkStore(e.stdout, cfg.DB))
 		}
@@ -35,7 +35,7 @@ func defineCheck(fs *flag.FlagSet, getenv func(string) string) runFunc {
 	}
 }
 
-func check(stdout io.Writer, runbooksDir, playbooksDir string) error {
+func check(stdout io.Writer, runbooksDir, playbooksDir string, getenv func(string) string) error {
 	var lines []string
 	for _, p := range runbooks.Check(runbooksDir) {
 		lines = append(lines, p.String())
@@ -47,7 +47,7 @@ func check(stdout io.Writer, runbooksDir, playbooksDir string) error {
 		}
 	}
 	exists := func(name string) bool { return known[name] || len(lines) > 0 }
-	for _, p := range playbooks.Check(playbooksDir, exists) {
+	for _, p := range playbooks.Check(playbooksDir, playbooks.Env{Getenv: getenv, RunbookExists: exists}) {
 		lines = append(lines, p.String())
 	}
 	problems := len(lines)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/playbooks"
 )
 
 // Pager sends a page for an escalation step (a configured webhook).
@@ -40,7 +41,7 @@ func (x *Escalator) Execute(ctx context.Context, eff incident.Effect, inc incide
 	}
 	step := pb.Escalation[i]
 	paged := "no"
-	if step.Page && x.Pager != nil {
+	if step.Page.Kind == playbooks.PageWebhook && x.Pager != nil {
 		if err := x.Pager.Page(ctx, inc, i); err != nil {
 			return Outcome{}, fmt.Errorf("page for %s step %d: %w", inc.ID, i+1, err)
 		}

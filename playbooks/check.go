@@ -39,22 +39,32 @@ func (ps Problems) Error() string {
 // Unwrap makes errors.Is(err, incident.ErrInvalid) true.
 func (ps Problems) Unwrap() error { return incident.ErrInvalid }
 
+// Env is what checking a playbook consults besides its file.
+type Env struct {
+	// Getenv reads the environment variables that hold PagerDuty routing
+	// keys; nil or "" means unset.
+	Getenv func(name string) string
+	// RunbookExists says whether a suggested runbook is known; nil skips
+	// that check.
+	RunbookExists func(name string) bool
+}
+
 // Check reports every problem in the built-in playbooks together with those
 // in dir (which may be empty): everything Load refuses, and suggested
-// runbooks for which runbookExists is false. A nil runbookExists skips that
-// check. Problems are in file order, then line order.
-func Check(dir string, runbookExists func(name string) bool) []Problem {
+// runbooks for which env.RunbookExists is false. Problems are in file
+// order, then line order.
+func Check(dir string, env Env) []Problem {
 	srcs, err := sources(dir)
 	if err != nil {
 		return []Problem{{File: dir, Msg: err.Error()}}
 	}
-	_, problems := build(srcs, runbookExists)
+	_, problems := build(srcs, env)
 	return problems
 }
 
 // build parses, validates and merges the sources into a Set. The Set is
 // only meaningful when there are no problems.
-func build(srcs []source, runbookExists func(string) bool) (*Set, []Problem) {
+func build(srcs []source, env Env) (*Set, []Problem) {
 	var all []*parsed
 	var problems []Problem
 	order := map[string]int{}
@@ -63,7 +73,7 @@ func build(srcs []source, runbookExists func(string) bool) (*Set, []Problem) {
 		ps, probs := parse(src)
 		problems = append(problems, probs...)
 		for _, p := range ps {
-			problems = append(problems, validate(p, runbookExists)...)
+			problems = append(problems, validate(p, env)...)
 			normalize(p.pb)
 		}
 		all = append(all, ps...)

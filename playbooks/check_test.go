@@ -40,7 +40,7 @@ func checkFile(t *testing.T, file string) []Problem {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, problems := build(append(srcs, source{file: filepath.ToSlash(file), data: data}), runbookExists)
+	_, problems := build(append(srcs, source{file: filepath.ToSlash(file), data: data}), testEnv)
 	return problems
 }
 
@@ -53,7 +53,7 @@ func render(problems []Problem) string {
 }
 
 func TestCheck_BuiltinsPass(t *testing.T) {
-	if got := Check("", runbookExists); len(got) != 0 {
+	if got := Check("", testEnv); len(got) != 0 {
 		t.Errorf("built-in playbooks have problems:\n%s", render(got))
 	}
 }
@@ -67,13 +67,13 @@ func TestCheck_Dir(t *testing.T) {
 		{File: filepath.Join(dir, "a.yaml"), Line: 4, Msg: `unknown runbook "nope"`},
 		{File: filepath.Join(dir, "b.yaml"), Line: 1, Msg: `duplicate name "a" (first defined at ` + filepath.Join(dir, "a.yaml") + ":1)"},
 	}
-	if diff := cmp.Diff(want, Check(dir, runbookExists)); diff != "" {
+	if diff := cmp.Diff(want, Check(dir, testEnv)); diff != "" {
 		t.Errorf("Check (-want +got):\n%s", diff)
 	}
-	if got := Check(dir, nil); len(got) != 1 {
+	if got := Check(dir, Env{}); len(got) != 1 {
 		t.Errorf("with no runbook check, want only the duplicate, got %v", got)
 	}
-	missing := Check(filepath.Join(dir, "missing"), runbookExists)
+	missing := Check(filepath.Join(dir, "missing"), testEnv)
 	if len(missing) != 1 || !strings.Contains(missing[0].String(), "read playbook directory") {
 		t.Errorf("Check of a missing directory = %v", missing)
 	}
@@ -109,7 +109,7 @@ func TestCheck_README(t *testing.T) {
 		body, _, _ := strings.Cut(b, "```")
 		files[fmt.Sprintf("example%d.yaml", i)] = body
 	}
-	if got := Check(MustWriteDir(t, files), runbookExists); len(got) != 0 {
+	if got := Check(MustWriteDir(t, files), testEnv); len(got) != 0 {
 		t.Errorf("README examples have problems:\n%s", render(got))
 	}
 }

@@ -19,6 +19,7 @@ type decoder struct {
 	file     string
 	lines    map[string]int  // value path ("escalation[1].after") -> line
 	bad      map[string]bool // value paths that could not be decoded
+	pageErrs map[string]error
 	problems []Problem
 }
 
@@ -26,6 +27,7 @@ var (
 	durationType = reflect.TypeFor[time.Duration]()
 	severityType = reflect.TypeFor[incident.Severity]()
 	patternsType = reflect.TypeFor[Patterns]()
+	pageType     = reflect.TypeFor[PageTarget]()
 )
 
 func (d *decoder) fail(n *yaml.Node, path, format string, args ...any) {
@@ -49,6 +51,8 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		d.duration(n, v, path)
 	case t == severityType:
 		d.severity(n, v, path)
+	case t == pageType:
+		d.page(n, v, path)
 	case t == patternsType && n.Kind == yaml.ScalarNode:
 		v.Set(reflect.ValueOf(Patterns{n.Value}))
 	case t.Kind() == reflect.Struct:
@@ -78,6 +82,21 @@ func (d *decoder) severity(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	v.SetInt(int64(sev))
+}
+
+func (d *decoder) page(n *yaml.Node, v reflect.Value, path string) {
+	// Problems are reported by checkEscalation, which knows the
+	// playbook's name.
+	if n.Kind != yaml.ScalarNode {
+		d.pageErrs[path] = fmt.Errorf("want one page target (true, pagerduty, pagerduty:ENV_NAME, sms or rotation:NAME), not %s", kindName(n))
+		return
+	}
+	t, err := ParsePageTarget(n.Value)
+	if err != nil {
+		d.pageErrs[path] = err
+		return
+	}
+	v.Set(reflect.ValueOf(t))
 }
 
 func (d *decoder) scalar(n *yaml.Node, v reflect.Value, path string) {

@@ -17,6 +17,13 @@ var realRunbooks = map[string]bool{
 
 func runbookExists(name string) bool { return realRunbooks[name] }
 
+// testKeys are the environment the tests' PagerDuty targets read.
+var testKeys = map[string]string{DefaultRoutingKeyEnv: "R0UTINGKEYDEFAULT0000000000000000", "PD_PAYMENTS_KEY": "R0UTINGKEYPAYMENTS00000000000000"}
+
+// testEnv checks runbook names against the runbook library and reads
+// routing keys from testKeys.
+var testEnv = Env{RunbookExists: runbookExists, Getenv: func(name string) string { return testKeys[name] }}
+
 // MustLoad loads the built-ins plus the given files, written to a temporary
 // directory.
 func MustLoad(tb testing.TB, files map[string]string) *Set {

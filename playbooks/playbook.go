@@ -75,7 +75,7 @@ type Step struct {
 	After  time.Duration `yaml:"after"`
 	Notify []string      `yaml:"notify"` // mention in the incident channel
 	Invite []string      `yaml:"invite"` // add to the incident channel
-	Page   bool          `yaml:"page"`   // POST to the paging webhook
+	Page   PageTarget    `yaml:"page"`   // see PageTarget
 }
 
 // Graph is a CloudWatch metric to chart in the incident channel.

@@ -1,6 +1,7 @@
 package playbooks
 
 import (
+	"os"
 	"sort"
 
 	"github.com/tocsin-dev/tocsin/incident"
@@ -19,13 +20,18 @@ type Set struct {
 // empty); a directory playbook replaces the built-in of the same name and
 // otherwise adds to them. If any definition is wrong, Load returns Problems
 // listing every problem as file:line: problem. Runbook names are not
-// checked here; Check does that.
-func Load(dir string) (*Set, error) {
+// checked here; Check does that. PagerDuty routing keys are read from the
+// process's environment (LoadEnv takes another).
+func Load(dir string) (*Set, error) { return LoadEnv(dir, os.Getenv) }
+
+// LoadEnv is Load with the routing keys of PagerDuty targets read through
+// getenv.
+func LoadEnv(dir string, getenv func(string) string) (*Set, error) {
 	srcs, err := sources(dir)
 	if err != nil {
 		return nil, err
 	}
-	set, problems := build(srcs, nil)
+	set, problems := build(srcs, Env{Getenv: getenv})
 	if len(problems) > 0 {
 		return nil, Problems(problems)
 	}

@@ -173,7 +173,7 @@ escalation:
 	p, _ := s.Get("team-a")
 	want := []Step{
 		{After: 5 * time.Minute, Notify: []string{"S0TEAMA", "S0SRE"}, Invite: []string{"U0LEAD01"}},
-		{After: 20 * time.Minute, Notify: []string{"S0TEAMA", "S0SRE"}, Invite: []string{"U0LEAD01"}, Page: true},
+		{After: 20 * time.Minute, Notify: []string{"S0TEAMA", "S0SRE"}, Invite: []string{"U0LEAD01"}, Page: PageTarget{Kind: PageWebhook}},
 	}
 	if diff := cmp.Diff(want, p.Escalation); diff != "" {
 		t.Errorf("Escalation (-want +got):\n%s", diff)

@@ -35,11 +35,12 @@ type source struct {
 
 // parsed is one playbook as read, with where its values came from.
 type parsed struct {
-	pb      *Playbook
-	builtin bool
-	lines   map[string]int
-	bad     map[string]bool // value paths that could not be decoded
-	broken  bool            // it had decoding problems
+	pb       *Playbook
+	builtin  bool
+	lines    map[string]int
+	bad      map[string]bool  // value paths that could not be decoded
+	pageErrs map[string]error // page targets that could not be read, by path
+	broken   bool             // it had decoding problems
 }
 
 // line returns the line of a value path, of its closest parent that has one,
@@ -115,10 +116,10 @@ func parse(src source) ([]*parsed, []Problem) {
 		if root.Kind == yaml.DocumentNode || (root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null") {
 			continue // an empty document
 		}
-		d := decoder{file: src.file, lines: map[string]int{}, bad: map[string]bool{}}
+		d := decoder{file: src.file, lines: map[string]int{}, bad: map[string]bool{}, pageErrs: map[string]error{}}
 		pb := &Playbook{Source: src.file}
 		d.decode(root, reflect.ValueOf(pb).Elem(), "")
-		out = append(out, &parsed{pb: pb, builtin: src.builtin, lines: d.lines, bad: d.bad, broken: len(d.problems) > 0})
+		out = append(out, &parsed{pb: pb, builtin: src.builtin, lines: d.lines, bad: d.bad, pageErrs: d.pageErrs, broken: len(d.problems) > 0})
 		problems = append(problems, d.problems...)
 	}
 }

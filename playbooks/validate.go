@@ -17,13 +17,13 @@ var (
 )
 
 // validate reports what is wrong with one playbook on its own.
-func validate(p *parsed, runbookExists func(string) bool) []Problem {
+func validate(p *parsed, env Env) []Problem {
 	var out []Problem
 	out = append(out, checkIdentity(p)...)
 	out = append(out, checkMatch(p)...)
 	out = append(out, checkPolicy(p)...)
-	out = append(out, checkEscalation(p)...)
-	out = append(out, checkGuide(p, runbookExists)...)
+	out = append(out, checkEscalation(p, env.Getenv)...)
+	out = append(out, checkGuide(p, env.RunbookExists)...)
 	return out
 }
 
@@ -126,7 +126,7 @@ func checkPolicy(p *parsed) []Problem {
 	return out
 }
 
-func checkEscalation(p *parsed) []Problem {
+func checkEscalation(p *parsed, getenv func(string) string) []Problem {
 	var out []Problem
 	for i, s := range p.pb.Escalation {
 		path := fmt.Sprintf("escalation[%d]", i)
@@ -138,8 +138,13 @@ func checkEscalation(p *parsed) []Problem {
 			out = append(out, at(p, path+".after", "%s: after %v is not later than the step before (%v); steps run in increasing order",
 				path, s.After, p.pb.Escalation[i-1].After))
 		}
-		if len(s.Notify) == 0 && len(s.Invite) == 0 && !s.Page {
-			out = append(out, at(p, path, "%s: step has no target (give notify, invite or page: true)", path))
+		if err := p.pageErrs[path+".page"]; err != nil {
+			out = append(out, at(p, path+".page", "playbook %q %s.page: %v", p.pb.Name, path, err))
+		} else if len(s.Notify) == 0 && len(s.Invite) == 0 && !s.Page.Set() {
+			out = append(out, at(p, path, "%s: step has no target (give notify, invite or page)", path))
+		}
+		if prob, ok := resolvePage(p, path+".page", &p.pb.Escalation[i].Page, getenv); !ok {
+			out = append(out, prob)
 		}
 		out = append(out, checkIDs(p, path+".notify", s.Notify)...)
 		out = append(out, checkIDs(p, path+".invite", s.Invite)...)
