@@ -56,6 +56,12 @@ type HandlerConfig struct {
 	// Inbox, when set, keeps acknowledged commands until they have run
 	// (inbox.go); nil runs them from memory only.
 	Inbox Inbox
+	// ReplayAfter is how old a record another process left in the inbox
+	// must be before ReplayInbox runs it again. 0: at once, which is right
+	// only when no other process can be running it (the bbolt store has
+	// one process). With replicas, a live one finishes or abandons a job
+	// within its JobTimeout, so anything older than that was left.
+	ReplayAfter time.Duration
 	// Groups forgets a user group's cached members when Slack says they
 	// changed (events.go); the Executor is one. nil ignores those events.
 	Groups GroupForgetter
@@ -136,9 +142,6 @@ func NewHandlers(cfg HandlerConfig) *Handlers {
 // (each is bounded by JobTimeout). Commands still queued are dropped from
 // memory; those with an inbox record run at the next start.
 func (h *Handlers) Run(ctx context.Context) error {
-	if err := h.runLeft(ctx); err != nil {
-		h.log.Error("commands acknowledged before the restart", "err", err)
-	}
 	for range h.cfg.Workers {
 		h.running.Add(1)
 		go h.work(ctx)

@@ -64,7 +64,9 @@ func MustHandlers(t *testing.T, cfg HandlerConfig) *Handlers {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = h.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	replayed := make(chan struct{})
+	go func() { _ = h.ReplayInbox(ctx); close(replayed) }()
+	t.Cleanup(func() { cancel(); <-done; <-replayed })
 	return h
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/tocsin-dev/tocsin/dispatch"
 )
@@ -30,13 +31,14 @@ type Inbox interface {
 // inboxItem is what the inbox records: the command and where its answer
 // goes. The response_url is a secret and expires; it is not kept, and an
 // answer after a restart goes to the user as an ephemeral message.
-// Boot tells this process's records (running now) from those an earlier
-// process left.
+// Boot tells this process's records (running now) from those another
+// process left; At is when it was acknowledged.
 type inboxItem struct {
 	Command dispatch.Command `json:"command"`
 	Channel string           `json:"channel,omitempty"`
 	User    string           `json:"user,omitempty"`
 	Boot    string           `json:"boot"`
+	At      time.Time        `json:"at,omitzero"`
 }
 
 // accept records cmd in the inbox (when there is one and cmd has a key) and
@@ -53,7 +55,7 @@ func (h *Handlers) accept(cmd dispatch.Command, to replyTo) string {
 func (h *Handlers) acceptJob(cmd dispatch.Command, to replyTo, job func(context.Context)) string {
 	keep := h.cfg.Inbox != nil && cmd.Key != ""
 	if keep {
-		v, err := json.Marshal(inboxItem{Command: cmd, Channel: to.channel, User: to.user, Boot: h.boot})
+		v, err := json.Marshal(inboxItem{Command: cmd, Channel: to.channel, User: to.user, Boot: h.boot, At: h.now()})
 		if err == nil {
 			err = h.cfg.Inbox.Keep(context.Background(), cmd.Key, v)
 		}
@@ -84,12 +86,37 @@ func (h *Handlers) drop(ctx context.Context, key string) {
 	}
 }
 
-// runLeft runs, one after another, the commands a crash left in the inbox,
-// and answers each sender with an ephemeral message.
-func (h *Handlers) runLeft(ctx context.Context) error {
+// ReplayInbox runs again the commands other processes acknowledged and
+// left in the inbox (they crashed, or were stopped, before the command ran
+// and was answered), and answers each sender with an ephemeral message.
+// With ReplayAfter 0 it does so once, at start; otherwise it looks again
+// every ReplayAfter/2 until ctx ends, taking records once they are
+// ReplayAfter old, so that a replica never runs a command another live
+// replica is running. The app runs it once per cluster, on the leader.
+func (h *Handlers) ReplayInbox(ctx context.Context) error {
 	if h.cfg.Inbox == nil {
 		return nil
 	}
+	for {
+		if err := h.runLeft(ctx); err != nil && ctx.Err() == nil {
+			h.log.Error("commands acknowledged before a restart", "err", err)
+		}
+		if h.cfg.ReplayAfter <= 0 {
+			return nil
+		}
+		t := time.NewTimer(h.cfg.ReplayAfter / 2)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// runLeft runs, one after another, the commands left in the inbox that
+// ReplayInbox may take now.
+func (h *Handlers) runLeft(ctx context.Context) error {
 	left, err := h.cfg.Inbox.Left(ctx)
 	if err != nil {
 		return fmt.Errorf("read the Slack command inbox: %w", err)
@@ -101,8 +128,8 @@ func (h *Handlers) runLeft(ctx context.Context) error {
 			h.drop(ctx, key)
 			continue
 		}
-		if it.Boot == h.boot {
-			continue // taken since this process started: a worker has it
+		if !h.abandoned(it) {
+			continue
 		}
 		h.log.Info("running a Slack command acknowledged before a restart", "kind", string(it.Command.Kind))
 		jctx, cancel := context.WithTimeout(ctx, h.cfg.JobTimeout)
@@ -111,7 +138,20 @@ func (h *Handlers) runLeft(ctx context.Context) error {
 		msg.Text = "(tocsin restarted while it ran your command) " + msg.Text
 		h.send(jctx, replyTo{channel: it.Channel, user: it.User}, msg)
 		cancel()
+		if ctx.Err() != nil {
+			return nil // not answered for sure: leave it for the next leader
+		}
 		h.drop(ctx, key)
 	}
 	return nil
+}
+
+// abandoned reports whether no live process is running it: it is not this
+// process's, and it is at least ReplayAfter old (a record without a time
+// is from before records had one, and so old).
+func (h *Handlers) abandoned(it inboxItem) bool {
+	if it.Boot == h.boot {
+		return false // taken since this process started: a worker has it
+	}
+	return h.cfg.ReplayAfter <= 0 || it.At.IsZero() || h.now().Sub(it.At) >= h.cfg.ReplayAfter
 }

@@ -133,3 +133,31 @@ func TestInbox_RunsWhatACrashLeft(t *testing.T) {
 		t.Errorf("%d ephemeral answers; want 1 for the replayed command", n)
 	}
 }
+
+// With replicas (ReplayAfter set) a record another process left is run
+// again only once it is ReplayAfter old: until then a live replica may be
+// running it. A record of this process is never replayed: a worker has it.
+func TestInbox_ReplayAfter(t *testing.T) {
+	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	h := NewHandlers(HandlerConfig{SigningSecret: testSecret, Doer: newFakeDoer(), Inbox: newMemInbox(),
+		ReplayAfter: 45 * time.Second, Now: func() time.Time { return now }})
+	for _, c := range []struct {
+		name string
+		it   inboxItem
+		want bool
+	}{
+		{"another process's, just now", inboxItem{Boot: "other", At: now.Add(-time.Second)}, false},
+		{"another process's, 44 s ago", inboxItem{Boot: "other", At: now.Add(-44 * time.Second)}, false},
+		{"another process's, 45 s ago", inboxItem{Boot: "other", At: now.Add(-45 * time.Second)}, true},
+		{"another process's, without a time", inboxItem{Boot: "other"}, true},
+		{"this process's, an hour ago", inboxItem{Boot: h.boot, At: now.Add(-time.Hour)}, false},
+	} {
+		if got := h.abandoned(c.it); got != c.want {
+			t.Errorf("%s: abandoned = %v, want %v", c.name, got, c.want)
+		}
+	}
+	h.cfg.ReplayAfter = 0 // one process owns the store
+	if !h.abandoned(inboxItem{Boot: "other", At: now}) {
+		t.Error("with one process per store, a record another process left just now is not replayed")
+	}
+}

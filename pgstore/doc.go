@@ -181,13 +181,14 @@
 //     record of which exist; a replica that leads again must read it again,
 //     as another leader may have taken some since. Not yet so: bot reads it
 //     once per Executor.
-//   - The Slack command inbox (inbox/slack/ in kv) is shared, and its
-//     replay runs on every replica's start, taking the records of other
-//     processes: with several replicas, those include commands a live
-//     replica is running. Idempotency keys make the second run change
-//     nothing, but its sender is answered twice. Not yet correct: the replay
-//     must run on the leader and take only records older than the job
-//     timeout.
+//   - The Slack command inbox (inbox/slack/ in kv) is shared. Each record
+//     names the process that took the command and when. The replay of what
+//     crashed processes left runs on the leader only (bot.ReplayInbox, a
+//     once-per-cluster part), every 22 s, and takes a record of another
+//     process only once it is 45 s old: a live replica runs or abandons a
+//     command within its 30 s job timeout, so an older record was left by
+//     one that died. A command is so run again at most once more, and its
+//     idempotency key makes that second run change nothing.
 //   - The SNS certificate cache, on every replica: intake's map in front of
 //     kv's certs/<url>, which is shared; a certificate never changes under
 //     its URL, and two replicas that fetch one write the same bytes.
