@@ -24,8 +24,8 @@ import (
 // (conversations.rename, its own Tier 2 bucket) and its purpose set when
 // nothing more urgent needs those calls (Executor.waitIdle).
 //
-// Slack is the record of which standby channels exist: at start the
-// Executor lists the channels and keeps the ones it created with the
+// Slack is the record of which standby channels exist: at start (and with
+// replicas at each term of leadership) the Executor lists the channels and keeps the ones it created with the
 // standby prefix that no incident owns (ExecutorConfig.Owned). A claim is
 // durable when the incident's channel event commits; a claim lost to a
 // crash leaves the channel a standby one, found again at the next start.
@@ -39,10 +39,16 @@ const (
 )
 
 // RunStandby keeps ExecutorConfig.Standby channels ready until ctx ends.
+// It starts by forgetting the pool it had: with replicas it runs once per
+// term of leadership, and another leader may have taken some of the
+// channels since, so each term finds them again in Slack.
 func (e *Executor) RunStandby(ctx context.Context) error {
 	if e.cfg.Standby <= 0 {
 		return nil
 	}
+	e.mu.Lock()
+	e.standby, e.standbyLoaded = nil, false
+	e.mu.Unlock()
 	t := time.NewTicker(standbyEvery)
 	defer t.Stop()
 	for {

@@ -166,3 +166,40 @@ func TestStandby_RenameYieldsToNewChannels(t *testing.T) {
 		t.Errorf("after the wait: %q", inc.Channel.Name)
 	}
 }
+
+// With replicas, RunStandby runs once per term of leadership. A replica
+// that leads again must not hand out a standby channel that another leader
+// took for an incident meanwhile: each term finds the pool again in Slack.
+func TestStandby_NewTermFindsThePoolAgain(t *testing.T) {
+	s := MustSlack(t)
+	own := owners{}
+	clock := sim.NewClock(time.Now())
+	cfg := func(c *ExecutorConfig) {
+		c.Standby, c.Owned, c.Now = 2, own.owned, clock.Now
+	}
+	term := func(ex *Executor) { // one term of leadership: until the pool is found and filled
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- ex.RunStandby(ctx) }()
+		for ex.StandbyReady() < 2 {
+			clock.Advance(time.Minute) // the pace is idle again
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, b := newTestExecutor(t, s, cfg), newTestExecutor(t, s, cfg)
+	term(a)
+	term(b) // a lost its lease; b leads and adopts a's two channels
+	inc := testIncident()
+	mustExecute(t, b, incident.Effect{Kind: dispatch.EffSlackChannel, Incident: 42}, &inc)
+	own[inc.Channel.ID] = true // b's channel event committed
+	term(a)                    // a leads again
+	for _, ch := range a.standby {
+		if ch.ID == inc.Channel.ID {
+			t.Errorf("the replica leading again holds %s, which incident 42 took while it did not lead", ch.ID)
+		}
+	}
+}

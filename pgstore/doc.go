@@ -178,9 +178,9 @@
 //     requests are not counted in the leader's buckets.
 //   - The standby-channel pool (bot.Executor), on the leader only, so that
 //     one replica creates standby channels and hands them out. Slack is the
-//     record of which exist; a replica that leads again must read it again,
-//     as another leader may have taken some since. Not yet so: bot reads it
-//     once per Executor.
+//     record of which exist; a replica that leads again reads it again
+//     (bot.RunStandby runs once per term and starts by forgetting its
+//     pool), as another leader may have taken some since.
 //   - The Slack command inbox (inbox/slack/ in kv) is shared. Each record
 //     names the process that took the command and when. The replay of what
 //     crashed processes left runs on the leader only (bot.ReplayInbox, a
@@ -207,9 +207,6 @@
 //
 // # Left for several replicas (issue 16's next steps)
 //
-//   - Wiring (app): a Leader per replica running the once-per-cluster parts
-//     in lead, Listen connected to the worker's wake, the two metrics.
-//     Until then, run one tocsin per database, as with a bbolt file.
 //   - A failover test with real processes (SIGKILL of the leader).
 //
 // pgstore imports incident and pgx only (its tests also run store/storetest
