@@ -15,6 +15,7 @@ import (
 	"github.com/tocsin-dev/tocsin/dispatch"
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/intake"
+	"github.com/tocsin-dev/tocsin/oncall"
 	"github.com/tocsin-dev/tocsin/pgstore"
 	"github.com/tocsin-dev/tocsin/playbooks"
 	"github.com/tocsin-dev/tocsin/report"
@@ -77,6 +78,7 @@ type App struct {
 	leader    *pgstore.Leader    // nil with bbolt: this process runs every part
 	playbooks atomic.Pointer[playbooks.Set]
 	runbooks  atomic.Pointer[runbooks.Set]
+	rotations atomic.Pointer[oncall.Set]
 	registry  *prometheus.Registry
 	verifier  *intake.Verifier
 	aws       *awsClients

@@ -8,11 +8,13 @@ import (
 	"syscall"
 
 	"github.com/tocsin-dev/tocsin/access"
+	"github.com/tocsin-dev/tocsin/oncall"
 	"github.com/tocsin-dev/tocsin/playbooks"
 	"github.com/tocsin-dev/tocsin/runbooks"
 )
 
-// loadDefinitions (re)loads playbooks and runbooks. A bad set on reload keeps
+// loadDefinitions (re)loads playbooks, runbooks, the access policy and the
+// on-call rotations. A bad set on reload keeps
 // the old one and returns the error.
 func (a *App) loadDefinitions() error {
 	rb, err := runbooks.Load(a.cfg.Runbooks)
@@ -32,14 +34,19 @@ func (a *App) loadDefinitions() error {
 	if err != nil {
 		return fmt.Errorf("TOCSIN_PLAYBOOKS: %w", err)
 	}
+	rot, err := oncall.Load(a.cfg.Playbooks) // empty without a rotations directory
+	if err != nil {
+		return fmt.Errorf("TOCSIN_PLAYBOOKS: %w", err)
+	}
 	a.runbooks.Store(rb)
 	a.playbooks.Store(pb)
+	a.rotations.Store(rot)
 	a.access.Replace(pol)
 	a.log.Info("who may do what", "access", a.access.Summary())
 	return nil
 }
 
-// reloadOnHangup reloads runbooks and playbooks on SIGHUP. A bad set keeps
+// reloadOnHangup reloads runbooks, playbooks and rotations on SIGHUP. A bad set keeps
 // the old one; open incidents are untouched either way.
 func (a *App) reloadOnHangup() func(ctx context.Context) error {
 	hup := make(chan os.Signal, 1)
