@@ -10,12 +10,13 @@ import (
 
 	"github.com/tocsin-dev/tocsin/access"
 	"github.com/tocsin-dev/tocsin/app"
+	"github.com/tocsin-dev/tocsin/oncall"
 	"github.com/tocsin-dev/tocsin/playbooks"
 	"github.com/tocsin-dev/tocsin/runbooks"
 )
 
 // defineCheck validates every runbook and playbook (built-in and from the
-// configured directories) and prints file:line: problem for each error.
+// configured directories), the access policy and the on-call rotations and prints file:line: problem for each error.
 // A running server reloads them on SIGHUP (kill -HUP), keeping the old set
 // if the new one has problems.
 func defineCheck(fs *flag.FlagSet, getenv func(string) string) runFunc {
@@ -57,13 +58,17 @@ func check(stdout io.Writer, runbooksDir, playbooksDir string, getenv func(strin
 			problems++
 		}
 	}
+	for _, p := range oncall.Check(playbooksDir) {
+		lines = append(lines, p.String())
+		problems++
+	}
 	for _, l := range lines {
 		fmt.Fprintln(stdout, l)
 	}
 	if problems > 0 {
 		return fmt.Errorf("check: %d problem(s)", problems)
 	}
-	fmt.Fprintln(stdout, "ok: runbooks, playbooks and the access policy are valid")
+	fmt.Fprintln(stdout, "ok: runbooks, playbooks, rotations and the access policy are valid")
 	return nil
 }
 

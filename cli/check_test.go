@@ -74,3 +74,26 @@ func TestCheck_Store(t *testing.T) {
 		t.Error("check --store changed the file")
 	}
 }
+
+// TestCheck_Rotations: `tocsin check` reports a bad rotation naming its
+// file, line, rotation and field, and fails.
+func TestCheck_Rotations(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "rotations"), 0o700)
+	file := filepath.Join(dir, "rotations", "web.yaml")
+	os.WriteFile(file, []byte("name: web\nmembers: [alice]\nlength: daily\nhandoff: \"09:00\"\ntimezone: UTC\nstart: 2026-01-01\n"), 0o600)
+	getenv := func(k string) string {
+		return map[string]string{"TOCSIN_PLAYBOOKS": dir, "TOCSIN_DB": filepath.Join(dir, "tocsin.db")}[k]
+	}
+	var out bytes.Buffer
+	err := Run(context.Background(), []string{"tocsin", "check"}, getenv, &out, &out)
+	want := file + `:2: rotation "web": members[0].slack: unknown member "alice"`
+	if err == nil || !strings.Contains(out.String(), want) {
+		t.Errorf("check with a bad rotation: %v\n%s\nwant a line starting %s", err, out.String(), want)
+	}
+	os.WriteFile(file, []byte("name: web\nmembers: [U0ALICE]\nlength: daily\nhandoff: \"09:00\"\ntimezone: UTC\nstart: 2026-01-01\n"), 0o600)
+	out.Reset()
+	if err := Run(context.Background(), []string{"tocsin", "check"}, getenv, &out, &out); err != nil || !strings.Contains(out.String(), "ok: runbooks, playbooks, rotations") {
+		t.Errorf("check with a good rotation: %v\n%s", err, out.String())
+	}
+}
