@@ -53,13 +53,20 @@ func utc(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05")
 }
 
-// relative renders at relative to base as T+hh:mm (T-hh:mm before it),
-// truncated to the minute.
-func relative(at, base time.Time) string {
+// Offset renders at relative to base for people: T+45s, T+3m25s,
+// T+1h02m05s, and T-1m05s before base; to the second, truncated.
+func Offset(at, base time.Time) string {
 	d, sign := at.Sub(base), "+"
 	if d < 0 {
 		d, sign = -d, "-"
 	}
-	m := int(d / time.Minute)
-	return fmt.Sprintf("T%s%02d:%02d", sign, m/60, m%60)
+	s := int64(d / time.Second)
+	h, m := s/3600, s/60%60
+	switch {
+	case h > 0:
+		return fmt.Sprintf("T%s%dh%02dm%02ds", sign, h, m, s%60)
+	case m > 0:
+		return fmt.Sprintf("T%s%dm%02ds", sign, m, s%60)
+	}
+	return fmt.Sprintf("T%s%ds", sign, s)
 }

@@ -35,13 +35,14 @@ type reviewer struct {
 	inc    incident.Incident
 	events []incident.Event
 	now    time.Time
+	names  Names
 	base   time.Time                             // T+00:00: the start of impact, else the first event
 	opened incident.Event                        // the first event, when it is EventOpened
 	last   map[incident.EventType]incident.Event // the newest event of each type
 }
 
 func newReviewer(inc incident.Incident, events []incident.Event, now time.Time) *reviewer {
-	r := &reviewer{inc: inc, events: events, now: now, base: inc.StartedAt, last: map[incident.EventType]incident.Event{}}
+	r := &reviewer{inc: inc, events: events, now: now, names: Nobody, base: inc.StartedAt, last: map[incident.EventType]incident.Event{}}
 	if len(events) > 0 && events[0].Type == incident.EventOpened {
 		r.opened = events[0]
 	}
@@ -64,7 +65,7 @@ func (r *reviewer) header(b *strings.Builder) {
 func (r *reviewer) summary(b *strings.Builder) {
 	inc := r.inc
 	b.WriteString("## Summary\n\n")
-	how := "declared by " + mdOr(r.opened.Actor, "someone")
+	how := "declared by " + mdOr(Actor(r.names, r.opened.Actor), "someone")
 	if inc.Source == "alarm" {
 		how = "detected by the alarm " + mdOr(r.firstAlarm(), "(unnamed)")
 	}
@@ -77,7 +78,7 @@ func (r *reviewer) summary(b *strings.Builder) {
 	}
 	fmt.Fprintf(b, "\n\n- Status: %s\n", inc.Status)
 	for _, role := range inc.SortedRoles() {
-		fmt.Fprintf(b, "- Role %s: %s\n", md(string(role)), md(inc.Roles[role]))
+		fmt.Fprintf(b, "- Role %s: %s\n", md(string(role)), md(Name(r.names, inc.Roles[role])))
 	}
 	if inc.Playbook != "" {
 		fmt.Fprintf(b, "- Playbook: %s\n", md(inc.Playbook))
@@ -110,7 +111,7 @@ func (r *reviewer) impact(b *strings.Builder) {
 	var changes []string
 	for _, e := range r.events {
 		if e.Type == incident.EventSeverity {
-			changes = append(changes, fmt.Sprintf("%s → %s at %s by %s", md(e.Data["previous"]), md(e.Data["severity"]), relative(e.At, r.base), md(e.Actor)))
+			changes = append(changes, fmt.Sprintf("%s → %s at %s by %s", md(e.Data["previous"]), md(e.Data["severity"]), Offset(e.At, r.base), md(Actor(r.names, e.Actor))))
 		}
 	}
 	if len(changes) > 0 {
@@ -136,15 +137,15 @@ func (r *reviewer) detection(b *strings.Builder) {
 	if inc.Source == "alarm" {
 		fmt.Fprintf(b, "- Detected by the alarm %s.\n", mdOr(r.firstAlarm(), "(unnamed)"))
 	} else {
-		fmt.Fprintf(b, "- Declared by %s; no alarm opened it.\n", mdOr(r.opened.Actor, "someone"))
+		fmt.Fprintf(b, "- Declared by %s; no alarm opened it.\n", mdOr(Actor(r.names, r.opened.Actor), "someone"))
 	}
 	for _, a := range inc.Alarms {
 		fmt.Fprintf(b, "- Linked alarm %s: first at %s, went to ALARM %s, flapped %d, now %s.\n",
-			mdOr(a.Name, "(unnamed)"), relative(a.FirstAt, r.base), times(a.Alarms), a.Flaps, a.State)
+			mdOr(a.Name, "(unnamed)"), Offset(a.FirstAt, r.base), times(a.Alarms), a.Flaps, a.State)
 	}
-	fmt.Fprintf(b, "- Start of impact: %s UTC, derived by %s", utc(inc.StartedAt), mdOr(r.opened.Data["start_method"], "_not recorded_"))
+	fmt.Fprintf(b, "- Start of impact: %s UTC, derived by %s", utc(inc.StartedAt), mdOr(Method(r.names, r.opened.Data["start_method"]), "_not recorded_"))
 	if inc.StartMethod != r.opened.Data["start_method"] {
-		fmt.Fprintf(b, "; since %s", mdOr(inc.StartMethod, "changed"))
+		fmt.Fprintf(b, "; since %s", mdOr(Method(r.names, inc.StartMethod), "changed"))
 	}
 	fmt.Fprintf(b, ".\n- Detected at %s UTC. MTTD: %s.\n\n", utc(inc.DetectedAt), metricValue(inc.Timestamps, incident.MTTD))
 }
@@ -166,7 +167,7 @@ func (r *reviewer) resolution(b *strings.Builder) {
 	case !ok || strings.TrimSpace(e.Text) == "":
 		fmt.Fprintf(b, "Resolved at %s UTC without a summary.\n\n", utc(r.inc.ResolvedAt))
 	default:
-		fmt.Fprintf(b, "Resolved at %s UTC by %s: %s\n\n", utc(r.inc.ResolvedAt), md(e.Actor), md(e.Text))
+		fmt.Fprintf(b, "Resolved at %s UTC by %s: %s\n\n", utc(r.inc.ResolvedAt), md(Actor(r.names, e.Actor)), md(e.Text))
 	}
 }
 

@@ -103,13 +103,14 @@ func TestMD(t *testing.T) {
 	}
 }
 
-func TestRelative(t *testing.T) {
+func TestOffset(t *testing.T) {
 	base := hm(23, 1, 5)
 	for at, want := range map[time.Time]string{
-		hm(23, 5, 5): "T+00:04", hm(23, 1, 5): "T+00:00", hm(23, 0, 0): "T-00:01", hm(24, 2, 4): "T+01:00", hm(49, 1, 5): "T+26:00",
+		hm(23, 1, 5): "T+0s", hm(23, 1, 50): "T+45s", hm(23, 4, 30): "T+3m25s", hm(23, 0, 0): "T-1m05s",
+		hm(24, 2, 4): "T+1h00m59s", hm(49, 1, 5): "T+26h00m00s",
 	} {
-		if got := relative(at, base); got != want {
-			t.Errorf("relative(%v) = %q, want %q", at, got, want)
+		if got := Offset(at, base); got != want {
+			t.Errorf("Offset(%v) = %q, want %q", at, got, want)
 		}
 	}
 }

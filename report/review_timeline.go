@@ -9,107 +9,66 @@ import (
 )
 
 func (r *reviewer) timeline(b *strings.Builder) {
-	b.WriteString("## Response timeline\n\nTimes are UTC; T+ is hours:minutes since the start of impact.\n\n")
-	b.WriteString("| T+ | Time (UTC) | Who | What |\n| --- | --- | --- | --- |\n")
+	fmt.Fprintf(b, "## Response timeline\n\nTimes are UTC; T+ is the time since the start of impact (%s UTC). "+
+		"Each runbook run is one row, at the time it was asked for.\n\n", utc(r.base))
+	b.WriteString("| T+ | Time (UTC) | What |\n| --- | --- | --- |\n")
+	listed := map[string]bool{}
+	runsByID := map[string]run{}
+	for _, u := range runs(r.events) {
+		runsByID[u.id] = u
+	}
 	for _, e := range r.events {
-		what := describe(e)
-		if what == "" {
+		what := ""
+		switch {
+		case e.Type == incident.EventHeader:
 			continue
+		case e.Type == incident.EventRunbook:
+			id := e.Data["run"]
+			if listed[id] {
+				continue
+			}
+			listed[id] = true
+			what = md(r.runSentence(runsByID[id]))
+		default:
+			what = md(Tell(e, r.names).Sentence)
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", relative(e.At, r.base), utc(e.At), mdOr(e.Actor, "-"), what)
+		fmt.Fprintf(b, "| %s | %s | %s |\n", Offset(e.At, r.base), utc(e.At), what)
 	}
 	b.WriteString("\n")
 }
 
-// describe says in one Markdown line what an event recorded, or "" for the
-// bookkeeping events a review does not need.
-func describe(e incident.Event) string {
-	d := func(k string) string { return md(e.Data[k]) }
-	switch e.Type {
-	case incident.EventOpened:
-		if e.Data["source"] == "alarm" {
-			return fmt.Sprintf("Opened by alarm %s (%s): %s", d("alarm_name"), d("severity"), d("title"))
-		}
-		return fmt.Sprintf("Declared (%s): %s", d("severity"), d("title"))
-	case incident.EventAlarm:
-		return fmt.Sprintf("Alarm %s %s → %s", d("alarm_name"), mdOr(e.Data["old_state"], "?"), d("state"))
-	case incident.EventRecovered:
-		return "Every linked alarm is OK again"
-	case incident.EventResolved, incident.EventReopened, incident.EventStatusUpdate,
-		incident.EventNote, incident.EventFollowup, incident.EventInfo:
-		return withText(eventLabel[e.Type], e.Text)
-	case incident.EventSeverity:
-		return fmt.Sprintf("Severity %s → %s", mdOr(e.Data["previous"], "?"), d("severity"))
-	case incident.EventRole:
-		if e.Data["user"] == "" {
-			return fmt.Sprintf("Role %s cleared", d("role"))
-		}
-		return fmt.Sprintf("Role %s: %s", d("role"), d("user"))
-	case incident.EventTitle:
-		return "Title: " + d("title")
-	case incident.EventCorrected:
-		return fmt.Sprintf("Corrected %s time to %s (was %s)", d("field"), correctedTime(e.Data["at"]), correctedTime(e.Data["previous"]))
-	case incident.EventChannel:
-		switch {
-		case e.Data["renamed_from"] != "":
-			return "Channel \\#" + d("renamed_from") + " renamed \\#" + d("channel_name")
-		case e.Data["standby"] == "yes":
-			return "Channel \\#" + d("channel_name") + " taken from standby"
-		}
-		return "Channel \\#" + d("channel_name") + " created"
-	case incident.EventHeader:
-		return ""
-	case incident.EventEscalated:
-		verb := "notified"
-		if e.Data["paged"] == "yes" {
-			verb = "paged"
-		}
-		return fmt.Sprintf("Escalation step %s %s %s", d("step"), verb, d("targets"))
-	case incident.EventChecklist:
-		return fmt.Sprintf("Checklist %s: %s", map[bool]string{true: "done", false: "undone"}[e.Data["done"] == "true"], d("item"))
-	case incident.EventRunbook:
-		return withText(fmt.Sprintf("Runbook %s (run %s): %s %s", d("runbook"), d("run"), d("step"), d("status")), e.Text)
+// runSentence tells a whole runbook run in one sentence: who asked, who
+// approved, and how and when it ended.
+func (r *reviewer) runSentence(u run) string {
+	s := or(u.runbook, "a runbook") + " ran"
+	if u.requested != "" {
+		s = Name(r.names, u.requested) + " asked to run " + or(u.runbook, "a runbook")
 	}
-	if label, ok := eventLabel[e.Type]; ok {
-		return label
+	if u.approved != "" {
+		s += ", approved by " + Name(r.names, u.approved)
 	}
-	return withText(md(string(e.Type)), e.Text)
-}
-
-var eventLabel = map[incident.EventType]string{
-	incident.EventAcknowledged: "Acknowledged",
-	incident.EventMitigated:    "Mitigated",
-	incident.EventResolved:     "Resolved",
-	incident.EventClosed:       "Closed",
-	incident.EventReopened:     "Reopened",
-	incident.EventStatusUpdate: "Status update",
-	incident.EventNote:         "Note",
-	incident.EventFollowup:     "Follow-up",
-	incident.EventInfo:         "Notice",
-}
-
-func withText(label, text string) string {
-	label = strings.TrimSpace(label)
-	if strings.TrimSpace(text) == "" {
-		return label
+	switch u.step {
+	case "finished":
+		s += "; it " + finishedWord(u.result, u.status)
+	case "denied", "cancelled":
+		s += "; " + u.step + " by " + Name(r.names, u.by)
+	case "expired", "refused":
+		s += "; " + u.step
+	case "requested":
+		return s + "; waiting for approval"
+	case "approved":
+		return s + "; not started yet"
+	default:
+		return s + "; running (last step: " + or(u.step, "none") + ")"
 	}
-	return label + ": " + md(text)
-}
-
-// correctedTime renders an RFC 3339 value of a correction in the review's format.
-func correctedTime(s string) string {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return mdOr(s, "unknown")
-	}
-	return utc(t)
+	return s + " at " + Offset(u.last, r.base)
 }
 
 // run is one runbook run as its events tell it.
 type run struct {
 	id, runbook, requested, approved string
-	at, started                      time.Time // the first event, and the "started" step
-	step, status                     string
+	at, started, last                time.Time // the first event, the "started" step, the latest event
+	step, status, result, by         string    // the latest step and what it said
 }
 
 // runs groups the runbook events by run id, in the order runs began.
@@ -128,12 +87,13 @@ func runs(events []incident.Event) []run {
 			out = append(out, run{id: id, runbook: e.Data["runbook"], at: e.At})
 		}
 		u := &out[i]
-		u.step, u.status = e.Data["step"], e.Data["status"]
+		u.step, u.status, u.result, u.last = e.Data["step"], e.Data["status"], e.Data["result"], e.At
+		u.by = or(e.Data["by"], e.Actor)
 		switch u.step {
 		case "requested":
-			u.requested = e.Actor
+			u.requested = u.by
 		case "approved":
-			u.approved = e.Actor
+			u.approved = u.by
 		case "started":
 			u.started = e.At
 		}
@@ -165,8 +125,8 @@ func (r *reviewer) runbooks(b *strings.Builder) {
 	}
 	b.WriteString("| T+ | Run | Runbook | Requested by | Approved by | Outcome |\n| --- | --- | --- | --- | --- | --- |\n")
 	for _, u := range rs {
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", relative(u.at, r.base), mdOr(u.id, "-"),
-			mdOr(u.runbook, "-"), mdOr(u.requested, "-"), mdOr(u.approved, "-"), u.outcome())
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", Offset(u.at, r.base), mdOr(u.id, "-"),
+			mdOr(u.runbook, "-"), mdOr(Name(r.names, u.requested), "-"), mdOr(Name(r.names, u.approved), "-"), u.outcome())
 	}
 	b.WriteString("\n")
 }
@@ -182,7 +142,7 @@ func (r *reviewer) notes(b *strings.Builder) {
 		if e.Type == incident.EventStatusUpdate {
 			kind = " (status update)"
 		}
-		fmt.Fprintf(b, "- %s %s%s: %s\n", relative(e.At, r.base), mdOr(e.Actor, "someone"), kind, mdOr(e.Text, "_empty_"))
+		fmt.Fprintf(b, "- %s %s%s: %s\n", Offset(e.At, r.base), mdOr(Actor(r.names, e.Actor), "someone"), kind, mdOr(e.Text, "_empty_"))
 		n++
 	}
 	if n == 0 {
