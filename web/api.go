@@ -52,6 +52,25 @@ type Config struct {
 	TrustForwardedFor bool
 	// Extra pages mounted under the dashboard (the demo's Slack view).
 	Extra map[string]http.Handler
+	// Names turns Slack ids into names on every page and in the API's
+	// names; nil shows the ids.
+	Names Names
+	// ChannelURL is where an incident's Slack channel opens; nil means
+	// Slack's own redirect, https://slack.com/app_redirect?channel=C….
+	ChannelURL func(channelID string) string
+}
+
+// Names turns Slack user and group ids into names (package bot's
+// directory); an unknown id comes back unchanged.
+type Names interface {
+	Person(id string) string
+	Group(id string) string
+}
+
+// slackChannelURL opens a channel through Slack's app_redirect, which
+// sends the reader to the channel in their workspace.
+func slackChannelURL(id string) string {
+	return "https://slack.com/app_redirect?channel=" + url.QueryEscape(id)
 }
 
 // Routes registers the API and the dashboard on mux and returns the Auth
@@ -63,6 +82,12 @@ func Routes(mux *http.ServeMux, cfg Config) *Auth {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Names == nil {
+		cfg.Names = report.Nobody
+	}
+	if cfg.ChannelURL == nil {
+		cfg.ChannelURL = slackChannelURL
 	}
 	auth := newAuth(cfg)
 	api := func(h http.HandlerFunc) http.Handler { return requireToken(auth, h) }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -82,9 +83,10 @@ func TestBrowser_Dashboard(t *testing.T) {
 
 	step(t, "open INC-1", chromedp.Do(tab,
 		chromedp.Click(chromedp.CSS(`a[href="/incidents/1"]`)),
-		chromedp.WaitVisible(chromedp.CSS("table#timeline")),
+		chromedp.WaitVisible(chromedp.CSS("ol#timeline")),
 	))
-	wantText(tab, t, "table#timeline", "Deploy 4711 went out at 10:15; rolling back", "2025-03-10 10:25:00 UTC", "alice")
+	wantText(tab, t, "ol#timeline", "bob noted: Deploy 4711 went out at 10:15; rolling back", "T+5m00s", "alice acknowledged the incident")
+	checkStory(tab, t)
 	wantText(tab, t, "#review h2", "Review draft")
 	wantText(tab, t, "#review-draft", "Post-incident review: INC-1")
 	screenshot(tab, t, "dashboard-incident.png")
@@ -106,6 +108,47 @@ func TestBrowser_Dashboard(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#login")),
 		chromedp.Navigate(srv.URL+"/incidents/1"), chromedp.WaitVisible(chromedp.CSS("#login")),
 	))
+}
+
+// checkStory checks the timeline in the browser: tocsin's bookkeeping is
+// hidden until the reader asks for it, and raw data stays behind details.
+func checkStory(tab context.Context, t *testing.T) {
+	t.Helper()
+	if d := display(tab, t, "#event-2"); d != "none" {
+		t.Errorf("the channel event shows before asking for system events (display %q)", d)
+	}
+	if text := visibleText(tab, t, "#event-1"); strings.Contains(text, "alarm_arn") {
+		t.Errorf("the raw data shows without opening the details:\n%s", text)
+	}
+	step(t, "show system events and open a details", chromedp.Do(tab,
+		chromedp.Click(chromedp.CSS("#show-system")),
+		chromedp.Click(chromedp.CSS("#event-1 summary")),
+	))
+	if d := display(tab, t, "#event-2"); d == "none" {
+		t.Error("the channel event stays hidden after asking for system events")
+	}
+	wantText(tab, t, "#event-1", "alarm_arn", "arn:aws:cloudwatch:us-east-1:123456789012:alarm:api-5xx")
+}
+
+// display is the computed CSS display of the element css selects.
+func display(tab context.Context, t *testing.T, css string) string {
+	t.Helper()
+	return evalString(tab, t, fmt.Sprintf("getComputedStyle(document.querySelector(%q)).display", css))
+}
+
+// visibleText is the element's rendered text (innerText), which leaves out
+// what is hidden, such as a closed details' content.
+func visibleText(tab context.Context, t *testing.T, css string) string {
+	t.Helper()
+	return evalString(tab, t, fmt.Sprintf("document.querySelector(%q).innerText", css))
+}
+
+// evalString evaluates a JavaScript expression in the tab.
+func evalString(tab context.Context, t *testing.T, expr string) string {
+	t.Helper()
+	v, err := chromedp.Run(tab, chromedp.Evaluate[string](expr))
+	step(t, "evaluate "+expr, err)
+	return v
 }
 
 // signIn visits the dashboard, is sent to the login form, and signs in.

@@ -3,8 +3,12 @@ package web
 import (
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tocsin-dev/tocsin/golden"
 )
 
 // get fetches target from the dashboard, signed in.
@@ -82,8 +86,8 @@ func TestDashboard_Incident(t *testing.T) {
 		"INC-1 API 5xx rate above 5%", "inc-1-api-5xx", "api-errors",
 		"2025-03-10 10:20:00 UTC", "2025-03-10 10:25:00 UTC", // started, detected
 		"5m00s", "40m00s", "missing", // MTTD, MTTA... MTTR
-		`id="timeline"`, "Deploy 4711 went out at 10:15; rolling back", "bob",
-		"runbook=restart-api", "Alarm on deploy error budget",
+		`id="timeline"`, "bob noted: Deploy 4711 went out at 10:15; rolling back",
+		"<dt>runbook</dt><dd>restart-api</dd>", "Alarm on deploy error budget",
 		"Review draft", `<pre id="review-draft">`, "# Post-incident review: INC-1",
 	)
 	if strings.Contains(body, `id="tampered"`) {
@@ -92,6 +96,63 @@ func TestDashboard_Incident(t *testing.T) {
 	if resp, _ := get(t, mux, "/incidents/INC-1"); resp.StatusCode != http.StatusOK {
 		t.Errorf("GET /incidents/INC-1: status %d", resp.StatusCode)
 	}
+}
+
+// TestDashboard_IncidentGolden keeps the whole incident page: the facts
+// (status coloured, the channel linked, the start of impact's time then its
+// method) and the timeline told as a story.
+func TestDashboard_IncidentGolden(t *testing.T) {
+	body := mustGetOK(t, newMux(seededSource(t)), "/incidents/1")
+	golden.Check(t, filepath.Join("testdata", "incident.golden"), body)
+}
+
+// TestDashboard_Story checks what the timeline promises: a sentence for
+// every event and no raw key=value text outside the details, milestones
+// marked, bookkeeping marked for hiding, times since the start of impact.
+func TestDashboard_Story(t *testing.T) {
+	body := mustGetOK(t, newMux(seededSource(t)), "/incidents/1")
+	tl := body[strings.Index(body, `<ol id="timeline"`):]
+	tl = tl[:strings.Index(tl, "</ol>")]
+	items := strings.Split(tl, "<li ")[1:]
+	if len(items) != 9 {
+		t.Fatalf("the timeline has %d events, want 9", len(items))
+	}
+	for i, it := range items {
+		visible, _, _ := strings.Cut(it, "<details>")
+		if strings.Contains(visible, "=") && !strings.Contains(visible, `id="event-`) || strings.Contains(visible, "channel_id") {
+			t.Errorf("event %d shows raw data outside its details: %s", i+1, visible)
+		}
+		if !strings.Contains(it, `<span class="sentence">`) || strings.Contains(it, `<span class="sentence"></span>`) {
+			t.Errorf("event %d has no sentence: %s", i+1, it)
+		}
+		if strings.Contains(visible, "2025-03-10") && !strings.Contains(visible, `title="2025-03-10`) {
+			t.Errorf("event %d shows the full date instead of the time since the start: %s", i+1, visible)
+		}
+	}
+	for _, want := range []struct{ seq, class, text string }{
+		{"1", "event milestone", "T&#43;5m00s"}, {"2", "event system", "tocsin created the Slack channel #inc-1-api-5xx"},
+		{"3", "event system", "tocsin pinned"}, {"4", "event milestone", "alice acknowledged the incident"},
+		{"8", "event milestone", "alice marked the incident mitigated"},
+	} {
+		if !strings.Contains(tl, `<li id="event-`+want.seq+`" class="`+want.class+`">`) {
+			t.Errorf("event %s is not marked %q", want.seq, want.class)
+		}
+		if !strings.Contains(items[mustAtoi(t, want.seq)-1], want.text) {
+			t.Errorf("event %s lacks %q", want.seq, want.text)
+		}
+	}
+	wantContains(t, body, `id="show-system"`, "Show tocsin's bookkeeping (2 events)",
+		`href="https://slack.com/app_redirect?channel=C1"`, `<span class="status st-mitigated">mitigated</span>`,
+		"2025-03-10 10:20:00 UTC <span class=\"muted\">(breach)</span>")
+}
+
+func mustAtoi(tb testing.TB, s string) int {
+	tb.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
 }
 
 func TestDashboard_IncidentErrors(t *testing.T) {

@@ -99,6 +99,7 @@ func seededSource(tb testing.TB) *fakeSource {
 			"playbook", "api-errors", "started_at", incident.FormatTime(at(-100*time.Minute)),
 			"alarm_name", "api-5xx", "alarm_arn", arn, "state", "ALARM", "start_method", "breach"),
 		ev(incident.EventChannel, at(-94*time.Minute), "tocsin", "", "channel_id", "C1", "channel_name", "inc-1-api-5xx"),
+		ev(incident.EventHeader, at(-94*time.Minute), "tocsin", "", "ts", "1741596360.000100"),
 		ev(incident.EventAcknowledged, at(-90*time.Minute), "alice", ""),
 		ev(incident.EventRole, at(-90*time.Minute), "alice", "", "role", "commander", "user", "alice"),
 		ev(incident.EventNote, at(-80*time.Minute), "bob", "Deploy 4711 went out at 10:15; rolling back"),

@@ -2,48 +2,38 @@ package web
 
 import (
 	"errors"
-	"maps"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/report"
 )
 
 // incidentView is the body of an incident's page.
 type incidentView struct {
 	row
-	Source    string
-	Playbook  string
-	Channel   string
-	Start     string // how the start of impact was found
-	Reopens   int
-	Recovered bool
-	Roles     []pair
-	AlarmList []alarmRow
-	Times     []pair
-	Metrics   []pair
-	Followups []string
-	Events    []eventRow
-	Tampered  string // why the hash chain does not verify; empty when it does
-	Review    string
+	Source     string
+	Playbook   string
+	Channel    string
+	ChannelURL string // where the channel opens in Slack; empty without a channel
+	StartAt    string // the start of impact, UTC
+	Start      string // how the start of impact was found
+	Reopens    int
+	Recovered  bool
+	Roles      []pair
+	AlarmList  []alarmRow
+	Times      []pair
+	Metrics    []pair
+	Followups  []string
+	Story
+	Tampered string // why the hash chain does not verify; empty when it does
+	Review   string
 }
 
 // pair is a label and its value.
 type pair struct{ Key, Value string }
 
 type alarmRow struct{ Name, State, Changed string }
-
-// eventRow is one timeline entry.
-type eventRow struct {
-	Seq   int
-	At    string
-	Actor string
-	Type  string
-	Text  string
-	Data  string
-}
 
 // incidentPage shows one incident: its facts, lifecycle, metrics, the whole
 // timeline and the review draft.
@@ -55,7 +45,7 @@ func incidentPage(cfg Config) http.HandlerFunc {
 			return
 		}
 		now := cfg.Now()
-		v := newIncidentView(inc, evs, now)
+		v := newIncidentView(cfg, inc, evs, now)
 		md, err := review(r.Context(), cfg, inc, evs, now)
 		if err != nil {
 			cfg.Logger.Error("read saved review", "id", inc.ID, "err", err)
@@ -87,15 +77,20 @@ func loadTimeline(cfg Config, r *http.Request) (incident.Incident, []incident.Ev
 	return inc, evs, 0, ""
 }
 
-func newIncidentView(inc incident.Incident, evs []incident.Event, now time.Time) incidentView {
+func newIncidentView(cfg Config, inc incident.Incident, evs []incident.Event, now time.Time) incidentView {
 	v := incidentView{
-		row:    newRow(inc, now),
+		row:    newRow(cfg.Names, inc, now),
 		Source: orDash(inc.Source), Playbook: orDash(inc.Playbook),
-		Channel: orDash(inc.Channel.Name), Start: orDash(inc.StartMethod),
+		Channel: orDash(inc.Channel.Name), StartAt: utcTime(inc.StartedAt),
+		Start:   report.Method(cfg.Names, inc.StartMethod),
 		Reopens: inc.Reopens, Recovered: inc.Recovered, Followups: inc.Followups,
+		Story: newStory(cfg.Names, inc, evs),
+	}
+	if inc.Channel.ID != "" {
+		v.ChannelURL = cfg.ChannelURL(inc.Channel.ID)
 	}
 	for _, role := range inc.SortedRoles() {
-		v.Roles = append(v.Roles, pair{string(role), inc.Roles[role]})
+		v.Roles = append(v.Roles, pair{string(role), report.Name(cfg.Names, inc.Roles[role])})
 	}
 	for _, a := range inc.Alarms {
 		v.AlarmList = append(v.AlarmList, alarmRow{a.Name, string(a.State), utcTime(a.ChangedAt)})
@@ -109,21 +104,5 @@ func newIncidentView(inc incident.Incident, evs []incident.Event, now time.Time)
 	for _, m := range incident.MetricNames() {
 		v.Metrics = append(v.Metrics, pair{m, metric(t, m)})
 	}
-	for _, e := range evs {
-		v.Events = append(v.Events, eventRow{
-			Seq: e.Seq, At: utcTime(e.At), Actor: orDash(e.Actor),
-			Type: string(e.Type), Text: e.Text, Data: dataText(e.Data),
-		})
-	}
 	return v
-}
-
-// dataText renders an event's data as "key=value" pairs in key order.
-func dataText(d map[string]string) string {
-	keys := slices.Sorted(maps.Keys(d))
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + d[k]
-	}
-	return strings.Join(parts, " · ")
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/report"
 )
 
 // recentWindow is how far back the list shows resolved incidents.
@@ -55,10 +56,10 @@ func listPage(cfg Config) http.HandlerFunc {
 		v := listView{Now: utcTime(now)}
 		open, resolved := split(incs, now)
 		for _, inc := range open {
-			v.Open = append(v.Open, newRow(inc, now))
+			v.Open = append(v.Open, newRow(cfg.Names, inc, now))
 		}
 		for _, inc := range resolved {
-			v.Resolved = append(v.Resolved, newRow(inc, now))
+			v.Resolved = append(v.Resolved, newRow(cfg.Names, inc, now))
 		}
 		render(w, cfg.Logger, http.StatusOK, "list", page{Title: "Incidents", Refresh: true, Nav: true, Body: v})
 	}
@@ -93,12 +94,12 @@ func sevRank(s incident.Severity) int {
 	return int(s)
 }
 
-func newRow(inc incident.Incident, now time.Time) row {
+func newRow(n Names, inc incident.Incident, now time.Time) row {
 	rw := row{
 		ID: inc.ID.String(), Href: fmt.Sprintf("/incidents/%d", uint64(inc.ID)),
 		Severity: inc.Severity.String(), SevClass: sevClass(inc.Severity),
 		Status: string(inc.Status), Title: orDash(inc.Title), Service: orDash(inc.Service),
-		Commander: orDash(inc.RoleHolder(incident.RoleCommander)),
+		Commander: orDash(report.Name(n, inc.RoleHolder(incident.RoleCommander))),
 		Alarms:    len(inc.Alarms),
 	}
 	for _, a := range inc.Firing() {
