@@ -14,63 +14,93 @@ import (
 var (
 	inviteDone = map[string]bool{"already_in_channel": true, "cant_invite_self": true}
 	inviteSkip = map[string]bool{
-		"user_not_found": true, "cant_invite": true, "user_disabled": true,
-		"ura_max_channels": true, "user_is_restricted": true,
+		"cant_invite": true, "user_disabled": true, "ura_max_channels": true, "user_is_restricted": true,
 	}
+)
+
+// Slack's answers for an id that names nobody: usergroups.users.list's
+// no_such_subteam and conversations.invite's user_not_found.
+const (
+	codeNoGroup = "no_such_subteam"
+	codeNoUser  = "user_not_found"
 )
 
 // invite adds responders (user ids, and user groups expanded to their
 // members) to the incident's channel. Inviting is idempotent: someone
 // already in the channel counts as invited, so a retry repeats nothing.
+// Ids Slack does not know are a permanent failure (unknownPeople), after
+// everyone else was invited.
 func (e *Executor) invite(ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
 	ch, err := needChannel(inc)
 	if err != nil {
 		return dispatch.Outcome{}, err
 	}
-	users, err := e.expandUsers(ctx, eff.Data["users"])
-	if err != nil || len(users) == 0 {
+	users, missing, err := e.expandUsers(ctx, eff.Data["users"])
+	if err != nil {
 		return dispatch.Outcome{}, err
 	}
+	if len(users) > 0 {
+		gone, err := e.inviteUsers(ctx, ch, users)
+		if err != nil {
+			return dispatch.Outcome{}, err
+		}
+		missing.users = append(missing.users, gone...)
+	}
+	if len(missing.groups)+len(missing.users) > 0 {
+		return dispatch.Outcome{}, missing
+	}
+	return dispatch.Outcome{}, nil
+}
+
+// inviteUsers invites users and returns those Slack does not know.
+func (e *Executor) inviteUsers(ctx context.Context, ch string, users []string) ([]string, error) {
 	if err := e.wait(call{method: "conversations.invite"}); err != nil {
-		return dispatch.Outcome{}, err
+		return nil, err
 	}
-	_, err = e.api.InviteUsersToConversationContext(ctx, ch, users...)
+	_, err := e.api.InviteUsersToConversationContext(ctx, ch, users...)
 	code := slackCode(err)
 	switch {
 	case err == nil, inviteDone[code] && len(users) == 1:
-		return dispatch.Outcome{}, nil
-	case (inviteDone[code] || inviteSkip[code]) && len(users) > 1:
+		return nil, nil
+	case (inviteDone[code] || inviteSkip[code] || code == codeNoUser) && len(users) > 1:
 		// Slack refuses the whole list for one such user: go one by one.
-		return dispatch.Outcome{}, e.inviteEach(ctx, ch, users)
+		return e.inviteEach(ctx, ch, users)
+	case code == codeNoUser:
+		return users, nil
 	case inviteSkip[code]:
-		e.log.Warn("cannot invite responder", "incident", inc.ID.String(), "user", users[0], "slack_error", code)
-		return dispatch.Outcome{}, nil
+		e.log.Warn("cannot invite responder", "channel", ch, "user", users[0], "slack_error", code)
+		return nil, nil
 	}
-	return dispatch.Outcome{}, fmt.Errorf("invite %d responders to %s: %w", len(users), ch, err)
+	return nil, fmt.Errorf("invite %d responders to %s: %w", len(users), ch, err)
 }
 
-func (e *Executor) inviteEach(ctx context.Context, ch string, users []string) error {
+func (e *Executor) inviteEach(ctx context.Context, ch string, users []string) ([]string, error) {
+	var unknown []string
 	for _, u := range users {
 		if err := e.wait(call{method: "conversations.invite"}); err != nil {
-			return err
+			return nil, err
 		}
 		_, err := e.api.InviteUsersToConversationContext(ctx, ch, u)
 		code := slackCode(err)
 		switch {
 		case err == nil, inviteDone[code]:
+		case code == codeNoUser:
+			unknown = append(unknown, u)
 		case inviteSkip[code]:
 			e.log.Warn("cannot invite responder", "channel", ch, "user", u, "slack_error", code)
 		default:
-			return fmt.Errorf("invite %s to %s: %w", u, ch, err)
+			return nil, fmt.Errorf("invite %s to %s: %w", u, ch, err)
 		}
 	}
-	return nil
+	return unknown, nil
 }
 
 // expandUsers reads comma-separated user and user group ids, expands the
-// groups, and drops duplicates and anything that is not an id.
-func (e *Executor) expandUsers(ctx context.Context, list string) ([]string, error) {
+// groups, and drops duplicates and anything that is not an id. Groups Slack
+// does not know are returned apart.
+func (e *Executor) expandUsers(ctx context.Context, list string) ([]string, *unknownPeople, error) {
 	var out []string
+	missing := &unknownPeople{}
 	seen := map[string]bool{}
 	add := func(u string) {
 		if userIDPattern.MatchString(u) && !seen[u] {
@@ -88,12 +118,52 @@ func (e *Executor) expandUsers(ctx context.Context, list string) ([]string, erro
 			continue
 		}
 		members, err := e.UserGroups(ctx, id)
-		if err != nil {
-			return nil, err
+		switch {
+		case slackCode(err) == codeNoGroup:
+			missing.groups = append(missing.groups, id)
+		case err != nil:
+			return nil, nil, err
 		}
 		for _, m := range members {
 			add(m)
 		}
 	}
-	return out, nil
+	return out, missing, nil
+}
+
+// unknownPeople is the permanent failure of an invitation that named user
+// groups or users the workspace does not have (a placeholder id left in a
+// playbook, someone who left). Its UserMessage is what the responders are
+// told in the channel: someone they expect may be missing.
+type unknownPeople struct{ groups, users []string }
+
+func (u *unknownPeople) Error() string {
+	var what []string
+	if len(u.groups) > 0 {
+		what = append(what, fmt.Sprintf("user groups %s (%s)", strings.Join(u.groups, ","), codeNoGroup))
+	}
+	if len(u.users) > 0 {
+		what = append(what, fmt.Sprintf("users %s (%s)", strings.Join(u.users, ","), codeNoUser))
+	}
+	return fmt.Sprintf("%v: invite: Slack does not know %s", dispatch.ErrPermanent, strings.Join(what, " or "))
+}
+
+func (u *unknownPeople) Unwrap() error { return dispatch.ErrPermanent }
+
+// UserMessage names the ids as code, never as mentions: Slack would show a
+// mention of a missing group as a broken link.
+func (u *unknownPeople) UserMessage() string {
+	var what []string
+	if len(u.groups) > 0 {
+		what = append(what, "no user group "+codeList(u.groups))
+	}
+	if len(u.users) > 0 {
+		what = append(what, "no user "+codeList(u.users))
+	}
+	return ":warning: tocsin could not invite everyone to this channel: Slack has " + strings.Join(what, " and ") +
+		". Invite the right people by hand, and ask whoever runs tocsin to fix the ids in the playbook (owner, responders, escalation) or in TOCSIN_RESPONDERS."
+}
+
+func codeList(ids []string) string {
+	return "`" + strings.Join(ids, "`, `") + "`"
 }

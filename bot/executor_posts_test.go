@@ -115,8 +115,15 @@ func TestExecutor_Invite(t *testing.T) {
 	invite := incident.Effect{Kind: dispatch.EffSlackInvite, Incident: 42, Data: map[string]string{"users": "U0ALICE"}}
 	mustExecute(t, ex, invite, &inc)
 	mustExecute(t, ex, invite, &inc) // already_in_channel is success
-	invite.Data["users"] = "U0ALICE, U0BOB, U0NOBODY, not-an-id, " + "U0TOCSINBOT"
-	mustExecute(t, ex, invite, &inc)
+	invite.Data["users"] = "U0ALICE, U0BOB, U0NOBODY, not-an-id, S0NOSUCH, " + "U0TOCSINBOT"
+	_, err := ex.Execute(context.Background(), invite, inc)
+	if !errors.Is(err, dispatch.ErrPermanent) {
+		t.Fatalf("invite naming unknown ids: %v, want ErrPermanent", err)
+	}
+	var told interface{ UserMessage() string }
+	if !errors.As(err, &told) || !strings.Contains(told.UserMessage(), "`U0NOBODY`") || !strings.Contains(told.UserMessage(), "`S0NOSUCH`") {
+		t.Errorf("the responders are not told which ids are unknown: %v", err)
+	}
 	ch, _ := s.ChannelByName(inc.Channel.Name)
 	want := []string{sim.SlackBotUserID, "U0ALICE", "U0BOB"}
 	if diff := cmp.Diff(want, ch.Members); diff != "" {

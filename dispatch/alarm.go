@@ -114,8 +114,10 @@ func (e *Engine) openFromAlarm(tx incident.Tx, pb *playbooks.Playbook, key, serv
 }
 
 // enqueueOpen asks for the channel (which in turn asks for topic, invites,
-// header and announcement) and the playbook's checklist and graph.
-func (e *Engine) enqueueOpen(tx incident.Tx, inc incident.Incident, pb *playbooks.Playbook) error {
+// header and announcement) and the playbook's checklist and graph. The
+// playbook's owner and responders (or else the default responders) are
+// invited, and so is whoever opened it (people: the declarer).
+func (e *Engine) enqueueOpen(tx incident.Tx, inc incident.Incident, pb *playbooks.Playbook, people ...string) error {
 	invite := append([]string(nil), pb.Responders...)
 	if pb.Owner != "" {
 		invite = append([]string{pb.Owner}, invite...)
@@ -123,6 +125,7 @@ func (e *Engine) enqueueOpen(tx incident.Tx, inc incident.Incident, pb *playbook
 	if len(invite) == 0 {
 		invite = e.cfg.DefaultResponders
 	}
+	invite = append(people, invite...)
 	data := map[string]string{"invite": strings.Join(invite, ","), "runbooks": strings.Join(pb.Runbooks, ",")}
 	if e.cfg.Announce != "" {
 		data["announce"] = e.cfg.Announce

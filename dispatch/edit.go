@@ -51,6 +51,9 @@ func (e *Engine) role(ctx context.Context, tx incident.Tx, inc incident.Incident
 	if err != nil {
 		return Result{}, err
 	}
+	if err := inviteTo(tx, inc, cmd, cmd.User); err != nil {
+		return Result{}, err
+	}
 	msg := fmt.Sprintf("%s is now %s of %s.", person(cmd.User), cmd.Role, inc.ID)
 	return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
 }

@@ -35,7 +35,7 @@ func (e *Engine) declare(ctx context.Context, cmd Command) (Result, error) {
 		}
 		res = Result{Incident: inc, Public: true,
 			Message: fmt.Sprintf("Declared %s (%s): %s. A channel is being created.", inc.ID, inc.Severity, inert(title))}
-		return e.enqueueOpen(tx, inc, pb)
+		return e.enqueueOpen(tx, inc, pb, cmd.Actor)
 	})
 	return res, err
 }
@@ -68,6 +68,9 @@ func (e *Engine) ack(ctx context.Context, tx incident.Tx, inc incident.Incident,
 	}
 	inc, err = e.record(tx, inc.ID, evs...)
 	if err != nil {
+		return Result{}, err
+	}
+	if err := inviteTo(tx, inc, cmd, cmd.Actor); err != nil {
 		return Result{}, err
 	}
 	err = post(tx, inc.ID, fmt.Sprintf("%s acknowledged %s. Escalation stopped.", person(cmd.Actor), inc.ID))
@@ -115,4 +118,14 @@ func (e *Engine) afterTransition(tx incident.Tx, inc incident.Incident, wasOpen 
 		return tx.Enqueue(incident.Effect{Kind: EffSlackUnarchive, Incident: inc.ID})
 	}
 	return nil
+}
+
+// inviteTo invites someone who took part in an incident (acknowledged it,
+// took a role) to its channel, unless the command was typed there: whoever
+// typed it is in it already.
+func inviteTo(tx incident.Tx, inc incident.Incident, cmd Command, user string) error {
+	if user == "" || (user == cmd.Actor && cmd.Channel != "" && cmd.Channel == inc.Channel.ID) {
+		return nil
+	}
+	return tx.Enqueue(incident.Effect{Kind: EffSlackInvite, Incident: inc.ID, Data: map[string]string{"users": user}})
 }

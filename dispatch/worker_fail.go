@@ -56,12 +56,31 @@ func (w *Worker) giveUp(ctx context.Context, eff incident.Effect, err error) {
 			if aerr != nil {
 				return aerr
 			}
+			if err := tellResponders(tx, eff, err); err != nil {
+				return err
+			}
 		}
 		return tx.Complete(eff.ID)
 	})
 	if uerr != nil {
 		e.log.Error("record permanent failure", "kind", eff.Kind, "err", uerr)
 	}
+}
+
+// responderMessage is a permanent failure the responders must hear about
+// (someone they expect was not invited): its UserMessage is posted in the
+// incident channel, once, since the failed effect is not retried.
+type responderMessage interface {
+	error
+	UserMessage() string
+}
+
+func tellResponders(tx incident.Tx, eff incident.Effect, err error) error {
+	var msg responderMessage
+	if eff.Kind == EffSlackPost || !errors.As(err, &msg) {
+		return nil // a failed post is not told with another post
+	}
+	return post(tx, eff.Incident, msg.UserMessage())
 }
 
 // channelGoneKey marks the timeline line of a failure caused by a lost
@@ -103,6 +122,8 @@ func describe(kind incident.EffectKind) string {
 		return "create the incident channel"
 	case EffSlackHeader, EffSlackUpdate:
 		return "post the incident header"
+	case EffSlackInvite:
+		return "invite responders to the channel"
 	case EffSSMStart:
 		return "start the runbook"
 	case EffSSMPoll:

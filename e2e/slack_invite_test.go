@@ -1,0 +1,97 @@
+package e2e
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/sim"
+)
+
+// TestSlack_DeclarerInvitedUnknownGroupReported: /incident declare under the
+// built-in default playbook, whose owner S00ONCALL does not exist in the
+// workspace, still gives a channel with the declarer in it; Slack's
+// no_such_subteam is a permanent failure, said once in the channel, once
+// on the timeline and logged once, never retried. Whoever acknowledges or
+// takes a role is invited too.
+func TestSlack_DeclarerInvitedUnknownGroupReported(t *testing.T) {
+	h := Start(t, Options{Slack: &sim.SlackOptions{Users: []sim.SlackUser{{ID: "U0ALICE"}, {ID: "U0BOB"}, {ID: "U0CAROL"}},
+		Channels: []string{"incidents"}}})
+	lobby, _ := h.Slack.ChannelByName("incidents")
+	h.Slash("U0ALICE", lobby.ID, "declare Checkout is failing sev2")
+	ch := h.WaitHeader(1)
+	h.WaitFor("the declarer in the channel", func() bool { return h.isMember(ch.Name, "U0ALICE") })
+	h.WaitFor("the unknown group reported in the channel", func() bool { return h.ChannelSays(ch.ID, "S00ONCALL") })
+
+	h.Slash("U0BOB", lobby.ID, "INC-1 ack") // from outside the channel
+	h.WaitFor("the acknowledger in the channel", func() bool { return h.isMember(ch.Name, "U0BOB") })
+	h.Slash("U0ALICE", ch.ID, "role scribe <@U0CAROL|carol>")
+	h.WaitFor("the new scribe in the channel", func() bool { return h.isMember(ch.Name, "U0CAROL") })
+	h.Settle()
+
+	if n := h.countMessages(ch.ID, "S00ONCALL"); n != 1 {
+		t.Errorf("the unknown group was reported in %d messages, want 1", n)
+	}
+	lists := slackCalls(h, func(c sim.SlackCall) bool {
+		return c.Method == "usergroups.users.list" && c.Params["usergroup"] == "S00ONCALL"
+	})
+	if n := lists; n != 1 {
+		t.Errorf("usergroups.users.list for S00ONCALL called %d times, want 1 (no_such_subteam is permanent)", n)
+	}
+	if n := strings.Count(h.Logs.String(), "no_such_subteam"); n != 1 {
+		t.Errorf("no_such_subteam logged %d times, want once:\n%s", n, h.Logs.String())
+	}
+	infos := h.Events(1, func(e incident.Event) bool {
+		return e.Type == incident.EventInfo && strings.Contains(e.Text, "S00ONCALL")
+	})
+	if len(infos) != 1 {
+		t.Errorf("timeline lines about S00ONCALL: %d, want 1", len(infos))
+	}
+}
+
+// TestSlack_UnknownUserReported: a playbook naming a user that is not in
+// the workspace (user_not_found) invites everyone else, its group expanded,
+// and reports the missing user once.
+func TestSlack_UnknownUserReported(t *testing.T) {
+	const pb = `name: default
+owner: S0TEAM
+responders: [U0GHOST, U0CAROL]
+`
+	h := Start(t, Options{Slack: &sim.SlackOptions{Users: []sim.SlackUser{{ID: "U0ALICE"}, {ID: "U0BOB"}, {ID: "U0CAROL"}},
+		UserGroups: map[string][]string{"S0TEAM": {"U0BOB"}}, Channels: []string{"incidents"}},
+		Playbooks: map[string]string{"default.yaml": pb}})
+	lobby, _ := h.Slack.ChannelByName("incidents")
+	h.Slash("U0ALICE", lobby.ID, "declare Search is slow")
+	ch := h.WaitHeader(1)
+	h.WaitFor("the missing user reported", func() bool { return h.ChannelSays(ch.ID, "U0GHOST") })
+	h.Settle()
+	for _, u := range []string{"U0ALICE", "U0BOB", "U0CAROL"} {
+		if !h.isMember(ch.Name, u) {
+			t.Errorf("%s was not invited", u)
+		}
+	}
+	if n := h.countMessages(ch.ID, "U0GHOST"); n != 1 {
+		t.Errorf("the missing user was reported in %d messages, want 1", n)
+	}
+	if n := strings.Count(h.Logs.String(), "user_not_found"); n != 1 {
+		t.Errorf("user_not_found logged %d times, want once:\n%s", n, h.Logs.String())
+	}
+}
+
+// isMember reports whether user is in the channel named name.
+func (h *Harness) isMember(name, user string) bool {
+	c, ok := h.Slack.ChannelByName(name)
+	return ok && slices.Contains(c.Members, user)
+}
+
+// countMessages counts the messages of channel ch that contain text.
+func (h *Harness) countMessages(ch, text string) int {
+	n := 0
+	for _, m := range h.Slack.Messages(ch) {
+		if strings.Contains(m.Text+string(m.Blocks), text) {
+			n++
+		}
+	}
+	return n
+}
