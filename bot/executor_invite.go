@@ -19,10 +19,12 @@ var (
 )
 
 // Slack's answers for an id that names nobody: usergroups.users.list's
-// no_such_subteam and conversations.invite's user_not_found.
+// no_such_subteam (and plan_upgrade_required: a free workspace has no user
+// groups at all) and conversations.invite's user_not_found.
 const (
-	codeNoGroup = "no_such_subteam"
-	codeNoUser  = "user_not_found"
+	codeNoGroup  = "no_such_subteam"
+	codeNoGroups = "plan_upgrade_required"
+	codeNoUser   = "user_not_found"
 )
 
 // invite adds responders (user ids, and user groups expanded to their
@@ -119,8 +121,8 @@ func (e *Executor) expandUsers(ctx context.Context, list string) ([]string, *unk
 		}
 		members, err := e.UserGroups(ctx, id)
 		switch {
-		case slackCode(err) == codeNoGroup:
-			missing.groups = append(missing.groups, id)
+		case slackCode(err) == codeNoGroup, slackCode(err) == codeNoGroups:
+			missing.groups, missing.groupCode = append(missing.groups, id), slackCode(err)
 		case err != nil:
 			return nil, nil, err
 		}
@@ -135,12 +137,15 @@ func (e *Executor) expandUsers(ctx context.Context, list string) ([]string, *unk
 // groups or users the workspace does not have (a placeholder id left in a
 // playbook, someone who left). Its UserMessage is what the responders are
 // told in the channel: someone they expect may be missing.
-type unknownPeople struct{ groups, users []string }
+type unknownPeople struct {
+	groups, users []string
+	groupCode     string // what Slack said about the groups
+}
 
 func (u *unknownPeople) Error() string {
 	var what []string
 	if len(u.groups) > 0 {
-		what = append(what, fmt.Sprintf("user groups %s (%s)", strings.Join(u.groups, ","), codeNoGroup))
+		what = append(what, fmt.Sprintf("user groups %s (%s)", strings.Join(u.groups, ","), u.groupCode))
 	}
 	if len(u.users) > 0 {
 		what = append(what, fmt.Sprintf("users %s (%s)", strings.Join(u.users, ","), codeNoUser))

@@ -33,7 +33,7 @@ var (
 		"invalid_name_punctuation": true, "invalid_arguments": true, "cant_update_message": true,
 		"message_not_found": true, "user_is_restricted": true, "ekm_access_denied": true,
 		// An id that names nobody: a placeholder left in a playbook, someone who left.
-		codeNoGroup: true, codeNoUser: true,
+		codeNoGroup: true, codeNoUser: true, codeNoGroups: true,
 	}
 	// goneCodes: the incident's channel was deleted or archived by hand.
 	goneCodes = map[string]bool{"channel_not_found": true, "is_archived": true}

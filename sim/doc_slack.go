@@ -17,7 +17,7 @@
 //
 // Covered: auth.test; conversations.create/info/list/setTopic/setPurpose/invite/join/
 // archive/unarchive/history; chat.postMessage/update/postEphemeral/delete; pins.add/list;
-// bookmarks.add; reactions.add; users.info; usergroups.users.list; views.open; the
+// bookmarks.add; reactions.add; users.info; usergroups.list and usergroups.users.list; views.open; the
 // files.uploadV2 flow (files.getUploadURLExternal, the upload POST, and
 // files.completeUploadExternal); response_url receivers ([Slack.ResponseURL]); and an
 // HTML view of the workspace for the demo ([Slack.ViewHandler], also at /_sim/slack/).

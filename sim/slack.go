@@ -127,6 +127,7 @@ func slackAPIRoutes() map[string]slackHandler {
 		"reactions.add":                slackReactionsAdd,
 		"users.info":                   slackUsersInfo,
 		"usergroups.users.list":        slackUsergroupsUsersList,
+		"usergroups.list":              slackUsergroupsList,
 		"views.open":                   slackViewsOpen,
 		"files.getUploadURLExternal":   slackFilesGetUploadURL,
 		"files.completeUploadExternal": slackFilesComplete,

@@ -100,6 +100,11 @@ func TestSlack_ViewsUsersGroups(t *testing.T) {
 	if _, err := api.GetUserGroupMembers("S0NONE"); slackErrCode(err) != "no_such_subteam" {
 		t.Errorf("unknown group: %v", err)
 	}
+	groups, err := api.GetUserGroups(slack.GetUserGroupsOptionIncludeUsers(true), slack.GetUserGroupsOptionIncludeCount(true))
+	if err != nil || len(groups) != 1 || groups[0].ID != "S0ONCALL" || groups[0].UserCount != 1 ||
+		!cmp.Equal(groups[0].Users, []string{"U0ALICE"}) || !groups[0].IsUserGroup {
+		t.Errorf("usergroups.list = %+v, %v", groups, err)
+	}
 }
 
 func TestSlack_ViewHandler(t *testing.T) {

@@ -20,6 +20,8 @@ var slackTiers = map[string]int{
 	"pins.add":                     2,
 	"pins.list":                    2,
 	"bookmarks.add":                2,
+	"usergroups.list":              2,
+	"usergroups.users.list":        2, // Tier 2 on its reference page
 	"conversations.invite":         3,
 	"conversations.info":           3,
 	"conversations.list":           3,
@@ -28,7 +30,6 @@ var slackTiers = map[string]int{
 	"chat.update":                  3,
 	"chat.delete":                  3,
 	"reactions.add":                3,
-	"usergroups.users.list":        3,
 	"files.getUploadURLExternal":   4, // Tier 4 on its reference page
 	"files.completeUploadExternal": 4,
 	"chat.postEphemeral":           4,

@@ -3,6 +3,7 @@ package sim
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 )
 
 // SetUserGroup replaces the members of a user group (creating it), as a
@@ -39,4 +40,35 @@ func slicesMissing(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// slackUsergroupsList answers usergroups.list with the fields of Slack's
+// documented example. The stand-in's groups have no names of their own:
+// name and handle are the id in lower case. user_count comes only with
+// include_count, and as a number (the example shows a string; slack-go
+// decodes a number). Disabled groups are not modelled.
+func slackUsergroupsList(s *Slack, q *slackRequest) slackReply {
+	ids := make([]string, 0, len(s.ws.groups))
+	for id := range s.ws.groups {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	created := s.opts.Now().Unix()
+	groups := make([]map[string]any, 0, len(ids))
+	for _, id := range ids {
+		g := map[string]any{
+			"id": id, "team_id": SlackTeamID, "is_usergroup": true, "name": strings.ToLower(id), "description": "",
+			"handle": strings.ToLower(id), "is_external": false, "date_create": created, "date_update": created,
+			"date_delete": 0, "auto_type": nil, "created_by": SlackOwnerUserID, "updated_by": SlackOwnerUserID,
+			"deleted_by": nil, "prefs": map[string]any{"channels": []string{}, "groups": []string{}},
+		}
+		if slackBool(q.params["include_count"]) {
+			g["user_count"] = len(s.ws.groups[id])
+		}
+		if slackBool(q.params["include_users"]) {
+			g["users"] = slices.Clone(s.ws.groups[id])
+		}
+		groups = append(groups, g)
+	}
+	return slackOK(map[string]any{"usergroups": groups})
 }
