@@ -70,6 +70,9 @@ func (a *App) runOnce(ctx context.Context, parts []background) {
 	}
 	err := a.leader.Run(ctx, func(term context.Context, epoch int64) error {
 		a.log.Info("leading: running the outbox worker, timers and schedules", "epoch", epoch)
+		for _, f := range a.onTerm {
+			f()
+		}
 		a.runParts(term, parts)
 		a.log.Info("no longer leading", "epoch", epoch)
 		return nil

@@ -32,6 +32,7 @@ func (a *App) wireSlack(ctx context.Context, d Deps) error {
 		AnnounceChannel: a.cfg.Announce, Grapher: grapher{a}, Logger: a.log.With("component", "slack"), Now: a.now,
 		Standby: a.cfg.Standby, Owned: a.ownsChannel})
 	a.exec.slack = ex
+	a.onTerm = append(a.onTerm, ex.NewTerm)
 	if a.cfg.Standby > 0 {
 		a.once("slack-standby", ex.RunStandby)
 		a.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{

@@ -88,7 +88,7 @@ type Executor struct {
 	runMsgs map[string]runMessage      // run id -> its progress message
 	groups  map[string]groupMembership // usergroup id -> members
 	order   runOrder                   // keeps run status messages from going backwards
-	started time.Time                  // when this process's executor was made
+	started time.Time                  // when this process's executor was made, or its term of leadership began
 	doubts  map[uint64]bool            // effects whose last attempt may have reached Slack
 	standby []slack.Channel            // standby channels ready to take, oldest first
 	// standbyLoaded: the standby channels an earlier run left were adopted.

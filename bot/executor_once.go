@@ -33,17 +33,31 @@ const maxDoubts = 10000
 // inDoubt reports whether an earlier attempt of eff may have posted it:
 // one by this process (an effect is performed again only if its result was
 // not recorded) that succeeded or whose answer was lost, or one by an
-// earlier process (eff was enqueued before this one started).
+// earlier process or leader (eff was enqueued before this process started,
+// or before its term of leadership began: NewTerm).
 func (e *Executor) inDoubt(eff incident.Effect) bool {
 	if eff.ID == 0 { // not from the outbox: nothing to go by
 		return false
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if !eff.CreatedAt.IsZero() && eff.CreatedAt.Before(e.started) {
 		return true
 	}
+	return e.doubts[eff.ID]
+}
+
+// NewTerm tells the Executor that this replica has just become the leader
+// (with replicas on PostgreSQL; the app calls it before the term's outbox
+// worker starts). Any effect enqueued before now may have been performed
+// by the leader before, which died before recording it: such a post is in
+// doubt, as after a restart. Effects carry their enqueuing replica's clock,
+// so the replicas' clocks must agree to within the time between an
+// effect's enqueuing and a takeover (NTP, or Amazon Time Sync on AWS).
+func (e *Executor) NewTerm() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.doubts[eff.ID]
+	e.started = e.cfg.Now()
 }
 
 // noteOutcome remembers whether a later attempt of eff would be in doubt:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -154,4 +155,34 @@ func merge(a, b map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// With replicas, a leader may post a message and die before recording it;
+// the next leader's executor was made before that effect was enqueued, so
+// only NewTerm, called when its term begins, makes it look for the
+// message before posting again.
+func TestExecutor_NewTermDoubtsEarlierEffects(t *testing.T) {
+	s := MustSlack(t)
+	clock := sim.NewClock(time.Now())
+	cfg := func(c *ExecutorConfig) { c.Now = clock.Now }
+	next := newTestExecutor(t, s, cfg) // a replica that does not lead yet
+	clock.Advance(time.Minute)
+	dead := newTestExecutor(t, s, cfg) // the leader, which dies after posting
+	inc := testIncident()
+	mustExecute(t, dead, incident.Effect{Kind: dispatch.EffSlackChannel, Incident: 42}, &inc)
+	post := incident.Effect{ID: 7, Kind: dispatch.EffSlackPost, Incident: 42, CreatedAt: clock.Now(),
+		Data: map[string]string{"text": "Failing over the primary database."}}
+	mustExecute(t, dead, post, &inc) // posted; its result never recorded
+	clock.Advance(time.Second)
+	next.NewTerm()
+	mustExecute(t, next, post, &inc)
+	n := 0
+	for _, m := range s.Messages(inc.Channel.ID) {
+		if strings.Contains(m.Text, "Failing over the primary database.") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the message is in the channel %d times, want 1", n)
+	}
 }
