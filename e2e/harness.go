@@ -16,6 +16,7 @@ package e2e
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -271,4 +272,21 @@ func FreeAddr(t testing.TB) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// Replica starts another tocsin with h's settings and stand-ins (the same
+// Slack workspace, AWS, SNS feed and definitions) at an address of its own:
+// with a PostgreSQL TOCSIN_DB, another replica of the same cluster. Its
+// Slack hooks (OnSlack) are its own.
+func (h *Harness) Replica() *Harness {
+	h.t.Helper()
+	r := &Harness{t: h.t, opts: h.opts, Logs: &SyncBuffer{}, Slack: h.Slack, AWS: h.AWS, SNS: h.SNS}
+	h.mu.Lock()
+	r.env = maps.Clone(h.env)
+	h.mu.Unlock()
+	r.env["TOCSIN_ADDR"] = FreeAddr(h.t)
+	r.URL = "http://" + r.env["TOCSIN_ADDR"]
+	h.t.Cleanup(r.cleanup)
+	r.Start()
+	return r
 }

@@ -72,9 +72,7 @@ func leading(h *Harness) bool {
 func TestPostgres_Failover(t *testing.T) {
 	dbURL := pgtest.FreshSchema(t)
 	a := Start(t, Options{Child: true, Slack: &sim.SlackOptions{}, Env: map[string]string{"TOCSIN_DB": dbURL}})
-	b := Start(t, Options{Child: true, Env: map[string]string{"TOCSIN_DB": dbURL,
-		"SLACK_API_URL": a.Slack.URL(), "SLACK_BOT_TOKEN": BotToken, "SLACK_SIGNING_SECRET": SigningSecret,
-		"TOCSIN_SNS_CERT_DIR": a.Getenv("TOCSIN_SNS_CERT_DIR")}})
+	b := a.Replica()
 	a.WaitFor("one leader", func() bool { return leading(a) != leading(b) })
 
 	at := time.Now().Add(-time.Minute)
