@@ -120,7 +120,12 @@
 // session after 5 × Check idle (idle_session_timeout), so the lock of a
 // leader cut off from the database is let go after that leader has
 // stopped on its own. A clean shutdown lets it go at once, when lead
-// returns. IsLeader and Epoch are for /metrics (tocsin_leader,
+// returns. A new leader writes its epoch (fencing the old one, below) and
+// then waits 3 × Check before it calls lead (handover): by then any
+// earlier leader has noticed it lost its session and stopped, so two
+// leaders never perform effects at the same time
+// (e2e.TestPostgres_Partition terminates a leader's session inside a
+// Slack call). A failover so takes Retry + 3 × Check at most: about 5 s. IsLeader and Epoch are for /metrics (tocsin_leader,
 // tocsin_leader_epoch).
 //
 // Fencing. A deposed leader may not know it yet (a pause, a cut network),
@@ -140,7 +145,8 @@
 // be performed again by the next, as after a crash (at least once, made
 // idempotent where the integration allows, as everywhere in the outbox);
 // the deposed leader's lead context is cancelled at once, so the window
-// is short. dispatch.Worker needs no change: behind a Leader, its Due,
+// is short, and the Slack executor looks in the channel for a message
+// enqueued before its term began before posting it (bot.Executor.NewTerm). dispatch.Worker needs no change: behind a Leader, its Due,
 // Unkey, Retry and tx.Complete are fenced as they are (TestLeader_Worker
 // runs it across a failover). Epochs rely on
 // the database keeping what it committed (synchronous replication, as
@@ -205,9 +211,9 @@
 // unfenced and performs effects beside the leader. Upgrade a cluster to
 // this schema by stopping the older replicas before the new ones start.
 //
-// # Left for several replicas (issue 16's next steps)
-//
-//   - A failover test with real processes (SIGKILL of the leader).
+// The failover tests run real processes: e2e.TestPostgres_StormFailover
+// (three replicas, an alarm storm, the leader SIGKILLed twice) and
+// TestPostgres_Partition.
 //
 // pgstore imports incident and pgx only (its tests also run store/storetest
 // and dispatch.Worker). Like store, it is imported by the app package

@@ -12,6 +12,12 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
+// LeaderLockKey is the key of the session advisory lock that the replicas
+// using schema campaign for: pg_locks shows which session holds it
+// (classid its high 32 bits, objid its low 32 bits, objsubid 1), and
+// pg_terminate_backend on that session moves the leadership.
+func LeaderLockKey(schema string) int64 { return lockKey("tocsin leader", schema) }
+
 // LeaderOptions configure a Leader. The zero value of each field is the
 // production choice.
 type LeaderOptions struct {
@@ -147,12 +153,17 @@ func (l *Leader) term(ctx context.Context, lead func(context.Context, int64) err
 	l.db.fence.Load().epoch.Store(epoch)
 	l.epoch.Store(epoch)
 	lctx, cancel := context.WithCancelCause(ctx)
-	l.lead.Store(&lctx)
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
 		cancel(l.watch(lctx, conn))
 	}()
+	if err := l.handover(lctx, epoch); err != nil {
+		cancel(err)
+		<-watched
+		return fmt.Errorf("lead in epoch %d: %w", epoch, context.Cause(lctx))
+	}
+	l.lead.Store(&lctx)
 	l.log.Info("leading", "epoch", epoch)
 	err = lead(lctx, epoch)
 	cancel(errStepDown)
@@ -164,10 +175,30 @@ func (l *Leader) term(ctx context.Context, lead func(context.Context, int64) err
 	return nil
 }
 
+// handover waits, at the start of a term, until any earlier leader has
+// stopped on its own: 3 × Check, the longest a leader takes to notice that
+// its session is gone (watch). The new epoch is already written, so the
+// earlier leader can no longer record an effect; the wait is so that it
+// is not still performing one when this replica starts. A session the
+// server ended (pg_terminate_backend, a restart) is noticed at once, so
+// this is the margin for one cut off from the database, whose lock the
+// server lets go only after idle_session_timeout (5 × Check) anyway.
+func (l *Leader) handover(ctx context.Context, epoch int64) error {
+	l.log.Info("won the leadership; waiting for any earlier leader to stop", "epoch", epoch, "wait", 3*l.opts.Check)
+	t := time.NewTimer(3 * l.opts.Check)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-t.C:
+		return nil
+	}
+}
+
 // campaign tries the leadership lock every Retry until it gets it (nil),
 // the session fails or ctx ends.
 func (l *Leader) campaign(ctx context.Context, conn *pgx.Conn) error {
-	key := lockKey("tocsin leader", l.db.schema)
+	key := LeaderLockKey(l.db.schema)
 	for {
 		var won bool
 		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&won); err != nil {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tocsin-dev/tocsin/pgstore"
 )
 
 // AdminURL is the database TOCSIN_TEST_POSTGRES names (see the package doc
@@ -84,4 +86,26 @@ func onConn(tb testing.TB, dbURL, sql string, fn func(context.Context, *pgx.Conn
 	if err := fn(ctx, conn); err != nil {
 		tb.Fatalf("%s: %v", sql, err)
 	}
+}
+
+// TerminateLeader ends, with pg_terminate_backend, the session that holds
+// the leader lock of the schema dbURL selects (as an operator, or a
+// database failover, would) and returns its process id; the test fails if
+// no session holds it.
+func TerminateLeader(tb testing.TB, dbURL string) int {
+	tb.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		tb.Fatalf("the test database URL does not parse: %v", err)
+	}
+	key := uint64(pgstore.LeaderLockKey(u.Query().Get("search_path")))
+	var pid int
+	var done bool
+	QueryRow(tb, dbURL, `SELECT pid, pg_terminate_backend(pid) FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND classid::bigint = $1 AND objid::bigint = $2`,
+		[]any{int64(key >> 32), int64(key & 0xffffffff)}, &pid, &done)
+	if !done {
+		tb.Fatalf("the leader's session %d was not terminated", pid)
+	}
+	return pid
 }
