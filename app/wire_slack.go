@@ -16,7 +16,10 @@ import (
 	"github.com/tocsin-dev/tocsin/report"
 )
 
-var _ bot.Doer = (*dispatch.Engine)(nil)
+var (
+	_ bot.Doer     = (*dispatch.Engine)(nil)
+	_ groupChecker = (*bot.Executor)(nil)
+)
 
 // wireSlack mounts the Slack endpoints, the Slack executor and, with
 // SLACK_APP_TOKEN, Socket Mode. Without SLACK_BOT_TOKEN, Slack effects are
@@ -41,6 +44,7 @@ func (a *App) wireSlack(ctx context.Context, d Deps) error {
 		}, func() float64 { return float64(ex.StandbyReady()) }))
 	}
 	a.slackGroups = ex.UserGroups
+	a.every("slack-check-ids", func(ctx context.Context) error { return a.checkSlackIDs(ctx, ex) })
 	client := slack.New(a.cfg.SlackBotToken, slack.OptionAPIURL(a.cfg.SlackAPIURL), slack.OptionAppLevelToken(a.cfg.SlackAppToken))
 	h := bot.NewHandlers(bot.HandlerConfig{SigningSecret: a.cfg.SlackSigning, Doer: a.engine, Slack: client,
 		Logger: a.log.With("component", "slack"), Now: a.now, Inbox: slackInbox{a.store}, Groups: ex, Registerer: a.registry,

@@ -264,3 +264,27 @@ func (e *Executor) ForgetGroup(groupID string) {
 	delete(e.groups, groupID)
 	e.mu.Unlock()
 }
+
+// UnknownGroups returns those of ids that are not enabled user groups of
+// the workspace, from one usergroups.list call: what serve checks the
+// playbooks' group ids against once at start.
+func (e *Executor) UnknownGroups(ctx context.Context, ids []string) ([]string, error) {
+	if err := e.wait(call{method: "usergroups.list"}); err != nil {
+		return nil, err
+	}
+	groups, err := e.api.GetUserGroupsContext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list user groups: %w", err)
+	}
+	known := map[string]bool{}
+	for _, g := range groups {
+		known[g.ID] = true
+	}
+	var out []string
+	for _, id := range ids {
+		if !known[id] {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}

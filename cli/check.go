@@ -28,7 +28,11 @@ func defineCheck(fs *flag.FlagSet, getenv func(string) string) runFunc {
 		if err != nil {
 			return fmt.Errorf("configuration:\n%w", err)
 		}
-		err = check(e.stdout, cmp.Or(*runbooksDir, cfg.Runbooks), cmp.Or(*playbooksDir, cfg.Playbooks), e.getenv)
+		pbDir := cmp.Or(*playbooksDir, cfg.Playbooks)
+		if cfg.SlackBotToken != "" {
+			warnPlaceholders(e.stdout, pbDir)
+		}
+		err = check(e.stdout, cmp.Or(*runbooksDir, cfg.Runbooks), pbDir, e.getenv)
 		if *withStore {
 			err = errors.Join(err, checkStore(e.stdout, cfg.DB))
 		}
@@ -70,6 +74,19 @@ func check(stdout io.Writer, runbooksDir, playbooksDir string, getenv func(strin
 	}
 	fmt.Fprintln(stdout, "ok: runbooks, playbooks, rotations and the access policy are valid")
 	return nil
+}
+
+// warnPlaceholders prints a warning for each playbook that still names the
+// built-in placeholder ids (S00ONCALL…): with Slack configured they invite
+// and notify nobody. Playbooks that do not load were reported by check.
+func warnPlaceholders(stdout io.Writer, playbooksDir string) {
+	set, err := playbooks.Load(playbooksDir)
+	if err != nil {
+		return
+	}
+	for _, p := range set.Placeholders() {
+		fmt.Fprintf(stdout, "%s: warning: %s\n", p.File, p.Msg)
+	}
 }
 
 // checkStore prints the store file's problems, or that it is sound.

@@ -97,3 +97,26 @@ func TestCheck_Rotations(t *testing.T) {
 		t.Errorf("check with a good rotation: %v\n%s", err, out.String())
 	}
 }
+
+// TestCheck_Placeholders: with Slack configured, `tocsin check` warns that
+// the built-in playbooks still name placeholder ids such as S00ONCALL (it
+// still passes: they are warnings); without Slack it does not mention them.
+func TestCheck_Placeholders(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"TOCSIN_DB": filepath.Join(dir, "tocsin.db")}
+	getenv := func(k string) string { return env[k] }
+	var out bytes.Buffer
+	if err := Run(context.Background(), []string{"tocsin", "check"}, getenv, &out, &out); err != nil || strings.Contains(out.String(), "placeholder") {
+		t.Fatalf("check without Slack: %v\n%s", err, out.String())
+	}
+	env["SLACK_BOT_TOKEN"], env["SLACK_SIGNING_SECRET"] = "xoxb-check-test", "check-test-secret"
+	out.Reset()
+	err := Run(context.Background(), []string{"tocsin", "check"}, getenv, &out, &out)
+	want := "built-in/default.yaml: warning: playbook default names placeholder Slack ids S00ONCALL"
+	if err != nil || !strings.Contains(out.String(), want) {
+		t.Errorf("check with Slack: %v\n%s\nwant a line with %q", err, out.String(), want)
+	}
+	if strings.Contains(out.String(), "xoxb-check-test") {
+		t.Error("check printed the bot token")
+	}
+}

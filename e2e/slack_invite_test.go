@@ -95,3 +95,37 @@ func (h *Harness) countMessages(ch, text string) int {
 	}
 	return n
 }
+
+// TestSlack_StartupChecksGroupIDs: with Slack configured, serve warns at
+// start about the placeholder ids its playbooks still name, and asks Slack
+// once (usergroups.list) whether the other group ids exist, warning about
+// those that do not.
+func TestSlack_StartupChecksGroupIDs(t *testing.T) {
+	const team = `name: team
+owner: S0TEAM
+responders: [S0GONE9]
+match: {namespace: Test/Team}
+`
+	h := Start(t, Options{Slack: &sim.SlackOptions{UserGroups: map[string][]string{"S0TEAM": {"U0BOB"}}},
+		Playbooks: map[string]string{"storm.yaml": StormPlaybook, "team.yaml": team}})
+	h.WaitFor("the user group check", func() bool { return strings.Contains(h.Logs.String(), "S0GONE9") })
+	h.Settle()
+	var placeholder, unknown []string
+	for line := range strings.SplitSeq(h.Logs.String(), "\n") {
+		switch {
+		case strings.Contains(line, "placeholder"):
+			placeholder = append(placeholder, line)
+		case strings.Contains(line, "S0GONE9"):
+			unknown = append(unknown, line)
+		}
+	}
+	if len(placeholder) != 1 || !strings.Contains(placeholder[0], "S00ONCALL") || !strings.Contains(placeholder[0], `"level":"WARN"`) {
+		t.Errorf("placeholder warnings: %q, want one WARN naming S00ONCALL", placeholder)
+	}
+	if len(unknown) != 1 || strings.Contains(unknown[0], "S0TEAM") || !strings.Contains(unknown[0], `"level":"WARN"`) {
+		t.Errorf("unknown group warnings: %q, want one WARN naming S0GONE9 and not S0TEAM", unknown)
+	}
+	if n := h.Slack.CallCount("usergroups.list"); n != 1 {
+		t.Errorf("usergroups.list called %d times, want once", n)
+	}
+}
