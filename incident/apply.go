@@ -61,6 +61,7 @@ func init() {
 			inc.Channel.ID, inc.Channel.Name = e.Data["channel_id"], e.Data["channel_name"]
 		},
 		EventHeader: func(inc *Incident, e Event) { inc.Channel.HeaderTS = e.Data["ts"] },
+		EventPaged:  applyPaged,
 	}
 }
 
@@ -112,6 +113,24 @@ func applyAlarm(inc *Incident, e Event) {
 	a.State, a.ChangedAt = st, at
 	if st == StateAlarm {
 		inc.Recovered = false
+	}
+}
+
+// applyPaged opens or moves a Page. A trigger after a resolve opens it
+// again (the paging service then makes a new alert).
+func applyPaged(inc *Incident, e Event) {
+	target, key, action := e.Data["target"], e.Data["dedup_key"], e.Data["action"]
+	if target == "" || key == "" || action == "" {
+		return
+	}
+	for i := range inc.Pages {
+		if inc.Pages[i].Target == target && inc.Pages[i].DedupKey == key {
+			inc.Pages[i].State = action // Clone copied the slice
+			return
+		}
+	}
+	if action == "trigger" {
+		inc.Pages = append(inc.Pages, Page{Target: target, DedupKey: key, State: action})
 	}
 }
 

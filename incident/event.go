@@ -63,6 +63,14 @@ const (
 	// execution_id, reused, status, detail, result, truncated as the step
 	// has them (written and folded by package runbooks).
 	EventRunbook EventType = "runbook"
+	// EventPaged: a paging service was told about the incident. Data: via
+	// (pagerduty), target (the page target, pagerduty:ENV_NAME), action
+	// (trigger|acknowledge|resolve), dedup_key, and as they apply step
+	// (the escalation step, 1-based), user (the Slack user paged by hand),
+	// message, source (pagerduty when the paging service reported it).
+	// A trigger with a dedup_key opens a Page; acknowledge and resolve
+	// move it.
+	EventPaged EventType = "paged"
 	// EventInfo: something tocsin noticed (a non-alarm notification, a
 	// notice from reconciliation). Text.
 	EventInfo EventType = "info"

@@ -131,12 +131,34 @@ type Incident struct {
 	Followups   []string          `json:"followups,omitempty"`
 	Reopens     int               `json:"reopens,omitempty"`
 	Extra       map[string]string `json:"extra,omitempty"`
+	// Pages are the alerts opened in paging services (EventPaged), in
+	// the order they were first triggered.
+	Pages []Page `json:"pages,omitempty"`
 	Timestamps
 	// Events is the number of events on the timeline; LastHash is the hash of
 	// the newest one, which the next event must carry as its PrevHash.
 	Events    int       `json:"events"`
 	LastHash  string    `json:"last_hash"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Page is an alert a paging service keeps for the incident: where it went
+// (the page target, e.g. pagerduty:PD_KEY) and its dedup key, with what the
+// service was last told (trigger, acknowledge or resolve).
+type Page struct {
+	Target   string `json:"target"`
+	DedupKey string `json:"dedup_key"`
+	State    string `json:"state"`
+}
+
+// Page returns the page of a target and dedup key.
+func (inc *Incident) Page(target, dedupKey string) (Page, bool) {
+	for _, p := range inc.Pages {
+		if p.Target == target && p.DedupKey == dedupKey {
+			return p, true
+		}
+	}
+	return Page{}, false
 }
 
 // Timestamps are the lifecycle moments the metrics are computed from. A zero
@@ -208,5 +230,6 @@ func (inc Incident) Clone() Incident {
 	inc.Extra = maps.Clone(inc.Extra)
 	inc.Alarms = slices.Clone(inc.Alarms)
 	inc.Followups = slices.Clone(inc.Followups)
+	inc.Pages = slices.Clone(inc.Pages)
 	return inc
 }
