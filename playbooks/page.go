@@ -122,9 +122,6 @@ func resolvePage(p *parsed, path string, t *PageTarget, getenv func(string) stri
 	case PageNone, PageWebhook:
 		return Problem{}, true
 	case PagePagerDuty:
-		if !pagerDutySupported {
-			break
-		}
 		key := ""
 		if getenv != nil {
 			key = getenv(t.KeyEnv())
@@ -138,7 +135,3 @@ func resolvePage(p *parsed, path string, t *PageTarget, getenv func(string) stri
 	}
 	return at(p, path, "playbook %q %s: page target %q is not yet supported", p.pb.Name, path, t.String()), false
 }
-
-// pagerDutySupported turns on PagerDuty targets once tocsin can page
-// PagerDuty.
-const pagerDutySupported = false

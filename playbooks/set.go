@@ -14,6 +14,9 @@ type Set struct {
 	byName    map[string]*Playbook
 	fallback  *Playbook
 	needsTags bool
+	// keys are the PagerDuty routing keys read at load, by the variable
+	// that holds each: those the playbooks name and the default one.
+	keys map[string]Secret
 }
 
 // Load reads the built-in playbooks and then those in dir (which may be
@@ -32,6 +35,11 @@ func LoadEnv(dir string, getenv func(string) string) (*Set, error) {
 		return nil, err
 	}
 	set, problems := build(srcs, Env{Getenv: getenv})
+	if getenv != nil {
+		if k := getenv(DefaultRoutingKeyEnv); k != "" {
+			set.keys[DefaultRoutingKeyEnv] = Secret(k)
+		}
+	}
 	if len(problems) > 0 {
 		return nil, Problems(problems)
 	}
@@ -39,11 +47,16 @@ func LoadEnv(dir string, getenv func(string) string) (*Set, error) {
 }
 
 func newSet(ps []*parsed) *Set {
-	s := &Set{byName: make(map[string]*Playbook, len(ps))}
+	s := &Set{byName: make(map[string]*Playbook, len(ps)), keys: map[string]Secret{}}
 	for _, p := range ps {
 		s.list = append(s.list, p.pb)
 		s.byName[p.pb.Name] = p.pb
 		s.needsTags = s.needsTags || readsTags(p.pb)
+		for _, st := range p.pb.Escalation {
+			if st.Page.Kind == PagePagerDuty && st.Page.Key != "" {
+				s.keys[st.Page.KeyEnv()] = st.Page.Key
+			}
+		}
 	}
 	sort.Slice(s.list, func(i, j int) bool { return s.list[i].Name < s.list[j].Name })
 	s.fallback = s.byName[DefaultName]
@@ -98,6 +111,26 @@ func (s *Set) Get(name string) (*Playbook, bool) {
 // All returns every playbook, by name.
 func (s *Set) All() []*Playbook {
 	return append([]*Playbook(nil), s.list...)
+}
+
+// RoutingKey returns the PagerDuty routing key held by the environment
+// variable env, as read when the set was loaded: only the variables a
+// playbook's page target names and TOCSIN_PAGERDUTY_ROUTING_KEY, so that
+// `/incident page pagerduty:ENV` cannot send any other variable anywhere.
+func (s *Set) RoutingKey(env string) (Secret, bool) {
+	k, ok := s.keys[env]
+	return k, ok
+}
+
+// PageTarget returns what a playbook pages: the target of its first
+// escalation step that pages, or none.
+func (p *Playbook) PageTarget() (PageTarget, bool) {
+	for _, st := range p.Escalation {
+		if st.Page.Set() {
+			return st.Page, true
+		}
+	}
+	return PageTarget{}, false
 }
 
 // NeedsTags reports whether any playbook reads the alarm's own tags (in its
