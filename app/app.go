@@ -68,6 +68,7 @@ func (a *App) once(name string, run func(ctx context.Context) error) {
 // runs it until its context ends.
 type App struct {
 	cfg       Config
+	getenv    func(string) string // the environment, for the variables playbooks name
 	log       *slog.Logger
 	now       func() time.Time
 	store     Store
@@ -107,7 +108,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 	if d.Getenv == nil {
 		d.Getenv = func(string) string { return "" }
 	}
-	a := &App{cfg: cfg, log: d.Logger, now: d.Now, registry: prometheus.NewRegistry()}
+	a := &App{cfg: cfg, log: d.Logger, now: d.Now, getenv: d.Getenv, registry: prometheus.NewRegistry()}
 	a.access = access.New(nil, a.groups)
 	if err := a.loadDefinitions(); err != nil {
 		return nil, err
@@ -133,6 +134,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		escalate: &dispatch.Escalator{Engine: a.engine, Pager: pager(cfg.PageWebhook)},
 		runs:     &dispatch.RunExecutor{Engine: a.engine},
 		refine:   &dispatch.Refiner{Engine: a.engine},
+		pages:    &dispatch.PageExecutor{Engine: a.engine, PagerDuty: pagerDuty(cfg)},
 	}
 	a.worker = &dispatch.Worker{Engine: a.engine, Outbox: db}
 	a.once("outbox", a.worker.Run)

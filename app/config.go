@@ -44,9 +44,17 @@ type Config struct {
 	Reconcile       time.Duration
 	MaxPending      int
 	PageWebhook     string
-	AutomationRole  string
-	MetricsNS       string
-	PprofAddr       string
+	// PagerDuty: the default routing key, the Events API URL, the V3
+	// webhooks' signing secret(s) and the REST API token; PublicURL is
+	// where people reach tocsin (links in pages).
+	PagerDutyRoutingKey    string
+	PagerDutyEventsURL     string
+	PagerDutyWebhookSecret string
+	PagerDutyAPIToken      string
+	PublicURL              string
+	AutomationRole         string
+	MetricsNS              string
+	PprofAddr              string
 	// ConfigFile is TOCSIN_CONFIG, and FileSecrets whether it holds any
 	// secret (so that start can warn if others may read it).
 	ConfigFile  string
@@ -73,7 +81,9 @@ var settings = []struct{ name, def string }{
 	{"TOCSIN_DIGEST_CHANNEL", ""}, {"TOCSIN_DIGEST_SCHEDULE", "0 9 * * MON"}, {"TOCSIN_TIMEZONE", "UTC"},
 	{"TOCSIN_DEFAULT_SEVERITY", "sev3"}, {"TOCSIN_RESPONDERS", ""}, {"TOCSIN_AUTO_MITIGATE", "false"},
 	{"TOCSIN_ARCHIVE_AFTER", "24h"}, {"TOCSIN_RECONCILE_EVERY", "5m"}, {"TOCSIN_MAX_PENDING", "50000"},
-	{"TOCSIN_PAGE_WEBHOOK", ""}, {"TOCSIN_AUTOMATION_ROLE", ""}, {"TOCSIN_CLOUDWATCH_NAMESPACE", ""},
+	{"TOCSIN_PAGE_WEBHOOK", ""}, {"TOCSIN_PAGERDUTY_ROUTING_KEY", ""},
+	{"TOCSIN_PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com/v2/enqueue"}, {"TOCSIN_PAGERDUTY_WEBHOOK_SECRET", ""},
+	{"TOCSIN_PAGERDUTY_API_TOKEN", ""}, {"TOCSIN_PUBLIC_URL", ""}, {"TOCSIN_AUTOMATION_ROLE", ""}, {"TOCSIN_CLOUDWATCH_NAMESPACE", ""},
 	{"TOCSIN_STANDBY_CHANNELS", "0"}, {"TOCSIN_STORM_AFTER", "10"}, {"TOCSIN_PPROF_ADDR", ""}, {"TOCSIN_LOG_LEVEL", "info"},
 	{"TOCSIN_SNS_SIGNATURE_VERSION", ""}, {"TOCSIN_IDEMPOTENCY_RETENTION", "168h"},
 }
@@ -83,7 +93,8 @@ var listSettings = map[string]bool{"TOCSIN_SNS_TOPIC_ARNS": true, "TOCSIN_RESPON
 
 // secretSettings hold credentials: never logged, never a placeholder.
 var secretSettings = map[string]bool{"TOCSIN_API_TOKEN": true, "SLACK_BOT_TOKEN": true, "SLACK_SIGNING_SECRET": true,
-	"SLACK_APP_TOKEN": true, "TOCSIN_PAGE_WEBHOOK": true}
+	"SLACK_APP_TOKEN": true, "TOCSIN_PAGE_WEBHOOK": true, "TOCSIN_PAGERDUTY_ROUTING_KEY": true,
+	"TOCSIN_PAGERDUTY_WEBHOOK_SECRET": true, "TOCSIN_PAGERDUTY_API_TOKEN": true}
 
 // minAPIToken is the shortest API token tocsin accepts: 32 characters of a
 // random token are far beyond guessing, even without the sign-in limits.
@@ -122,7 +133,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DigestChannel: get("TOCSIN_DIGEST_CHANNEL"), DigestSchedule: get("TOCSIN_DIGEST_SCHEDULE"),
 		Timezone: get("TOCSIN_TIMEZONE"), Responders: list(get("TOCSIN_RESPONDERS")),
 		PageWebhook: get("TOCSIN_PAGE_WEBHOOK"), AutomationRole: get("TOCSIN_AUTOMATION_ROLE"), MetricsNS: get("TOCSIN_CLOUDWATCH_NAMESPACE"),
-		PprofAddr: get("TOCSIN_PPROF_ADDR"),
+		PprofAddr:           get("TOCSIN_PPROF_ADDR"),
+		PagerDutyRoutingKey: get("TOCSIN_PAGERDUTY_ROUTING_KEY"), PagerDutyEventsURL: get("TOCSIN_PAGERDUTY_EVENTS_URL"),
+		PagerDutyWebhookSecret: get("TOCSIN_PAGERDUTY_WEBHOOK_SECRET"), PagerDutyAPIToken: get("TOCSIN_PAGERDUTY_API_TOKEN"),
+		PublicURL: strings.TrimSuffix(get("TOCSIN_PUBLIC_URL"), "/"),
 	}
 	c.ConfigFile = getenv("TOCSIN_CONFIG")
 	for name := range secretSettings {
@@ -233,6 +247,14 @@ func (c Config) validate() error {
 	if c.PprofAddr != "" && !loopback(c.PprofAddr) {
 		errs = append(errs, fmt.Errorf("TOCSIN_PPROF_ADDR %q must be a loopback host:port such as 127.0.0.1:6060 (profiles are not authenticated)", c.PprofAddr))
 	}
+	if err := httpsURL("TOCSIN_PAGERDUTY_EVENTS_URL", c.PagerDutyEventsURL); err != nil {
+		errs = append(errs, err)
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("TOCSIN_PUBLIC_URL %q is not an http(s) URL", c.PublicURL))
+		}
+	}
 	if strings.HasPrefix(c.MetricsNS, "AWS/") {
 		errs = append(errs, errors.New("TOCSIN_CLOUDWATCH_NAMESPACE must not start with AWS/"))
 	}
@@ -253,6 +275,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("slack_signing_secret", set(c.SlackSigning)), slog.String("slack_app_token", set(c.SlackAppToken)),
 		slog.String("slack_api_url", c.SlackAPIURL), slog.Int("sns_topics", len(c.SNSTopics)),
 		slog.String("page_webhook", set(c.PageWebhook)), slog.Int("standby_channels", c.Standby),
+		slog.String("pagerduty_routing_key", set(c.PagerDutyRoutingKey)), slog.String("pagerduty_events_url", c.PagerDutyEventsURL),
+		slog.String("pagerduty_webhook_secret", set(c.PagerDutyWebhookSecret)), slog.String("pagerduty_api_token", set(c.PagerDutyAPIToken)),
 		slog.Int("storm_after", c.StormAfter), slog.Bool("pprof", c.PprofAddr != ""),
 		slog.Int("sns_signature_version_min", max(c.SNSSignatureVersion, 1)), slog.Duration("idempotency_retention", c.KeyRetention),
 	)
@@ -324,12 +348,19 @@ func placeholder(v string) bool {
 // plainHTTPSlack refuses a Slack API URL that would send the bot token in
 // clear text to another host: http is for a local stand-in only.
 func plainHTTPSlack(raw string) error {
+	return httpsURL("SLACK_API_URL", raw)
+}
+
+// httpsURL refuses a URL that is not http(s), or plain http to a host that
+// is not loopback: what is sent to it (a token, a routing key) would cross
+// the network in clear text.
+func httpsURL(name, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return fmt.Errorf("SLACK_API_URL %q is not an http(s) URL", raw)
+		return fmt.Errorf("%s %q is not an http(s) URL", name, raw)
 	}
 	if u.Scheme == "http" && !loopback(u.Host) && !loopback(net.JoinHostPort(u.Hostname(), "80")) {
-		return fmt.Errorf("SLACK_API_URL %q uses plain http to a host that is not loopback: the bot token would cross the network in clear text", raw)
+		return fmt.Errorf("%s %q uses plain http to a host that is not loopback: the credentials would cross the network in clear text", name, raw)
 	}
 	return nil
 }

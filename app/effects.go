@@ -3,6 +3,7 @@ package app
 import (
 	"github.com/tocsin-dev/tocsin/dispatch"
 	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/pagerduty"
 	"github.com/tocsin-dev/tocsin/webhook"
 )
 
@@ -14,6 +15,7 @@ type executors struct {
 	escalate *dispatch.Escalator
 	runs     *dispatch.RunExecutor // SSM set when AWS is configured
 	refine   *dispatch.Refiner     // Start set when AWS is configured
+	pages    *dispatch.PageExecutor
 }
 
 // table is the one place that says which executor performs each effect
@@ -30,7 +32,15 @@ func (x executors) table() map[incident.EffectKind]dispatch.Executor {
 	for _, k := range dispatch.SlackKinds() {
 		t[k] = x.slack
 	}
+	for _, k := range dispatch.PagerDutyKinds() {
+		t[k] = x.pages
+	}
 	return t
+}
+
+// pagerDuty is the Events API client the PagerDuty effects use.
+func pagerDuty(cfg Config) dispatch.PagerDuty {
+	return &pagerduty.Client{URL: cfg.PagerDutyEventsURL, DashboardURL: cfg.PublicURL}
 }
 
 // pager is the escalation steps' pager: the webhook, or none.

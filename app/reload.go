@@ -26,7 +26,7 @@ func (a *App) loadDefinitions() error {
 			return fmt.Errorf("TOCSIN_AUTOMATION_ROLE: %w", err)
 		}
 	}
-	pb, err := playbooks.Load(a.cfg.Playbooks)
+	pb, err := playbooks.LoadEnv(a.cfg.Playbooks, RoutingKeys(a.cfg, a.getenv))
 	if err != nil {
 		return fmt.Errorf("TOCSIN_PLAYBOOKS: %w", err)
 	}
@@ -44,6 +44,19 @@ func (a *App) loadDefinitions() error {
 	a.access.Replace(pol)
 	a.log.Info("who may do what", "access", a.access.Summary())
 	return nil
+}
+
+// RoutingKeys reads the variables that hold PagerDuty routing keys, as
+// serve and `tocsin check` read them: the default one from the settings
+// (so TOCSIN_CONFIG may hold it), the others a playbook names from the
+// environment.
+func RoutingKeys(cfg Config, getenv func(string) string) func(string) string {
+	return func(name string) string {
+		if name == playbooks.DefaultRoutingKeyEnv {
+			return cfg.PagerDutyRoutingKey
+		}
+		return getenv(name)
+	}
 }
 
 // reloadOnHangup reloads runbooks, playbooks and rotations on SIGHUP. A bad set keeps

@@ -54,6 +54,7 @@ var subcommands = []subcommand{
 	{"list", "list", "list open incidents", noArgs(dispatch.List)},
 	{"metrics", "metrics [7d|30d|90d]", "MTTD, MTTA, MTTM and MTTR (default 30d)", parseMetrics},
 	{"graph", "graph", "post the alarm's graph again", noArgs(dispatch.Graph)},
+	{"page", "page [pagerduty|pagerduty:ENV_NAME|@person|<service>] [message]", "page now (outside an incident channel it declares one first)", parsePage},
 	{"help", "help", "show this help", noArgs(dispatch.Help)},
 }
 

@@ -179,3 +179,34 @@ func fields(s string) []string {
 	}
 	return out
 }
+
+// parsePage reads `page [target] [message]`: a page target word
+// (pagerduty, pagerduty:ENV_NAME, sms, rotation:NAME) or an @-mention,
+// then free text. A first word that is neither stays in the message;
+// dispatch reads it as a service's name when a playbook has that name.
+func parsePage(cmd *dispatch.Command, args string, _ time.Time) error {
+	word, rest := nextWord(args)
+	low := strings.ToLower(word)
+	switch {
+	case strings.HasPrefix(word, "<@"):
+		user, ok := mentionedUser(word)
+		if !ok {
+			return fmt.Errorf("%q is not a person; @-mention them", truncate(plainText(word), 40))
+		}
+		cmd.User = user
+		if _, name, ok := strings.Cut(strings.TrimSuffix(word, ">"), "|"); ok && name != "" {
+			cmd.Data = map[string]string{"user_name": name}
+		}
+	case low == "pagerduty" || low == "sms" || strings.HasPrefix(low, "pagerduty:") || strings.HasPrefix(low, "rotation:"):
+		kind, _, _ := strings.Cut(word, ":")
+		cmd.Target = strings.ToLower(kind) + strings.TrimPrefix(word, kind) // the kind in lower case, the name as typed
+	default:
+		rest = args
+	}
+	t, err := freeText(rest, false, maxText)
+	if err != nil {
+		return err
+	}
+	cmd.Kind, cmd.Text = dispatch.Page, t
+	return nil
+}

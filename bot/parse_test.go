@@ -68,6 +68,15 @@ func TestParseCommand(t *testing.T) {
 		{"metrics 7d", dispatch.Command{Kind: dispatch.Metrics, Window: 7 * day}},
 		{"metrics 90D", dispatch.Command{Kind: dispatch.Metrics, Window: 90 * day}},
 		{"graph", dispatch.Command{Kind: dispatch.Graph}},
+		{"page", dispatch.Command{Kind: dispatch.Page}},
+		{"page the db is on fire", dispatch.Command{Kind: dispatch.Page, Text: "the db is on fire"}},
+		{"INC-3 page pagerduty:PD_DB_KEY db down", dispatch.Command{Kind: dispatch.Page, Incident: 3, Target: "pagerduty:PD_DB_KEY", Text: "db down"}},
+		{"page PagerDuty", dispatch.Command{Kind: dispatch.Page, Target: "pagerduty"}},
+		{"page PAGERDUTY:PD_Key", dispatch.Command{Kind: dispatch.Page, Target: "pagerduty:PD_Key"}},
+		{"page rotation:primary", dispatch.Command{Kind: dispatch.Page, Target: "rotation:primary"}},
+		{"page <@U0BOB|bob> need help", dispatch.Command{Kind: dispatch.Page, User: "U0BOB", Text: "need help", Data: map[string]string{"user_name": "bob"}}},
+		{"page <@U0BOB>", dispatch.Command{Kind: dispatch.Page, User: "U0BOB"}},
+		{"page checkout-api 5xx everywhere", dispatch.Command{Kind: dispatch.Page, Text: "checkout-api 5xx everywhere"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -98,6 +107,7 @@ func TestParseCommand_Errors(t *testing.T) {
 		{"declare outage service=a/b", `service "a/b"`, "declare <title>"},
 		{"declare " + strings.Repeat("x", 151), "longer than 150", "declare <title>"},
 		{"INC-4 declare outage", "leave out the incident id", "declare <title>"},
+		{"page <@bob>", "is not a person", "page [pagerduty"},
 		{"ack now", "ack takes no arguments", "/incident ack"},
 		{"status", "the text is missing", "status <text>"},
 		{"status --broadcast", "the text is missing", "status <text>"},

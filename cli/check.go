@@ -32,7 +32,7 @@ func defineCheck(fs *flag.FlagSet, getenv func(string) string) runFunc {
 		if cfg.SlackBotToken != "" {
 			warnPlaceholders(e.stdout, pbDir)
 		}
-		err = check(e.stdout, cmp.Or(*runbooksDir, cfg.Runbooks), pbDir, e.getenv)
+		err = check(e.stdout, cmp.Or(*runbooksDir, cfg.Runbooks), pbDir, app.RoutingKeys(cfg, e.getenv))
 		if *withStore {
 			err = errors.Join(err, checkStore(e.stdout, cfg.DB))
 		}

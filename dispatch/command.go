@@ -34,6 +34,7 @@ const (
 	Graph         Kind = "graph"          // (posts the graph again)
 	Checklist     Kind = "checklist"      // Item (index), Done
 	Help          Kind = "help"           // (answered by the caller)
+	Page          Kind = "page"           // Target, User (Data user_name), Text (message)
 )
 
 // Command is one request from a person. Incident is zero when the command
@@ -48,6 +49,7 @@ type Command struct {
 	Service   string
 	Role      incident.Role
 	User      string
+	Target    string // a page target as typed (page)
 	At        time.Time
 	Broadcast bool
 	Runbook   string

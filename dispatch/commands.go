@@ -27,6 +27,8 @@ func (e *Engine) Do(ctx context.Context, cmd Command) (Result, error) {
 		return e.metrics(ctx, cmd)
 	case Review:
 		return e.review(ctx, cmd)
+	case Page:
+		return e.page(ctx, cmd)
 	case Help:
 		return Result{}, fmt.Errorf("%w: help is answered by the chat front end", incident.ErrInvalid)
 	}

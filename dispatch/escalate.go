@@ -40,21 +40,38 @@ func (x *Escalator) Execute(ctx context.Context, eff incident.Effect, inc incide
 		return Outcome{}, fmt.Errorf("%w: escalation step %q is not in playbook %s (was it edited?)", ErrPermanent, eff.Data["step"], pb.Name)
 	}
 	step := pb.Escalation[i]
-	paged := "no"
-	if step.Page.Kind == playbooks.PageWebhook && x.Pager != nil {
-		if err := x.Pager.Page(ctx, inc, i); err != nil {
-			return Outcome{}, fmt.Errorf("page for %s step %d: %w", inc.ID, i+1, err)
-		}
-		paged = "yes"
+	paged, then, err := x.page(ctx, inc, step.Page, i)
+	if err != nil {
+		return Outcome{}, err
 	}
 	targets := append(append([]string(nil), step.Notify...), step.Invite...)
 	ev := incident.Event{Type: incident.EventEscalated, At: x.Engine.cfg.Now(), Actor: "tocsin",
 		Text: fmt.Sprintf("not acknowledged after %s: escalation step %d", step.After, i+1),
 		Data: map[string]string{"step": strconv.Itoa(i + 1), "targets": strings.Join(targets, ","), "paged": paged}}
 	text := fmt.Sprintf(":rotating_light: %s is still not acknowledged after %s. %s please take a look.", inc.ID, step.After, people(targets))
-	then := []incident.Effect{{Kind: EffSlackPost, Ordered: true, Data: map[string]string{"text": text}}}
+	then = append([]incident.Effect{postEffect(text)}, then...)
 	if len(step.Invite) > 0 {
 		then = append(then, incident.Effect{Kind: EffSlackInvite, Data: map[string]string{"users": strings.Join(step.Invite, ",")}})
 	}
 	return Outcome{Events: []incident.Event{ev}, Then: then}, nil
+}
+
+// page pages a step's target: the webhook at once, PagerDuty through an
+// effect of its own (retried on its own, and acknowledged later with the
+// same dedup key). It says whether the step paged.
+func (x *Escalator) page(ctx context.Context, inc incident.Incident, t playbooks.PageTarget, i int) (string, []incident.Effect, error) {
+	switch {
+	case t.Kind == playbooks.PageWebhook && x.Pager != nil:
+		if err := x.Pager.Page(ctx, inc, i); err != nil {
+			return "", nil, fmt.Errorf("page for %s step %d: %w", inc.ID, i+1, err)
+		}
+		return "yes", nil, nil
+	case t.Kind == playbooks.PagePagerDuty:
+		key, err := x.Engine.pageKeyOf(inc.ID)
+		if err != nil {
+			return "", nil, err
+		}
+		return "pagerduty", []incident.Effect{triggerEffect(inc.ID, t, key, stepData(i))}, nil
+	}
+	return "no", nil, nil
 }

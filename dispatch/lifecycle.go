@@ -14,30 +14,37 @@ func (e *Engine) declare(ctx context.Context, cmd Command) (Result, error) {
 	if title == "" {
 		return Result{}, fmt.Errorf("%w: a declared incident needs a title", incident.ErrInvalid)
 	}
-	sev := cmd.Severity
-	if !sev.Valid() {
-		sev = incident.SEV3
-	}
 	var res Result
 	err := e.update(ctx, func(tx incident.Tx) error {
 		if first, err := e.firstTime(tx, cmdKey(cmd)); err != nil || !first {
 			res = Result{Message: "Already declared."}
 			return err
 		}
-		now := e.cfg.Now()
-		pb := e.playbookFor(incident.Incident{})
-		inc, err := tx.Open(incident.Event{Type: incident.EventOpened, At: now, Actor: cmd.Actor, Data: map[string]string{
-			"title": title, "severity": sev.String(), "service": cmd.Service, "source": "declared",
-			"commander": cmd.Actor, "started_at": incident.FormatTime(now), "detected_at": incident.FormatTime(now),
-			"start_method": "declared by " + cmd.Actor, "playbook": pb.Name, "runbooks": strings.Join(pb.Runbooks, ",")}})
-		if err != nil {
-			return err
-		}
+		inc, err := e.openDeclared(tx, cmd, title)
 		res = Result{Incident: inc, Public: true,
 			Message: fmt.Sprintf("Declared %s (%s): %s. A channel is being created.", inc.ID, inc.Severity, inert(title))}
-		return e.enqueueOpen(tx, inc, pb, cmd.Actor)
+		return err
 	})
 	return res, err
+}
+
+// openDeclared opens an incident a person declared, with its channel and
+// the default playbook's checklist and escalation.
+func (e *Engine) openDeclared(tx incident.Tx, cmd Command, title string) (incident.Incident, error) {
+	sev := cmd.Severity
+	if !sev.Valid() {
+		sev = incident.SEV3
+	}
+	now := e.cfg.Now()
+	pb := e.playbookFor(incident.Incident{})
+	inc, err := tx.Open(incident.Event{Type: incident.EventOpened, At: now, Actor: cmd.Actor, Data: map[string]string{
+		"title": title, "severity": sev.String(), "service": cmd.Service, "source": "declared",
+		"commander": cmd.Actor, "started_at": incident.FormatTime(now), "detected_at": incident.FormatTime(now),
+		"start_method": "declared by " + cmd.Actor, "playbook": pb.Name, "runbooks": strings.Join(pb.Runbooks, ",")}})
+	if err != nil {
+		return inc, err
+	}
+	return inc, e.enqueueOpen(tx, inc, pb, cmd.Actor)
 }
 
 // playbookFor returns the playbook an incident was opened under, or the
@@ -73,6 +80,9 @@ func (e *Engine) ack(ctx context.Context, tx incident.Tx, inc incident.Incident,
 	if err := inviteTo(tx, inc, cmd, cmd.Actor); err != nil {
 		return Result{}, err
 	}
+	if err := e.stopPages(tx, inc, EffPagerDutyAcknowledge); err != nil {
+		return Result{}, err
+	}
 	err = post(tx, inc.ID, fmt.Sprintf("%s acknowledged %s. Escalation stopped.", person(cmd.Actor), inc.ID))
 	return Result{Incident: inc, Message: fmt.Sprintf("You acknowledged %s.", inc.ID)}, err
 }
@@ -84,11 +94,11 @@ func transition(to incident.Status, verb string) handler {
 		if err != nil {
 			return Result{}, err
 		}
-		wasOpen := inc.Open()
+		before := inc
 		if inc, err = e.record(tx, inc.ID, ev); err != nil {
 			return Result{}, err
 		}
-		if err := e.afterTransition(tx, inc, wasOpen); err != nil {
+		if err := e.afterTransition(tx, before, inc); err != nil {
 			return Result{}, err
 		}
 		msg := fmt.Sprintf("%s marked %s %s.", person(cmd.Actor), inc.ID, verb)
@@ -100,11 +110,26 @@ func transition(to incident.Status, verb string) handler {
 }
 
 // afterTransition stops escalation once an incident is no longer open,
-// archives the channel after a quiet period once closed, and brings the
-// channel back on reopen.
-func (e *Engine) afterTransition(tx incident.Tx, inc incident.Incident, wasOpen bool) error {
+// tells PagerDuty once it is taken (mitigated before anyone acknowledged
+// it) or resolved, archives the channel after a quiet period once closed,
+// and brings the channel back on reopen.
+func (e *Engine) afterTransition(tx incident.Tx, before, inc incident.Incident) error {
+	wasOpen := before.Open()
 	if !inc.Open() {
 		if _, err := tx.Cancel(inc.ID, EffEscalate); err != nil {
+			return err
+		}
+	}
+	switch {
+	case wasOpen && !inc.Open():
+		if err := e.stopPages(tx, inc, EffPagerDutyResolve); err != nil {
+			return err
+		}
+	case unacknowledged(before) && !unacknowledged(inc):
+		if _, err := tx.Cancel(inc.ID, EffEscalate); err != nil {
+			return err
+		}
+		if err := e.stopPages(tx, inc, EffPagerDutyAcknowledge); err != nil {
 			return err
 		}
 	}

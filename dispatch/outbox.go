@@ -35,7 +35,18 @@ const (
 	EffEscalate       incident.EffectKind = "escalate"        // Data: step (index)
 	EffApprovalExpiry incident.EffectKind = "approval.expiry" // Data: run
 	EffRefineStart    incident.EffectKind = "alarm.refine"    // refine the impact start from the metric's data (after the 200 to SNS)
+	// The PagerDuty events (page.go). Data: target (pagerduty:ENV_NAME),
+	// dedup_key; for a trigger step (escalation, 1-based) or by, user,
+	// user_name, message (by hand); sweep=1 instead: every page not yet told.
+	EffPagerDutyTrigger     incident.EffectKind = "pagerduty.trigger"
+	EffPagerDutyAcknowledge incident.EffectKind = "pagerduty.acknowledge"
+	EffPagerDutyResolve     incident.EffectKind = "pagerduty.resolve"
 )
+
+// PagerDutyKinds are the kinds that PageExecutor performs.
+func PagerDutyKinds() []incident.EffectKind {
+	return []incident.EffectKind{EffPagerDutyTrigger, EffPagerDutyAcknowledge, EffPagerDutyResolve}
+}
 
 // SlackKinds are the kinds that bot's Executor performs.
 func SlackKinds() []incident.EffectKind {
@@ -46,7 +57,8 @@ func SlackKinds() []incident.EffectKind {
 
 // Kinds lists every effect kind the engine enqueues.
 func Kinds() []incident.EffectKind {
-	return append(SlackKinds(), EffSSMStart, EffSSMPoll, EffSSMCancel, EffEscalate, EffApprovalExpiry, EffRefineStart)
+	kinds := append(SlackKinds(), EffSSMStart, EffSSMPoll, EffSSMCancel, EffEscalate, EffApprovalExpiry, EffRefineStart)
+	return append(kinds, PagerDutyKinds()...)
 }
 
 // Outcome is what performing an effect produced: events to append to the

@@ -79,6 +79,10 @@ type Options struct {
 	// Child runs tocsin as a child process (see Main): for tests that
 	// SIGKILL it (Kill) or signal it (Signal).
 	Child bool
+	// PagerDuty starts the PagerDuty stand-in and points tocsin at it,
+	// with the routing key PagerDutyKey and the webhook secret
+	// PagerDutySecret.
+	PagerDuty bool
 }
 
 // Clock returns a clock that reads at when it is made and moves on with
@@ -94,10 +98,11 @@ type Harness struct {
 	// URL is tocsin's base URL, http://127.0.0.1:port; it is the same
 	// after a restart.
 	URL   string
-	Slack *sim.Slack   // nil without Options.Slack
-	AWS   *sim.AWS     // nil without Options.AWS
-	SNS   *sim.SNSFeed // its certificate is in TOCSIN_SNS_CERT_DIR
-	Logs  *SyncBuffer  // tocsin's log (and a child's output), across restarts
+	Slack *sim.Slack     // nil without Options.Slack
+	AWS   *sim.AWS       // nil without Options.AWS
+	PD    *sim.PagerDuty // nil without Options.PagerDuty
+	SNS   *sim.SNSFeed   // its certificate is in TOCSIN_SNS_CERT_DIR
+	Logs  *SyncBuffer    // tocsin's log (and a child's output), across restarts
 
 	t    testing.TB
 	opts Options
@@ -150,6 +155,7 @@ func New(t testing.TB, o Options) *Harness {
 	h.writeDefinitions()
 	h.startSlack()
 	h.startAWS()
+	h.startPagerDuty()
 	for k, v := range o.Env {
 		h.env[k] = h.channelID(v)
 	}
