@@ -11,13 +11,7 @@ import (
 
 // pdPlaybook pages PagerDuty (the default routing key) one second after an
 // alarm nobody acknowledges, and again a second later.
-const pdPlaybook = `name: storm
-owner: S00ONCALL
-match: {namespace: Test/Storm}
-service: "{{dimension:Service}}"
-group_by: service
-severity: {default: sev2}
-escalation:
+const pdPlaybook = StormPlaybook + `escalation:
   - {after: 1s, page: pagerduty}
   - {after: 2s, notify: [S00ONCALL], page: pagerduty}
 `
