@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +12,7 @@ import (
 
 func TestMerge(t *testing.T) {
 	tl := inc42(t)
-	saved := Review(tl.incident(), tl.events, reviewNow)
+	saved := Review(tl.incident(), tl.events, reviewNow, ReviewOptions{})
 	// People write in two prompt sections, tick a follow-up, add a section of
 	// their own, and edit a line tocsin owns.
 	saved = strings.Replace(saved, "_Replace this line: What helped us detect, respond or recover?_",
@@ -24,7 +25,7 @@ func TestMerge(t *testing.T) {
 
 	// The timeline grows: another follow-up.
 	tl.add(hm(34, 10, 0), incident.EventFollowup, "U222", "Runbook for cache purge")
-	draft := Review(tl.incident(), tl.events, reviewNow.Add(time.Hour))
+	draft := Review(tl.incident(), tl.events, reviewNow.Add(time.Hour), ReviewOptions{})
 	got := Merge(draft, saved)
 
 	for _, want := range []string{
@@ -74,5 +75,58 @@ func TestMerge_EdgeCases(t *testing.T) {
 				t.Errorf("Merge (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestParts(t *testing.T) {
+	tl := inc42(t)
+	doc := Review(tl.incident(), tl.events, reviewNow, ReviewOptions{})
+	parts := Parts(doc)
+	var joined strings.Builder
+	var human []string
+	for _, p := range parts {
+		joined.WriteString(p.Text)
+		if p.Human {
+			human = append(human, p.Heading())
+			if p.Body() != "" || p.Prompt() == "" {
+				t.Errorf("a fresh section %q: body %q, prompt %q; want no body and a prompt", p.Key, p.Body(), p.Prompt())
+			}
+		}
+	}
+	if joined.String() != doc {
+		t.Error("the parts joined are not the document")
+	}
+	if want := []string{"What went well", "What went badly", "Where we got lucky", "Contributing factors"}; strings.Join(human, "|") != strings.Join(want, "|") {
+		t.Errorf("human sections %q, want %q", human, want)
+	}
+}
+
+func TestSetSection(t *testing.T) {
+	tl := inc42(t)
+	doc := Review(tl.incident(), tl.events, reviewNow, ReviewOptions{})
+	got, err := SetSection(doc, "what went well", "The rollback worked.\r\n\r\n- paging was fast")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := HumanStart + "\n## What went well\n\nThe rollback worked.\n\n- paging was fast\n" + HumanEnd
+	if !strings.Contains(got, want) {
+		t.Errorf("the section is not replaced:\n%s", got)
+	}
+	if strings.Count(got, HumanStart) != 4 || !strings.Contains(got, "_Replace this line: What slowed us down") {
+		t.Error("another section changed")
+	}
+	// The merge a later regeneration does keeps the text.
+	if merged := Merge(Review(tl.incident(), tl.events, reviewNow, ReviewOptions{}), got); !strings.Contains(merged, want) {
+		t.Error("Merge drops the section's new text")
+	}
+	back, err := SetSection(got, "what went well", "  ")
+	if err != nil || back != doc {
+		t.Errorf("an empty body does not put the prompt back (err %v):\n%s", err, back)
+	}
+	if _, err := SetSection(doc, "no such heading", "x"); !errors.Is(err, ErrNoSection) {
+		t.Errorf("an unknown section: err %v, want ErrNoSection", err)
+	}
+	if same, err := SetSection(doc, "what went well", "a\n"+HumanEnd+"\nb"); !errors.Is(err, incident.ErrInvalid) || same != doc {
+		t.Errorf("a body with a marker: err %v, changed %t", err, same != doc)
 	}
 }

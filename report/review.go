@@ -18,16 +18,31 @@ import (
 //
 // The prompt sections sit between human markers; Merge keeps what people
 // wrote there when the draft is regenerated.
-func Review(inc incident.Incident, events []incident.Event, now time.Time) string {
-	r := newReviewer(inc, events, now)
+func Review(inc incident.Incident, events []incident.Event, now time.Time, opts ReviewOptions) string {
+	r := newReviewer(inc, events, now, opts)
 	var b strings.Builder
 	for _, section := range []func(*strings.Builder){
 		r.header, r.summary, r.impact, r.detection, r.timeline, r.runbooks,
-		r.notes, r.resolution, r.metrics, r.followups, r.prompts,
+		r.notes, r.resolution, r.metrics, r.followups, r.related, r.prompts,
 	} {
 		section(&b)
 	}
 	return b.String()
+}
+
+// ReviewOptions are what a review draws on besides the timeline.
+type ReviewOptions struct {
+	// Names names people; nil keeps their ids.
+	Names Names
+	// Related are the incidents to link (see Related).
+	Related []incident.Incident
+	// Dashboard is the dashboard's base URL (TOCSIN_DASHBOARD_URL) for the
+	// links to incidents and the graph; "" makes them paths on the
+	// dashboard.
+	Dashboard string
+	// Graph embeds the alarm graph the dashboard serves at
+	// /incidents/{id}/graph.png, when the incident has an alarm metric.
+	Graph bool
 }
 
 // reviewer holds what the sections share.
@@ -35,14 +50,15 @@ type reviewer struct {
 	inc    incident.Incident
 	events []incident.Event
 	now    time.Time
+	opts   ReviewOptions
 	names  Names
 	base   time.Time                             // T+00:00: the start of impact, else the first event
 	opened incident.Event                        // the first event, when it is EventOpened
 	last   map[incident.EventType]incident.Event // the newest event of each type
 }
 
-func newReviewer(inc incident.Incident, events []incident.Event, now time.Time) *reviewer {
-	r := &reviewer{inc: inc, events: events, now: now, names: Nobody, base: inc.StartedAt, last: map[incident.EventType]incident.Event{}}
+func newReviewer(inc incident.Incident, events []incident.Event, now time.Time, opts ReviewOptions) *reviewer {
+	r := &reviewer{inc: inc, events: events, now: now, opts: opts, names: orNobody(opts.Names), base: inc.StartedAt, last: map[incident.EventType]incident.Event{}}
 	if len(events) > 0 && events[0].Type == incident.EventOpened {
 		r.opened = events[0]
 	}
@@ -148,6 +164,9 @@ func (r *reviewer) detection(b *strings.Builder) {
 		fmt.Fprintf(b, "; since %s", mdOr(Method(r.names, inc.StartMethod), "changed"))
 	}
 	fmt.Fprintf(b, ".\n- Detected at %s UTC. MTTD: %s.\n\n", utc(inc.DetectedAt), metricValue(inc.Timestamps, incident.MTTD))
+	if a, ok := incident.LastAlarm(r.events); ok && r.opts.Graph && a.MetricName() != "" {
+		fmt.Fprintf(b, "![The alarm %s around detection](%s/graph.png)\n\n", md(a.Name), IncidentURL(r.opts.Dashboard, inc.ID))
+	}
 }
 
 // metricValue renders one metric of an incident, or "missing".

@@ -35,7 +35,7 @@ func inc42(tb testing.TB) *timeline {
 		add(hm(23, 14, 5), incident.EventRunbook, "tocsin", "", "run", "r-1", "runbook", "restart-api", "step", "started").
 		add(hm(23, 16, 0), incident.EventRunbook, "tocsin", "", "run", "r-1", "runbook", "restart-api", "step", "finished", "status", "Success").
 		add(hm(23, 17, 0), incident.EventAlarm, "tocsin", "", "alarm_name", "api-5xx", "alarm_arn", arn, "state", "OK", "old_state", "ALARM",
-			"changed_at", incident.FormatTime(hm(23, 16, 50)), "found_by", "sns").
+			"changed_at", incident.FormatTime(hm(23, 16, 50)), "found_by", "sns", "namespace", "AWS/ApiGateway", "metric", "5XXError").
 		add(hm(23, 17, 1), incident.EventRecovered, "tocsin", "").
 		add(hm(23, 20, 0), incident.EventMitigated, "U111", "").
 		add(hm(23, 25, 0), incident.EventStatusUpdate, "U111", "Rolled back deploy 1234; errors back to baseline.").
@@ -60,17 +60,37 @@ func declared7(tb testing.TB) *timeline {
 		add(hm(10, 3, 0), incident.EventRunbook, "U5", "", "run", "r-9", "runbook", "dump-threads", "step", "requested")
 }
 
+// relatedTo42 are incidents around INC-42: two related (one shared its
+// alarm, one its service), one on another service, one too long before.
+func relatedTo42(tb testing.TB) []incident.Incident {
+	arn := "arn:aws:cloudwatch:us-east-2:123456789012:alarm:api-5xx"
+	day := 24 * time.Hour
+	return []incident.Incident{
+		{ID: 40, Title: "API 5xx > 5%", Severity: incident.SEV3, Status: incident.StatusClosed,
+			Alarms: []incident.LinkedAlarm{{Name: "api-5xx", ARN: arn}}, Timestamps: incident.Timestamps{StartedAt: hm(23, 0, 0).Add(-2 * day)}},
+		{ID: 41, Title: "Slow API", Severity: incident.SEV2, Status: incident.StatusResolved, Service: "api",
+			Timestamps: incident.Timestamps{StartedAt: hm(23, 0, 0).Add(10 * day)}},
+		{ID: 39, Title: "Search down", Severity: incident.SEV1, Status: incident.StatusResolved, Service: "search",
+			Timestamps: incident.Timestamps{StartedAt: hm(23, 0, 0).Add(-day)}},
+		{ID: 10, Title: "Old API outage", Severity: incident.SEV1, Status: incident.StatusClosed, Service: "api",
+			Timestamps: incident.Timestamps{StartedAt: hm(23, 0, 0).Add(-60 * day)}},
+	}
+}
+
 func TestReview_Golden(t *testing.T) {
+	i42 := inc42(t)
 	tests := []struct {
 		name string
 		tl   *timeline
+		opts ReviewOptions
 	}{
-		{"review_inc42.golden", inc42(t)},
-		{"review_declared_open.golden", declared7(t)},
+		{"review_inc42.golden", i42, ReviewOptions{Names: testNames, Related: Related(i42.incident(), relatedTo42(t)),
+			Dashboard: "https://tocsin.example.com/", Graph: true}},
+		{"review_declared_open.golden", declared7(t), ReviewOptions{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Review(tt.tl.incident(), tt.tl.events, reviewNow)
+			got := Review(tt.tl.incident(), tt.tl.events, reviewNow, tt.opts)
 			golden.Check(t, filepath.Join("testdata", tt.name), got)
 			withoutMarkers := strings.NewReplacer(HumanStart, "", HumanEnd, "").Replace(got)
 			for _, bad := range []string{"<!channel>", "<@U999>", "<!", "<@"} {
