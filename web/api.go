@@ -55,6 +55,13 @@ type Config struct {
 	// Names turns Slack ids into names on every page and in the API's
 	// names; nil shows the ids.
 	Names Names
+	// DashboardURL is the dashboard's public base URL
+	// (TOCSIN_DASHBOARD_URL), for links in reviews that leave it; "" makes
+	// them paths on the dashboard.
+	DashboardURL string
+	// Grapher, when set, draws the alarm graph the incident page and the
+	// review embed (GET /incidents/{id}/graph.png).
+	Grapher Grapher
 	// ChannelURL is where an incident's Slack channel opens; nil means
 	// Slack's own redirect, https://slack.com/app_redirect?channel=C….
 	ChannelURL func(channelID string) string
@@ -65,6 +72,12 @@ type Config struct {
 type Names interface {
 	Person(id string) string
 	Group(id string) string
+}
+
+// Grapher draws an incident's alarm graph as a PNG (the one the bot posts
+// to the channel).
+type Grapher interface {
+	Graph(ctx context.Context, inc incident.Incident) (name string, png []byte, err error)
 }
 
 // slackChannelURL opens a channel through Slack's app_redirect, which

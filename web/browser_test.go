@@ -89,6 +89,10 @@ func TestBrowser_Dashboard(t *testing.T) {
 	checkStory(tab, t)
 	wantText(tab, t, "#review h2", "Review draft")
 	wantText(tab, t, "#review-draft", "Post-incident review: INC-1")
+	if text := visibleText(tab, t, "#review-draft"); strings.Contains(text, "tocsin:human -->") || strings.Contains(text, `\#`) {
+		t.Errorf("the review shows raw Markdown:\n%s", text)
+	}
+	editSection(tab, t)
 	screenshot(tab, t, "dashboard-incident.png")
 
 	step(t, "view the list on a phone", chromedp.Do(tab,
@@ -128,6 +132,22 @@ func checkStory(tab context.Context, t *testing.T) {
 		t.Error("the channel event stays hidden after asking for system events")
 	}
 	wantText(tab, t, "#event-1", "alarm_arn", "arn:aws:cloudwatch:us-east-1:123456789012:alarm:api-5xx")
+}
+
+// editSection edits "What went well" in the browser and sees it rendered.
+func editSection(tab context.Context, t *testing.T) {
+	t.Helper()
+	form := "#section-what-went-well"
+	step(t, "edit a section", chromedp.Do(tab,
+		chromedp.Click(chromedp.CSS(form+" summary")),
+		chromedp.SendKeys(chromedp.CSS(form+" textarea"), "The rollback took **two minutes**."),
+		chromedp.Click(chromedp.CSS(form+" button")),
+		chromedp.WaitVisible(chromedp.CSS(form+" strong")),
+	))
+	wantText(tab, t, form, "The rollback took two minutes.")
+	if loc, err := chromedp.Run(tab, chromedp.Location()); err != nil || !strings.HasSuffix(loc, "/incidents/1#review") {
+		t.Errorf("after saving the browser is at %q (%v), want the review", loc, err)
+	}
 }
 
 // display is the computed CSS display of the element css selects.

@@ -16,7 +16,7 @@ var templateFS embed.FS
 // pages are the dashboard's templates, each parsed together with the layout.
 // They are embedded, so a parse error is a programming mistake that every
 // test of this package reports; template.Must is the honest response.
-var pages = parsePages("login", "list", "incident", "metrics", "error")
+var pages = parsePages("login", "list", "incident", "metrics", "error", "conflict")
 
 func parsePages(names ...string) map[string]*template.Template {
 	m := make(map[string]*template.Template, len(names))
@@ -49,7 +49,13 @@ func dashboard(mux *http.ServeMux, cfg Config, a *Auth) {
 	}
 	signedIn := func(h http.HandlerFunc) http.Handler { return secure(requireLogin(a, cfg, h)) }
 	mux.Handle("GET /{$}", signedIn(listPage(cfg)))
-	mux.Handle("GET /incidents/{id}", signedIn(incidentPage(cfg)))
+	mux.Handle("GET /incidents/{id}", signedIn(incidentPage(cfg, a)))
+	if cfg.Reviews != nil {
+		mux.Handle("POST /incidents/{id}/review", signedIn(postReviewSection(a, cfg)))
+	}
+	if cfg.Grapher != nil {
+		mux.Handle("GET /incidents/{id}/graph.png", signedIn(graphImage(cfg)))
+	}
 	mux.Handle("GET /metrics-view", signedIn(metricsPage(cfg)))
 	mux.Handle("GET /login", secure(loginForm(a, cfg)))
 	mux.Handle("POST /login", secure(postLogin(a, cfg)))

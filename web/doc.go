@@ -24,7 +24,19 @@
 //
 // The dashboard (/, /incidents/{id}, /metrics-view, /login) is rendered on
 // the server with html/template from embedded templates: no JavaScript, no
-// build step, charts as inline SVG. Every dashboard response carries a
+// build step, charts as inline SVG. An incident's timeline is told as a
+// story (report.Tell); tocsin's bookkeeping is hidden by a CSS-only
+// checkbox until the reader asks for it. The review draft is rendered from
+// its Markdown by a small renderer of what reviews hold (markdown.go: no
+// raw HTML, links only http(s) or to this site, images only from it), and
+// each human section has a form: POST /incidents/{id}/review replaces that
+// section in the current review (draft merged with the saved version) and
+// saves the result, the same store PUT …/review.md writes. The form must
+// be same-origin and carry its session's CSRF token (32 random bytes made
+// at sign-in, compared as digests); a section changed since the form was
+// loaded answers 409 with the visitor's text, so nothing is lost.
+// GET /incidents/{id}/graph.png serves the alarm graph (Config.Grapher),
+// the last 64 kept in memory. Every dashboard response carries a
 // strict Content-Security-Policy, nosniff and no-referrer; sign-in and
 // sign-out accept only same-origin POSTs; and no response ever carries CORS
 // headers.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,7 +98,8 @@ func seededSource(tb testing.TB) *fakeSource {
 		ev(incident.EventOpened, at(-95*time.Minute), "tocsin", "",
 			"title", "API 5xx rate above 5%", "severity", "SEV2", "service", "api", "source", "alarm",
 			"playbook", "api-errors", "started_at", incident.FormatTime(at(-100*time.Minute)),
-			"alarm_name", "api-5xx", "alarm_arn", arn, "state", "ALARM", "start_method", "breach"),
+			"alarm_name", "api-5xx", "alarm_arn", arn, "state", "ALARM", "start_method", "breach",
+			"namespace", "AWS/ApiGateway", "metric", "5XXError"),
 		ev(incident.EventChannel, at(-94*time.Minute), "tocsin", "", "channel_id", "C1", "channel_name", "inc-1-api-5xx"),
 		ev(incident.EventHeader, at(-94*time.Minute), "tocsin", "", "ts", "1741596360.000100"),
 		ev(incident.EventAcknowledged, at(-90*time.Minute), "alice", ""),
@@ -124,11 +126,59 @@ func seededSource(tb testing.TB) *fakeSource {
 	return f
 }
 
-// newMux serves the API and dashboard over src with testToken.
-func newMux(src Source) *http.ServeMux {
+// newMux serves the API and dashboard over src with testToken, saving
+// reviews in memory and drawing INC-1's graph.
+func newMux(src Source) *http.ServeMux { return muxFor(testConfig(src)) }
+
+// testConfig is newMux's configuration, for tests that change it.
+func testConfig(src Source) Config {
+	return Config{Token: testToken, Source: src, Now: func() time.Time { return testNow }, Logger: slog.New(slog.DiscardHandler),
+		Reviews: &fakeReviews{}, Grapher: fakeGrapher{}}
+}
+
+func muxFor(cfg Config) *http.ServeMux {
 	mux := http.NewServeMux()
-	Routes(mux, Config{Token: testToken, Source: src, Now: func() time.Time { return testNow }, Logger: slog.New(slog.DiscardHandler)})
+	Routes(mux, cfg)
 	return mux
+}
+
+// fakeReviews keeps saved reviews in memory.
+type fakeReviews struct {
+	mu    sync.Mutex
+	saved map[incident.ID]string
+	saves int
+}
+
+func (f *fakeReviews) SavedReview(ctx context.Context, id incident.ID) (string, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	md, ok := f.saved[id]
+	return md, ok, nil
+}
+
+func (f *fakeReviews) SaveReview(ctx context.Context, id incident.ID, markdown string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.saved == nil {
+		f.saved = map[incident.ID]string{}
+	}
+	f.saved[id] = markdown
+	f.saves++
+	return nil
+}
+
+// fakeGrapher draws a graph for incidents opened by an alarm.
+type fakeGrapher struct{}
+
+// graphPNG is the smallest valid PNG: one transparent pixel.
+var graphPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89" +
+	"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+func (fakeGrapher) Graph(ctx context.Context, inc incident.Incident) (string, []byte, error) {
+	if inc.Source != "alarm" {
+		return "", nil, fmt.Errorf("%s has no alarm metric to graph", inc.ID)
+	}
+	return "api-5xx.png", graphPNG, nil
 }
 
 var errStore = errors.New("store is on fire")

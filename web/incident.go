@@ -26,8 +26,10 @@ type incidentView struct {
 	Metrics    []pair
 	Followups  []string
 	Story
+	Num      uint64 // the id's number, for paths
+	Graph    bool   // the alarm graph is served at /incidents/{Num}/graph.png
 	Tampered string // why the hash chain does not verify; empty when it does
-	Review   string
+	Review   reviewView
 }
 
 // pair is a label and its value.
@@ -37,7 +39,7 @@ type alarmRow struct{ Name, State, Changed string }
 
 // incidentPage shows one incident: its facts, lifecycle, metrics, the whole
 // timeline and the review draft.
-func incidentPage(cfg Config) http.HandlerFunc {
+func incidentPage(cfg Config, a *Auth) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		inc, evs, status, msg := loadTimeline(cfg, r)
 		if status != 0 {
@@ -46,11 +48,15 @@ func incidentPage(cfg Config) http.HandlerFunc {
 		}
 		now := cfg.Now()
 		v := newIncidentView(cfg, inc, evs, now)
-		md, err := review(r.Context(), cfg, inc, evs, now)
+		md, err := review(r.Context(), cfg, inc, evs, now, "")
 		if err != nil {
-			cfg.Logger.Error("read saved review", "id", inc.ID, "err", err)
+			cfg.Logger.Error("draft review", "id", inc.ID, "err", err)
 		}
-		v.Review = md
+		action := ""
+		if cfg.Reviews != nil {
+			action = incidentHref(inc.ID) + "/review"
+		}
+		v.Review = newReviewView(md, action, a.csrfToken(r))
 		if err := incident.Verify(evs); err != nil {
 			v.Tampered = err.Error()
 		}
@@ -84,7 +90,7 @@ func newIncidentView(cfg Config, inc incident.Incident, evs []incident.Event, no
 		Channel: orDash(inc.Channel.Name), StartAt: utcTime(inc.StartedAt),
 		Start:   report.Method(cfg.Names, inc.StartMethod),
 		Reopens: inc.Reopens, Recovered: inc.Recovered, Followups: inc.Followups,
-		Story: newStory(cfg.Names, inc, evs),
+		Story: newStory(cfg.Names, inc, evs), Num: uint64(inc.ID),
 	}
 	if inc.Channel.ID != "" {
 		v.ChannelURL = cfg.ChannelURL(inc.Channel.ID)

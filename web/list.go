@@ -96,7 +96,7 @@ func sevRank(s incident.Severity) int {
 
 func newRow(n Names, inc incident.Incident, now time.Time) row {
 	rw := row{
-		ID: inc.ID.String(), Href: fmt.Sprintf("/incidents/%d", uint64(inc.ID)),
+		ID: inc.ID.String(), Href: incidentHref(inc.ID),
 		Severity: inc.Severity.String(), SevClass: sevClass(inc.Severity),
 		Status: string(inc.Status), Title: orDash(inc.Title), Service: orDash(inc.Service),
 		Commander: orDash(report.Name(n, inc.RoleHolder(incident.RoleCommander))),

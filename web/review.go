@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -21,8 +22,14 @@ const maxReview = 1 << 20
 
 // review returns the draft regenerated from the timeline, merged with the
 // saved version so that what people wrote in its human sections is kept.
-func review(ctx context.Context, cfg Config, inc incident.Incident, evs []incident.Event, now time.Time) (string, error) {
-	draft := report.Review(inc, evs, now)
+// Its links start with base ("" on the dashboard's own pages).
+func review(ctx context.Context, cfg Config, inc incident.Incident, evs []incident.Event, now time.Time, base string) (string, error) {
+	all, err := cfg.Source.Incidents(ctx, false)
+	if err != nil {
+		return "", fmt.Errorf("list incidents for the related ones: %w", err)
+	}
+	draft := report.Review(inc, evs, now, report.ReviewOptions{Names: cfg.Names, Related: report.Related(inc, all),
+		Dashboard: base, Graph: cfg.Grapher != nil})
 	if cfg.Reviews == nil {
 		return draft, nil
 	}
@@ -39,10 +46,10 @@ func getReview(cfg Config) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		md, err := review(r.Context(), cfg, inc, evs, cfg.Now())
+		md, err := review(r.Context(), cfg, inc, evs, cfg.Now(), cfg.DashboardURL)
 		if err != nil {
-			cfg.Logger.Error("read saved review", "id", inc.ID, "err", err)
-			http.Error(w, "could not read the saved review", http.StatusInternalServerError)
+			cfg.Logger.Error("draft review", "id", inc.ID, "err", err)
+			http.Error(w, "could not draft the review", http.StatusInternalServerError)
 			return
 		}
 		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")

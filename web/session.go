@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"net/http"
 	"time"
 )
 
@@ -19,6 +20,7 @@ const maxSessions = 1000
 // restart, a new token or sign-out ends them.
 type session struct {
 	token   digest // the token it was created under
+	csrf    string // the token its forms carry (see csrfToken)
 	created time.Time
 	expires time.Time
 }
@@ -27,17 +29,43 @@ type session struct {
 // 32 random bytes in base64url: the cookie's value. Only the id's digest is
 // kept, so the server's memory holds no usable cookie.
 func (a *Auth) newSession() string {
-	b := make([]byte, 32)
-	rand.Read(b) // never fails: since Go 1.24 it crashes the program instead
-	id := base64.RawURLEncoding.EncodeToString(b)
+	id, csrf := randomToken(), randomToken()
 	now := a.now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if len(a.sessions) >= maxSessions {
 		dropOldest(a.sessions, func(s session) time.Time { return s.created }) // the first created
 	}
-	a.sessions[digestOf(id)] = session{token: a.token, created: now, expires: now.Add(a.ttl)}
+	a.sessions[digestOf(id)] = session{token: a.token, csrf: csrf, created: now, expires: now.Add(a.ttl)}
 	return id
+}
+
+// randomToken is 32 random bytes in base64url.
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails: since Go 1.24 it crashes the program instead
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// csrfToken is the anti-forgery token of the request's session, which the
+// dashboard's editing forms carry, or "" without a live session (a bearer
+// token has none: API clients use PUT …/review.md). Another site can make
+// a browser send the session cookie, but cannot read this token.
+func (a *Auth) csrfToken(r *http.Request) string {
+	c, err := r.Cookie(cookieName)
+	if err != nil || !a.validSession(c.Value) {
+		return ""
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.sessions[digestOf(c.Value)].csrf
+}
+
+// validCSRF reports whether submitted is the request's session's token,
+// comparing digests in constant time.
+func (a *Auth) validCSRF(r *http.Request, submitted string) bool {
+	want := a.csrfToken(r)
+	return want != "" && tokenMatches(submitted, digestOf(want))
 }
 
 // validSession reports whether id names a session that has not expired and
