@@ -154,7 +154,10 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 	a.worker.Executors = a.exec.table()
 	backup, _ := db.(web.Backuper) // PostgreSQL is backed up by the database's own tools
 	a.web = web.Config{Token: cfg.APIToken, Source: db, Backup: backup, Reviews: db, Now: d.Now, Logger: d.Logger,
-		Registerer: a.registry, Extra: d.Extra}
+		Registerer: a.registry, Extra: d.Extra, DashboardURL: cfg.PublicURL}
+	if a.aws != nil {
+		a.web.Grapher = grapher{a}
+	}
 	return a, nil
 }
 
@@ -170,7 +173,8 @@ func (a *App) alarmTags(ctx context.Context, arn string) (map[string]string, err
 // review is the draft merged with the saved version people edited, the
 // same as GET /api/incidents/{id}/review.md.
 func (a *App) review(inc incident.Incident, evs []incident.Event, now time.Time) string {
-	draft := report.Review(inc, evs, now)
+	draft := report.Review(inc, evs, now, report.ReviewOptions{Related: report.Related(inc, a.allIncidents()),
+		Dashboard: a.cfg.PublicURL, Graph: a.aws != nil && a.cfg.PublicURL != ""})
 	saved, ok, err := a.store.SavedReview(context.Background(), inc.ID)
 	if err != nil {
 		a.log.Error("read saved review", "incident", inc.ID, "err", err)

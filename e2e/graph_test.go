@@ -39,6 +39,14 @@ func TestGraph_PostedOnOpen(t *testing.T) {
 	if !called["GetMetricWidgetImage"] && !called["GetMetricData"] {
 		t.Errorf("CloudWatch was not asked for the metric: %v", cw.Calls())
 	}
+	// The dashboard serves the same graph, which the review embeds.
+	code, body := h.Get("/incidents/1/graph.png", APIToken)
+	if _, err := png.Decode(strings.NewReader(body)); code != 200 || err != nil {
+		t.Errorf("GET /incidents/1/graph.png: %d, %v", code, err)
+	}
+	if _, md := h.Get("/api/incidents/INC-1/review.md", APIToken); !strings.Contains(md, "](/incidents/1/graph.png)") {
+		t.Errorf("the review does not embed the graph:\n%s", md)
+	}
 	dir := os.Getenv("TOCSIN_ARTIFACTS")
 	if dir == "" {
 		dir = ".artifacts" // beside the test; git ignores it

@@ -72,7 +72,7 @@ func absDuration(d time.Duration) time.Duration {
 }
 
 // IncidentURL is where the dashboard shows an incident: base (the
-// dashboard's URL, TOCSIN_DASHBOARD_URL) + /incidents/{n}; a path on the
+// dashboard's URL, TOCSIN_PUBLIC_URL) + /incidents/{n}; a path on the
 // dashboard when base is empty.
 func IncidentURL(base string, id incident.ID) string {
 	return fmt.Sprintf("%s/incidents/%d", strings.TrimSuffix(base, "/"), uint64(id))

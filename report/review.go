@@ -36,7 +36,7 @@ type ReviewOptions struct {
 	Names Names
 	// Related are the incidents to link (see Related).
 	Related []incident.Incident
-	// Dashboard is the dashboard's base URL (TOCSIN_DASHBOARD_URL) for the
+	// Dashboard is the dashboard's base URL (TOCSIN_PUBLIC_URL) for the
 	// links to incidents and the graph; "" makes them paths on the
 	// dashboard.
 	Dashboard string

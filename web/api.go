@@ -56,7 +56,7 @@ type Config struct {
 	// names; nil shows the ids.
 	Names Names
 	// DashboardURL is the dashboard's public base URL
-	// (TOCSIN_DASHBOARD_URL), for links in reviews that leave it; "" makes
+	// (TOCSIN_PUBLIC_URL), for links in reviews that leave it; "" makes
 	// them paths on the dashboard.
 	DashboardURL string
 	// Grapher, when set, draws the alarm graph the incident page and the
