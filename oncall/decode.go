@@ -11,7 +11,7 @@ import (
 )
 
 var (
-	namePattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+	namePattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 	userIDPattern   = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 	phonePattern    = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
 	channelPattern  = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)

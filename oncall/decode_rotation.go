@@ -23,9 +23,9 @@ func (d *decoder) rotation(root *yaml.Node) *Rotation {
 	name, n := d.scalar(f, "name", "")
 	switch {
 	case n == nil:
-		d.problem(root, "name", "missing: every rotation needs a name (a-z, 0-9, '.', '_', '-')")
+		d.problem(root, "name", "missing: every rotation needs a name (a-z, 0-9, '_', '-')")
 	case !namePattern.MatchString(name):
-		d.problem(n, "name", "%q must be lower-case letters, digits, '.', '_' or '-' (up to 64)", name)
+		d.problem(n, "name", "%q must be lower-case letters, digits, '_' or '-' (up to 64), as rotation:NAME in a playbook names it", name)
 	default:
 		r.Name, d.name = name, name
 	}

@@ -127,13 +127,13 @@ func TestCheck(t *testing.T) {
 			}},
 		{"unknown field and bad ids", "name: Web Team\nmembers: [U0A]\nlenght: daily\nlength: daily\nhandoff: \"09:00\"\ntimezone: UTC\nstart: 2026-01-01\nhandoff_channel: \"#oncall\"\npagerduty_schedule: p-1\n",
 			[]string{
-				`:1: name: "Web Team" must be lower-case letters, digits, '.', '_' or '-' (up to 64)`,
+				`:1: name: "Web Team" must be lower-case letters, digits, '_' or '-' (up to 64), as rotation:NAME in a playbook names it`,
 				`:3: lenght: unknown field (the fields are name, description, members, length, handoff, timezone, start, handoff_channel, pagerduty_schedule, overrides)`,
 				`:8: handoff_channel: "#oncall" is not a Slack channel id (C… or G…)`,
 				`:9: pagerduty_schedule: "p-1" is not a PagerDuty schedule id (like P1AB2CD)`,
 			}},
 		{"no name", "members: [U0A]\nlength: daily\nhandoff: \"09:00\"\ntimezone: UTC\nstart: 2026-01-01\n",
-			[]string{`:1: name: missing: every rotation needs a name (a-z, 0-9, '.', '_', '-')`}},
+			[]string{`:1: name: missing: every rotation needs a name (a-z, 0-9, '_', '-')`}},
 		{"syntax", "name: [\n", []string{`: YAML syntax: line 1: did not find expected node content`}},
 	}
 	for _, tt := range tests {
