@@ -64,8 +64,9 @@ type Options struct {
 	// tocsin's AWS clients at it (us-east-1, test credentials). An SQS
 	// stand-in gets the endpoint as its base URL.
 	AWS *sim.AWS
-	// Playbooks and Runbooks are definition files by name, written to the
-	// directories TOCSIN_PLAYBOOKS and TOCSIN_RUNBOOKS name. Nil Playbooks
+	// Playbooks and Runbooks are definition files by name (a name may hold
+	// a subdirectory: rotations/platform.yaml), written to the directories
+	// TOCSIN_PLAYBOOKS and TOCSIN_RUNBOOKS name. Nil Playbooks
 	// means storm.yaml holding StormPlaybook; nil Runbooks, none.
 	Playbooks, Runbooks map[string]string
 	// Now is tocsin's clock (nil is time.Now): see Clock. In a child it
@@ -194,12 +195,28 @@ func (h *Harness) writeDefinitions() {
 
 func (h *Harness) writeDir(files map[string]string) string {
 	dir := h.t.TempDir()
+	h.writeFiles(dir, files)
+	return dir
+}
+
+// WritePlaybook writes (or replaces) a file in the playbook directory:
+// name may hold a subdirectory (rotations/platform.yaml). A running tocsin
+// reads it on SIGHUP (Signal), a stopped one when it starts.
+func (h *Harness) WritePlaybook(name, body string) {
+	h.t.Helper()
+	h.writeFiles(h.Getenv("TOCSIN_PLAYBOOKS"), map[string]string{name: body})
+}
+
+func (h *Harness) writeFiles(dir string, files map[string]string) {
 	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+		file := filepath.Join(dir, name) // name may be in a subdirectory: rotations/platform.yaml
+		if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+			h.t.Fatal(err)
+		}
+		if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
 			h.t.Fatal(err)
 		}
 	}
-	return dir
 }
 
 func (h *Harness) startSlack() {

@@ -90,11 +90,11 @@ func (h *Harness) SlashForm(user, channel, text, reply string) string {
 		ResponseURL: h.Slack.ResponseURL(reply)}.Form()
 }
 
-// PostSlack sends body to path signed with tocsin's signing secret now,
+// PostSlack sends body to path signed with tocsin's signing secret at h.Now(),
 // and returns the status and tocsin's immediate answer; 0 and "" when
 // tocsin does not answer.
 func (h *Harness) PostSlack(path, body string) (int, string) {
-	code, answer, err := sim.PostSlack(context.Background(), nil, h.URL+path, h.Getenv("SLACK_SIGNING_SECRET"), time.Now(), body)
+	code, answer, err := sim.PostSlack(context.Background(), nil, h.URL+path, h.Getenv("SLACK_SIGNING_SECRET"), h.Now(), body)
 	if err != nil {
 		return 0, ""
 	}
