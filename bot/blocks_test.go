@@ -221,14 +221,19 @@ func TestApprovalBlocks_ManyTargets(t *testing.T) {
 
 func TestSafeMrkdwn(t *testing.T) {
 	tests := map[string]string{
-		"<@U0ALICE> acked *INC-1*":                "<@U0ALICE> acked *INC-1*",
-		"paging <!subteam^S0SRE> in <#C01>":       "paging <!subteam^S0SRE> in <#C01>",
-		"<!channel> <!here|here> <!everyone>":     "&lt;!channel&gt; &lt;!here|here&gt; &lt;!everyone&gt;",
-		"<https://evil.example|docs>":             "&lt;https://evil.example|docs&gt;",
-		"<@U0ALICE|alice> a < b > c":              "&lt;@U0ALICE|alice&gt; a &lt; b &gt; c",
-		"<<@U0ALICE>> &amp; <":                    "&lt;<@U0ALICE>&gt; &amp; &lt;",
-		"<person:U0ALICE> paged <group:S0ONCALL>": "<@U0ALICE> paged <!subteam^S0ONCALL>",
-		"<person:everyone> <group:!here>":         "&lt;person:everyone&gt; &lt;group:!here&gt;",
+		"<@U0ALICE> acked *INC-1*":                                               "<@U0ALICE> acked *INC-1*",
+		"paging <!subteam^S0SRE> in <#C01>":                                      "paging <!subteam^S0SRE> in <#C01>",
+		"<!channel> <!here|here> <!everyone>":                                    "&lt;!channel&gt; &lt;!here|here&gt; &lt;!everyone&gt;",
+		"<https://evil.example|docs>":                                            "&lt;https://evil.example|docs&gt;",
+		"<@U0ALICE|alice> a < b > c":                                             "&lt;@U0ALICE|alice&gt; a &lt; b &gt; c",
+		"<<@U0ALICE>> &amp; <":                                                   "&lt;<@U0ALICE>&gt; &amp; &lt;",
+		"<person:U0ALICE> paged <group:S0ONCALL>":                                "<@U0ALICE> paged <!subteam^S0ONCALL>",
+		"<person:everyone> <group:!here>":                                        "&lt;person:everyone&gt; &lt;group:!here&gt;",
+		"at <time:1772989200>":                                                   "at <!date^1772989200^{date_short_pretty} {time}|Sun 8 Mar 2026 17:00 UTC>",
+		"<!date^1772989200^{date_short_pretty} {time}|Sun 8 Mar 2026 17:00 UTC>": "<!date^1772989200^{date_short_pretty} {time}|Sun 8 Mar 2026 17:00 UTC>",
+		"<time:x1> <time:> <time:1234567890123>":                                 "&lt;time:x1&gt; &lt;time:&gt; &lt;time:1234567890123&gt;",
+		"<time:1|<!channel>>":                                                    "&lt;time:1|&lt;!channel&gt;&gt;",
+		"<!date^1^{time}|evil> <!date^0^{date_short_pretty} {time}|now>":         "&lt;!date^1^{time}|evil&gt; &lt;!date^0^{date_short_pretty} {time}|now&gt;",
 	}
 	for in, want := range tests {
 		if got := SafeMrkdwn(in); got != want {
@@ -242,6 +247,7 @@ func TestSafeMrkdwn(t *testing.T) {
 func FuzzSafeMrkdwn(f *testing.F) {
 	f.Add("<@U0ALICE> <!channel> <https://x|y> <<@U1>>")
 	f.Add("<person:U0ALICE> <group:S01> <person:<@U1>>")
+	f.Add("<time:1772989200> <!date^1^{date_short_pretty} {time}|Thu 1 Jan 1970 00:00 UTC> <time:1|x>")
 	f.Fuzz(func(t *testing.T, in string) {
 		out := SafeMrkdwn(in)
 		for i := strings.IndexByte(out, '<'); i >= 0; i = strings.IndexByte(out, '<') {

@@ -1,7 +1,9 @@
 package bot
 
 import (
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -93,7 +95,9 @@ func mention(id string) string {
 // SafeMrkdwn turns text tocsin's engine wrote into Slack mrkdwn. The
 // engine names people and groups in its own notation, <person:U123> and
 // <group:S123> (dispatch decides what to say, bot how Slack shows it), and
-// these become Slack mentions (<@U123>, <!subteam^S123>). Mentions Slack
+// these become Slack mentions (<@U123>, <!subteam^S123>); an instant,
+// <time:UNIX>, becomes Slack's date formatting, which each reader sees in
+// their own time zone. Mentions Slack
 // itself wrote (<@U123>, <!subteam^S123>, <#C123>) pass through. Every
 // other '<' and '>' is escaped, so that <!channel>, <!here>, <!everyone>
 // and disguised links in text that quotes people or alarms never take
@@ -128,10 +132,31 @@ func safeMarkup(m string) (string, bool) {
 		return "<@" + m[len("person:"):] + ">", true
 	case strings.HasPrefix(m, "group:") && groupIDPattern.MatchString(m[len("group:"):]):
 		return "<!subteam^" + m[len("group:"):] + ">", true
+	case strings.HasPrefix(m, "time:"):
+		return slackDate(m[len("time:"):])
+	case strings.HasPrefix(m, "!date^"): // only exactly as slackDate writes it
+		unix, _, _ := strings.Cut(m[len("!date^"):], "^")
+		d, ok := slackDate(unix)
+		return d, ok && d == "<"+m+">"
 	case strings.HasPrefix(m, "@") && userIDPattern.MatchString(m[1:]),
 		strings.HasPrefix(m, "!subteam^") && groupIDPattern.MatchString(m[len("!subteam^"):]),
 		strings.HasPrefix(m, "#") && channelIDPattern.MatchString(m[1:]):
 		return "<" + m + ">", true
 	}
 	return "", false
+}
+
+// slackDate renders Unix seconds with Slack's date formatting: each reader
+// sees the date and time in their own time zone; clients that cannot
+// format it show the fallback, in UTC.
+func slackDate(unix string) (string, bool) {
+	if unix == "" || len(unix) > 12 || strings.Trim(unix, "0123456789") != "" {
+		return "", false
+	}
+	sec, err := strconv.ParseInt(unix, 10, 64)
+	if err != nil {
+		return "", false
+	}
+	fallback := time.Unix(sec, 0).UTC().Format("Mon 2 Jan 2006 15:04 UTC")
+	return "<!date^" + unix + "^{date_short_pretty} {time}|" + fallback + ">", true
 }
