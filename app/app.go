@@ -124,11 +124,13 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		Playbooks: a.playbooks.Load, Runbooks: a.runbooks.Load,
 		Announce: cfg.Announce, DefaultResponders: cfg.Responders, AutoMitigate: cfg.AutoMitigate,
 		ArchiveAfter: cfg.ArchiveAfter, MaxPending: cfg.MaxPending, Pending: db.Pending, StormAfter: cfg.StormAfter,
-		Review:  a.review,
-		Groups:  a.groups,
-		Access:  a.access,
-		Tags:    a.alarmTags,
-		Metrics: a.metricsText,
+		Review:    a.review,
+		Groups:    a.groups,
+		Access:    a.access,
+		Tags:      a.alarmTags,
+		Metrics:   a.metricsText,
+		Rotations: a.rotations.Load,
+		Overrides: overrideStore{db: db, now: d.Now},
 	})
 	a.exec = executors{
 		escalate: &dispatch.Escalator{Engine: a.engine, Pager: pager(cfg.PageWebhook)},

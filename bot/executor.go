@@ -154,6 +154,7 @@ var effectFuncs = map[incident.EffectKind]effectFunc{
 	dispatch.EffSlackRename:    (*Executor).rename,
 	dispatch.EffSlackPin:       (*Executor).pin,
 	dispatch.EffSlackDigest:    (*Executor).digest,
+	dispatch.EffSlackNotice:    (*Executor).notice,
 }
 
 // Execute performs one slack.* effect (dispatch.Executor). A retry never

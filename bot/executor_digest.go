@@ -26,14 +26,7 @@ func (e *Executor) digest(ctx context.Context, eff incident.Effect, _ incident.I
 	if eff.Data["part"] == "chart" {
 		return dispatch.Outcome{}, e.digestChart(ctx, ch, eff.Data["chart"])
 	}
-	text := SafeMrkdwn(eff.Data["text"])
-	if text == "" {
-		return dispatch.Outcome{}, fmt.Errorf("%w: the digest has no text", dispatch.ErrPermanent)
-	}
-	if err := e.wait(paced("chat.postMessage", ch)...); err != nil {
-		return dispatch.Outcome{}, err
-	}
-	if _, err := e.postOnce(ctx, eff, ch, "", text, nil); err != nil {
+	if err := e.postTo(ctx, eff, ch, eff.Data["text"]); err != nil {
 		return dispatch.Outcome{}, err
 	}
 	var out dispatch.Outcome

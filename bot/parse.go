@@ -55,6 +55,7 @@ var subcommands = []subcommand{
 	{"metrics", "metrics [7d|30d|90d]", "MTTD, MTTA, MTTM and MTTR (default 30d)", parseMetrics},
 	{"graph", "graph", "post the alarm's graph again", noArgs(dispatch.Graph)},
 	{"page", "page [pagerduty|pagerduty:ENV_NAME|@person|<service>] [message]", "page now (outside an incident channel it declares one first)", parsePage},
+	{"oncall", "oncall [rotation] | oncall override <@person> <4h|30m|2d> [rotation]", "who is on call now and next; give someone the shift from now on", parseOncall},
 	{"help", "help", "show this help", noArgs(dispatch.Help)},
 }
 

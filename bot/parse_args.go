@@ -20,6 +20,8 @@ var (
 	groupIDPattern   = regexp.MustCompile(`^S[A-Z0-9]{2,}$`)
 	channelIDPattern = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
 	runIDPattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
+	rotationPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`) // as rotation files write names
+	daysPattern      = regexp.MustCompile(`^([1-9][0-9]?)d$`)           // a shift length in days (2d)
 	maxRunbookArgs   = 20
 )
 

@@ -214,7 +214,7 @@ func FuzzParseCommand(f *testing.F) {
 
 func checkParsed(t *testing.T, text string, cmd dispatch.Command) {
 	t.Helper()
-	if _, ok := lookupSubcommand(string(cmd.Kind)); !ok && cmd.Kind != dispatch.RunbookCancel {
+	if _, ok := lookupSubcommand(string(cmd.Kind)); !ok && cmd.Kind != dispatch.RunbookCancel && cmd.Kind != dispatch.OnCallOverride {
 		t.Fatalf("ParseCommand(%q) gave unknown kind %q", text, cmd.Kind)
 	}
 	if cmd.Severity != 0 && !cmd.Severity.Valid() {

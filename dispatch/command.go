@@ -35,6 +35,9 @@ const (
 	Checklist     Kind = "checklist"      // Item (index), Done
 	Help          Kind = "help"           // (answered by the caller)
 	Page          Kind = "page"           // Target, User (Data user_name), Text (message)
+	// On-call rotations (oncall.go): who is on call, and taking a shift.
+	OnCall         Kind = "oncall"          // Text (the rotation; "" for all)
+	OnCallOverride Kind = "oncall-override" // User (takes the shift), Window (for how long, from now), Text (the rotation; "" when there is one)
 )
 
 // Command is one request from a person. Incident is zero when the command

@@ -29,6 +29,10 @@ func (e *Engine) Do(ctx context.Context, cmd Command) (Result, error) {
 		return e.review(ctx, cmd)
 	case Page:
 		return e.page(ctx, cmd)
+	case OnCall:
+		return e.onCall(ctx, cmd)
+	case OnCallOverride:
+		return e.takeShift(ctx, cmd)
 	case Help:
 		return Result{}, fmt.Errorf("%w: help is answered by the chat front end", incident.ErrInvalid)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/oncall"
 	"github.com/tocsin-dev/tocsin/playbooks"
 	"github.com/tocsin-dev/tocsin/runbooks"
 )
@@ -69,6 +70,12 @@ type Config struct {
 	Review func(inc incident.Incident, events []incident.Event, now time.Time) string
 	// Metrics renders the metrics summary for a window.
 	Metrics func(ctx context.Context, window time.Duration) (string, error)
+	// Rotations is the current set of on-call rotations (reloadable); nil
+	// means none.
+	Rotations func() *oncall.Set
+	// Overrides keeps the on-call overrides taken from chat (oncall.go);
+	// nil refuses /incident oncall override.
+	Overrides OverrideStore
 }
 
 // Engine applies alarms and commands to incidents.

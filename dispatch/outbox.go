@@ -29,6 +29,7 @@ const (
 	EffSlackRename    incident.EffectKind = "slack.rename"    // name a channel taken from standby after its incident
 	EffSlackPin       incident.EffectKind = "slack.pin"       // pin the header; Data: ts
 	EffSlackDigest    incident.EffectKind = "slack.digest"    // post the weekly digest (no incident); Data: channel, part (text|chart), text or chart (base64 PNG)
+	EffSlackNotice    incident.EffectKind = "slack.notice"    // post to a channel no incident owns (on-call hand-offs); Data: channel, text
 	EffSSMStart       incident.EffectKind = "ssm.start"       // start a run; Data: run
 	EffSSMPoll        incident.EffectKind = "ssm.poll"        // poll a run; Data: run, attempt
 	EffSSMCancel      incident.EffectKind = "ssm.cancel"      // cancel a running run; Data: run
@@ -52,7 +53,7 @@ func PagerDutyKinds() []incident.EffectKind {
 func SlackKinds() []incident.EffectKind {
 	return []incident.EffectKind{EffSlackChannel, EffSlackTopic, EffSlackInvite, EffSlackHeader, EffSlackUpdate,
 		EffSlackAnnounce, EffSlackPost, EffSlackChecklist, EffSlackApproval, EffSlackRunStatus, EffSlackFile,
-		EffSlackArchive, EffSlackUnarchive, EffSlackRename, EffSlackPin, EffSlackDigest}
+		EffSlackArchive, EffSlackUnarchive, EffSlackRename, EffSlackPin, EffSlackDigest, EffSlackNotice}
 }
 
 // Kinds lists every effect kind the engine enqueues.

@@ -39,3 +39,23 @@ func TestReload_SIGHUP(t *testing.T) {
 		t.Error("after a refused reload the previous playbooks were not kept")
 	}
 }
+
+// TestOncall_Reload: rotations reload on SIGHUP; a bad file is refused,
+// naming the rotation and field, and the previous rotations are kept.
+func TestOncall_Reload(t *testing.T) {
+	h, oncallCh := startOncall(t, time.Date(2026, 3, 7, 22, 0, 0, 0, time.UTC), false)
+	h.WritePlaybook("rotations/platform.yaml", strings.NewReplacer("CHANNEL", oncallCh, "U0BOB", "U0DAVE").Replace(platformRotation))
+	h.Signal(syscall.SIGHUP)
+	h.WaitFor("the reload", func() bool { return strings.Contains(h.Logs.String(), "reloaded runbooks and playbooks") })
+	if got := h.WaitReply(h.Slash("U0BOB", "C0OPS", "oncall")); !strings.Contains(got, "<@U0DAVE>") {
+		t.Errorf("after the reload /incident oncall answered %q, want U0DAVE in the rotation", got)
+	}
+	h.WritePlaybook("rotations/platform.yaml", strings.Replace(platformRotation, "CHANNEL", "ops-oncall", 1))
+	h.Signal(syscall.SIGHUP)
+	h.WaitFor("the refused reload", func() bool {
+		return strings.Contains(h.Logs.String(), `rotation \"platform\": handoff_channel: \"ops-oncall\" is not a Slack channel id`)
+	})
+	if got := h.WaitReply(h.Slash("U0BOB", "C0OPS", "oncall")); !strings.Contains(got, "<@U0DAVE>") {
+		t.Errorf("after a refused reload /incident oncall answered %q, want the previous rotations", got)
+	}
+}

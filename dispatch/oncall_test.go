@@ -1,0 +1,129 @@
+package dispatch_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tocsin-dev/tocsin/dispatch"
+	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/oncall"
+)
+
+// memOverrides is an in-memory dispatch.OverrideStore.
+type memOverrides struct {
+	mu   sync.Mutex
+	byKy map[string]oncall.Override
+	adds int
+}
+
+func (m *memOverrides) Overrides(context.Context) ([]oncall.Override, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []oncall.Override
+	for _, o := range m.byKy {
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func (m *memOverrides) AddOverride(_ context.Context, key string, o oncall.Override) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.byKy == nil {
+		m.byKy = map[string]oncall.Override{}
+	}
+	m.byKy[key] = o
+	m.adds++
+	return nil
+}
+
+// rotationsAt builds rotations that start at the harness clock's day:
+// "platform" (daily 09:00 UTC: U0ALICE, U0BOB; hand-offs in C0ONCALL) and
+// "db" (weekly, U0DAN).
+func rotationsAt(start time.Time) *oncall.Set {
+	day := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC)
+	return oncall.NewSet(
+		&oncall.Rotation{Name: "platform", Length: oncall.Length{Days: 1}, Hour: 9, Location: time.UTC, Start: day,
+			HandoffChannel: "C0ONCALL", Members: []oncall.Member{{Slack: "U0ALICE"}, {Slack: "U0BOB"}}},
+		&oncall.Rotation{Name: "db", Length: oncall.Length{Days: 7}, Hour: 9, Location: time.UTC, Start: day,
+			Members: []oncall.Member{{Slack: "U0DAN"}}},
+	)
+}
+
+func TestEngine_TakeShift(t *testing.T) {
+	overrides := &memOverrides{}
+	var set *oncall.Set
+	h := newHarness(t, func(c *dispatch.Config) {
+		set = rotationsAt(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)) // the harness's day
+		c.Rotations = func() *oncall.Set { return set }
+		c.Overrides = overrides
+	})
+	h.clock.Advance(7 * time.Hour) // 10:00: U0ALICE's first shift began at 09:00
+	cmd := dispatch.Command{Kind: dispatch.OnCallOverride, User: "U0CAROL", Window: 4 * time.Hour, Text: "platform",
+		Actor: "U0ALICE", Channel: "C0OPS", Key: "slack:trigger:1"}
+	res := h.do(cmd)
+	want := ":arrows_counterclockwise: <person:U0CAROL> takes the *platform* on-call shift from <person:U0ALICE> for 4h, until <time:" +
+		unix(h.clock.Now().Add(4*time.Hour)) + "> (asked by <person:U0ALICE>)."
+	if res.Message != want || !res.Public {
+		t.Errorf("result = %q (public %v), want %q in the channel", res.Message, res.Public, want)
+	}
+	h.drain()
+	if got := h.slack.count(dispatch.EffSlackNotice); got != 1 {
+		t.Errorf("%d notices in the hand-off channel, want 1", got)
+	}
+	if !contains(h.slack.texts, want) {
+		t.Errorf("the notice does not say %q: %q", want, h.slack.texts)
+	}
+
+	t.Run("replay", func(t *testing.T) {
+		if res := h.do(cmd); res.Message != "Already done." {
+			t.Errorf("replayed command = %q, want Already done.", res.Message)
+		}
+		h.drain()
+		if got := h.slack.count(dispatch.EffSlackNotice); got != 1 || overrides.adds != 1 {
+			t.Errorf("after a replay: %d notices, %d overrides recorded; want 1 and 1", got, overrides.adds)
+		}
+	})
+
+	t.Run("shown", func(t *testing.T) {
+		res := h.do(dispatch.Command{Kind: dispatch.OnCall, Text: "platform", Actor: "U0BOB"})
+		if !strings.Contains(res.Message, "On call now: <person:U0CAROL> (override) until <time:"+unix(h.clock.Now().Add(4*time.Hour))+">") {
+			t.Errorf("oncall = %q, want U0CAROL by override", res.Message)
+		}
+	})
+
+	t.Run("refused", func(t *testing.T) {
+		for _, c := range []dispatch.Command{
+			{Kind: dispatch.OnCallOverride, User: "U0CAROL", Window: time.Hour, Actor: "U0ALICE"},
+			{Kind: dispatch.OnCallOverride, User: "U0CAROL", Window: time.Hour, Text: "web", Actor: "U0ALICE"},
+			{Kind: dispatch.OnCallOverride, User: "U0CAROL", Window: 15 * 24 * time.Hour, Text: "db", Actor: "U0ALICE"},
+		} {
+			if _, err := h.engine.Do(context.Background(), c); !errors.Is(err, incident.ErrInvalid) {
+				t.Errorf("%+v: %v, want ErrInvalid", c, err)
+			}
+		}
+		if overrides.adds != 1 {
+			t.Errorf("refused commands recorded overrides: %d", overrides.adds)
+		}
+	})
+}
+
+func unix(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
+
+// count is how many effects of a kind the fake performed.
+func (f *fakeSlack) count(kind incident.EffectKind) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, k := range f.kinds {
+		if k == kind {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,63 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tocsin-dev/tocsin/sim"
+)
+
+// platformRotation is a daily rotation handing off at 09:00 in New York,
+// announced in the channel CHANNEL.
+const platformRotation = `name: platform
+members:
+  - {slack: U0ALICE, phone: "+15555550100"}
+  - U0BOB
+length: daily
+handoff: "09:00"
+timezone: America/New_York
+start: 2026-03-05
+handoff_channel: CHANNEL
+`
+
+// startOncall runs tocsin with platformRotation (hand-offs in #oncall) and
+// its clock at now.
+func startOncall(t *testing.T, now time.Time, child bool) (*Harness, string) {
+	t.Helper()
+	h := New(t, Options{Slack: &sim.SlackOptions{Channels: []string{"oncall"}}, Now: Clock(now), Child: child,
+		Playbooks: map[string]string{"storm.yaml": StormPlaybook}})
+	ch, _ := h.Slack.ChannelByName("oncall")
+	h.WritePlaybook("rotations/platform.yaml", strings.Replace(platformRotation, "CHANNEL", ch.ID, 1))
+	h.Start()
+	return h, ch.ID
+}
+
+// TestOncall_OverrideSurvivesRestart: /incident oncall says who is on call
+// with Slack's date formatting; an override taken from chat is announced in
+// the channel and the hand-off channel, and is still in force after a
+// restart.
+func TestOncall_OverrideSurvivesRestart(t *testing.T) {
+	ny, _ := time.LoadLocation("America/New_York")
+	h, oncallCh := startOncall(t, time.Date(2026, 3, 7, 22, 0, 0, 0, ny), false)
+	got := h.WaitReply(h.Slash("U0BOB", "C0OPS", "oncall"))
+	// 03-05 U0ALICE, 03-06 U0BOB, 03-07 U0ALICE: she hands off at 09:00 EDT on 03-08 (13:00 UTC).
+	for _, want := range []string{"On call now: <@U0ALICE> until <!date^1772974800^{date_short_pretty} {time}|", "Next: <@U0BOB> from <!date^1772974800^"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("/incident oncall answered %q, want %q", got, want)
+		}
+	}
+
+	reply := h.Slash("U0ALICE", "C0OPS", "oncall override <@U0CAROL|carol> 4h")
+	announced := h.WaitReply(reply)
+	if !strings.Contains(announced, "<@U0CAROL> takes the *platform* on-call shift from <@U0ALICE> for 4h") {
+		t.Errorf("override answered %q", announced)
+	}
+	h.WaitFor("the announcement in #oncall", func() bool { return h.ChannelSays(oncallCh, "<@U0CAROL> takes the *platform* on-call shift") })
+
+	h.Restart()
+	got = h.WaitReply(h.Slash("U0BOB", "C0OPS", "oncall platform"))
+	if !strings.Contains(got, "On call now: <@U0CAROL> (override)") {
+		t.Errorf("after a restart /incident oncall answered %q, want the override", got)
+	}
+}
