@@ -8,6 +8,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -88,16 +89,36 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	fs := flag.NewFlagSet("tocsin "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	if wantsHelp(rest) {
+		fs.SetOutput(stdout) // asked for, so it is the output, and not an error
+	}
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: tocsin %s\n", c.usage)
+		fmt.Fprintf(fs.Output(), "usage: tocsin %s\n", c.usage)
 		fs.PrintDefaults()
 	}
 	run := c.define(fs, getenv)
 	positional, err := parse(fs, rest, c.flagsAnywhere)
-	if err != nil {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return nil
+	case err != nil:
 		return err
 	}
 	return run(ctx, env{args: positional, getenv: getenv, stdout: stdout, stderr: stderr})
+}
+
+// wantsHelp reports whether command-line arguments ask for help (-h,
+// -help or --help before any "--").
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
 }
 
 // parse parses the flags in args and returns the positional arguments.

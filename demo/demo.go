@@ -18,6 +18,7 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -56,13 +57,20 @@ type demoObserver interface {
 // the command's own arguments.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("tocsin demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	var usage bytes.Buffer // to stdout when asked for (-h), else to stderr with the error
+	fs.SetOutput(&usage)
 	noInteractive := fs.Bool("no-interactive", false, "play the scenario, print a summary and exit (for scripts)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: tocsin %s\n", Usage)
+		fmt.Fprintf(fs.Output(), "usage: tocsin %s\n", Usage)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		_, err = stdout.Write(usage.Bytes())
+		return err
+	case err != nil:
+		stderr.Write(usage.Bytes())
 		return err
 	}
 	if fs.NArg() > 0 {
