@@ -15,14 +15,25 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
 	mux.Handle("POST /sns", a.sns)
-	if a.slack != nil {
-		mux.Handle("POST /slack/commands", a.slack.Commands())
-		mux.Handle("POST /slack/interactions", a.slack.Interactions())
-		mux.Handle("POST /slack/events", a.slack.Events())
+	commands, interactions, events := slackUnconfigured, slackUnconfigured, slackUnconfigured
+	if a.slack != nil && a.cfg.SlackSigning != "" {
+		commands, interactions, events = a.slack.Commands(), a.slack.Interactions(), a.slack.Events()
 	}
+	mux.Handle("POST /slack/commands", commands)
+	mux.Handle("POST /slack/interactions", interactions)
+	mux.Handle("POST /slack/events", events)
 	web.Routes(mux, a.web) // /api/*, the dashboard and Deps.Extra
 	return mux
 }
+
+// slackUnconfigured answers Slack's endpoints when tocsin cannot verify
+// Slack's requests: 503 (the route exists, the service is not set up),
+// naming what to set. Socket Mode needs no signing secret, and takes
+// Slack's requests over its socket instead.
+var slackUnconfigured http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	http.Error(w, "Slack's HTTP endpoints are not configured: set SLACK_SIGNING_SECRET (and SLACK_BOT_TOKEN) so tocsin can verify Slack's requests",
+		http.StatusServiceUnavailable)
+})
 
 // ready answers 200 when the store takes writes and the outbox is under its
 // bound, 503 with the reason otherwise.
