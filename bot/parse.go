@@ -38,7 +38,7 @@ type subcommand struct {
 var subcommands = []subcommand{
 	{"declare", "declare <title> [sev1..sev4] [service=<name>]", "open an incident and its channel", parseDeclare},
 	{"ack", "ack", "acknowledge: you are on it", noArgs(dispatch.Ack)},
-	{"status", "status <text> [--broadcast]", "post a status update (--broadcast also announces it)", parseStatus},
+	{"status", "status [<text> [--broadcast]]", "post a status update (--broadcast also announces it); with no text, show the current status", parseStatus},
 	{"sev", "sev <1-4|sev1..sev4>", "change the severity", parseSev},
 	{"role", "role <commander|comms|scribe> <@person>", "give someone a role", parseRole},
 	{"note", "note <text>", "add a note to the timeline", textArg(dispatch.Note, true)},
@@ -204,7 +204,7 @@ func parseStatus(cmd *dispatch.Command, args string, _ time.Time) error {
 		}
 		words = append(words, tok)
 	}
-	t, err := freeText(strings.Join(words, " "), true, maxText)
+	t, err := freeText(strings.Join(words, " "), cmd.Broadcast, maxText)
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,7 @@ func TestParseCommand(t *testing.T) {
 		{"INC-42 ack", dispatch.Command{Kind: dispatch.Ack, Incident: 42}},
 		{"inc-7 resolve", dispatch.Command{Kind: dispatch.Resolve, Incident: 7}},
 		{"#9 close", dispatch.Command{Kind: dispatch.Close, Incident: 9}},
+		{"status", dispatch.Command{Kind: dispatch.StatusUpdate}}, // shows the current status
 		{"status Rolling back deploy 1234", dispatch.Command{Kind: dispatch.StatusUpdate, Text: "Rolling back deploy 1234"}},
 		{"status --broadcast Rolled back", dispatch.Command{Kind: dispatch.StatusUpdate, Text: "Rolled back", Broadcast: true}},
 		{"status Rolled back --broadcast", dispatch.Command{Kind: dispatch.StatusUpdate, Text: "Rolled back", Broadcast: true}},
@@ -109,8 +110,7 @@ func TestParseCommand_Errors(t *testing.T) {
 		{"INC-4 declare outage", "leave out the incident id", "declare <title>"},
 		{"page <@bob>", "is not a person", "page [pagerduty"},
 		{"ack now", "ack takes no arguments", "/incident ack"},
-		{"status", "the text is missing", "status <text>"},
-		{"status --broadcast", "the text is missing", "status <text>"},
+		{"status --broadcast", "the text is missing", "status [<text> [--broadcast]]"},
 		{"sev", "exactly one severity", "sev <1-4"},
 		{"sev 5", `severity "5"`, "sev <1-4"},
 		{"sev 1 2", "exactly one severity", "sev <1-4"},

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tocsin-dev/tocsin/incident"
@@ -10,8 +11,11 @@ import (
 
 func (e *Engine) statusUpdate(ctx context.Context, tx incident.Tx, inc incident.Incident, cmd Command) (Result, error) {
 	text := strings.TrimSpace(cmd.Text)
-	if text == "" {
-		return Result{}, fmt.Errorf("%w: a status update needs text", incident.ErrInvalid)
+	switch {
+	case text == "" && cmd.Broadcast:
+		return Result{}, fmt.Errorf("%w: a status update to broadcast needs text", incident.ErrInvalid)
+	case text == "":
+		return currentStatus(tx, inc)
 	}
 	inc, err := e.record(tx, inc.ID, e.event(incident.EventStatusUpdate, cmd, text, nil))
 	if err != nil {
@@ -25,6 +29,30 @@ func (e *Engine) statusUpdate(ctx context.Context, tx incident.Tx, inc incident.
 		err = tx.Enqueue(incident.Effect{Kind: EffSlackAnnounce, Incident: inc.ID, Data: map[string]string{"text": msg}})
 	}
 	return Result{Incident: inc, Message: "Status update posted."}, err
+}
+
+// currentStatus answers a status command without text: where the incident
+// stands and its last status update (in Events, for the front end to
+// show), changing nothing.
+func currentStatus(tx incident.Tx, inc incident.Incident) (Result, error) {
+	evs, err := tx.Events(inc.ID)
+	if err != nil {
+		return Result{}, err
+	}
+	msg := fmt.Sprintf("%s is %s (%s): %s.", inc.ID, inc.Status, inc.Severity, inert(inc.Title))
+	res := Result{Incident: inc}
+	for _, ev := range slices.Backward(evs) {
+		if ev.Type == incident.EventStatusUpdate {
+			msg += fmt.Sprintf(" Last update from %s: %s", person(ev.Actor), inert(ev.Text))
+			res.Events = []incident.Event{ev}
+			break
+		}
+	}
+	if res.Events == nil {
+		msg += " No status update yet: `/incident status <text>` posts one."
+	}
+	res.Message = msg
+	return res, nil
 }
 
 func (e *Engine) severity(ctx context.Context, tx incident.Tx, inc incident.Incident, cmd Command) (Result, error) {
