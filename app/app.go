@@ -137,9 +137,11 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		runs:     &dispatch.RunExecutor{Engine: a.engine},
 		refine:   &dispatch.Refiner{Engine: a.engine},
 		pages:    &dispatch.PageExecutor{Engine: a.engine, PagerDuty: pagerDuty(cfg)},
+		handoffs: &dispatch.Handoffs{Engine: a.engine},
 	}
 	a.worker = &dispatch.Worker{Engine: a.engine, Outbox: db}
 	a.once("outbox", a.worker.Run)
+	a.once("oncall-handoffs", a.engine.RunHandoffs)
 	a.wireLeader(db, d.Logger)
 	a.every("reload", a.reloadOnHangup())
 	a.once("idempotency-sweep", (&store.Sweeper{DB: db, Retention: cfg.KeyRetention,

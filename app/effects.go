@@ -16,6 +16,7 @@ type executors struct {
 	runs     *dispatch.RunExecutor // SSM set when AWS is configured
 	refine   *dispatch.Refiner     // Start set when AWS is configured
 	pages    *dispatch.PageExecutor
+	handoffs *dispatch.Handoffs
 }
 
 // table is the one place that says which executor performs each effect
@@ -28,6 +29,7 @@ func (x executors) table() map[incident.EffectKind]dispatch.Executor {
 		dispatch.EffSSMCancel:      x.runs,
 		dispatch.EffApprovalExpiry: x.runs,
 		dispatch.EffRefineStart:    x.refine,
+		dispatch.EffHandoff:        x.handoffs,
 	}
 	for _, k := range dispatch.SlackKinds() {
 		t[k] = x.slack

@@ -118,7 +118,8 @@ const MaxShift = 14 * 24 * time.Hour
 // rotation from now for cmd.Window. The override is kept in the
 // OverrideStore under the command's key (a replay after a crash writes
 // the same record again), then the announcement in the rotation's
-// hand-off channel is enqueued in one transaction with the key, so it is
+// hand-off channel and the timer of the hand-off at the shift's end
+// (handoff.go) are enqueued in one transaction with the key, so each is
 // made once.
 func (e *Engine) takeShift(ctx context.Context, cmd Command) (Result, error) {
 	if e.cfg.Overrides == nil {
@@ -156,6 +157,9 @@ func (e *Engine) takeShift(ctx context.Context, cmd Command) (Result, error) {
 		}
 		if r.HandoffChannel == "" {
 			return nil
+		}
+		if err := tx.Enqueue(handoffTimer(r.Name, o.To, now)); err != nil { // the shift's end
+			return err
 		}
 		return tx.Enqueue(incident.Effect{Kind: EffSlackNotice, CreatedAt: now,
 			Data: map[string]string{"channel": r.HandoffChannel, "text": text}})
@@ -218,4 +222,22 @@ func shiftLength(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// handoffText announces that from hands off to to at at.
+func handoffText(r *oncall.Rotation, from, to string, at, now time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, ":arrows_counterclockwise: %s hands off *%s* on call to %s", person(from), r.Name, person(to))
+	cur := r.Now(at)
+	if cur.Override {
+		b.WriteString(" (override)")
+	}
+	if !cur.Until.IsZero() {
+		fmt.Fprintf(&b, ", on call until %s", when(cur.Until))
+	}
+	if now.Sub(at) > 5*time.Minute {
+		fmt.Fprintf(&b, " (hand-off at %s; tocsin was not running then)", when(at))
+	}
+	b.WriteString(".")
+	return b.String()
 }

@@ -36,6 +36,7 @@ const (
 	EffEscalate       incident.EffectKind = "escalate"        // Data: step (index)
 	EffApprovalExpiry incident.EffectKind = "approval.expiry" // Data: run
 	EffRefineStart    incident.EffectKind = "alarm.refine"    // refine the impact start from the metric's data (after the 200 to SNS)
+	EffHandoff        incident.EffectKind = "oncall.handoff"  // a rotation's hand-off timer (handoff.go); Data: rotation, at (RFC 3339)
 	// The PagerDuty events (page.go). Data: target (pagerduty:ENV_NAME),
 	// dedup_key; for a trigger step (escalation, 1-based) or by, user,
 	// user_name, message (by hand); sweep=1 instead: every page not yet told.
@@ -58,7 +59,7 @@ func SlackKinds() []incident.EffectKind {
 
 // Kinds lists every effect kind the engine enqueues.
 func Kinds() []incident.EffectKind {
-	kinds := append(SlackKinds(), EffSSMStart, EffSSMPoll, EffSSMCancel, EffEscalate, EffApprovalExpiry, EffRefineStart)
+	kinds := append(SlackKinds(), EffSSMStart, EffSSMPoll, EffSSMCancel, EffEscalate, EffApprovalExpiry, EffRefineStart, EffHandoff)
 	return append(kinds, PagerDutyKinds()...)
 }
 

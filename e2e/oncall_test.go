@@ -61,3 +61,22 @@ func TestOncall_OverrideSurvivesRestart(t *testing.T) {
 		t.Errorf("after a restart /incident oncall answered %q, want the override", got)
 	}
 }
+
+// TestOncall_Handoff: at the hand-off time the hand-off is announced in the
+// rotation's hand-off channel, once.
+func TestOncall_Handoff(t *testing.T) {
+	ny, _ := time.LoadLocation("America/New_York")
+	h, oncallCh := startOncall(t, time.Date(2026, 3, 8, 8, 59, 58, 0, ny), false) // two seconds before 09:00 EDT
+	want := "<@U0ALICE> hands off *platform* on call to <@U0BOB>, on call until <!date^1773061200^"
+	h.WaitFor("the hand-off in #oncall", func() bool { return h.ChannelSays(oncallCh, want) })
+	h.Settle()
+	n := 0
+	for _, m := range h.Slack.Messages(oncallCh) {
+		if strings.Contains(m.Text, "hands off") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d hand-off messages in #oncall, want 1", n)
+	}
+}
