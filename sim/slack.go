@@ -21,6 +21,7 @@ type SlackUser struct {
 	ID       string
 	Name     string
 	RealName string
+	Email    string // users.lookupByEmail finds the user by it
 }
 
 // SlackOptions configures a [Slack] stand-in.
@@ -126,6 +127,7 @@ func slackAPIRoutes() map[string]slackHandler {
 		"bookmarks.add":                slackBookmarksAdd,
 		"reactions.add":                slackReactionsAdd,
 		"users.info":                   slackUsersInfo,
+		"users.lookupByEmail":          slackUsersLookupByEmail,
 		"usergroups.users.list":        slackUsergroupsUsersList,
 		"usergroups.list":              slackUsergroupsList,
 		"views.open":                   slackViewsOpen,
@@ -138,7 +140,7 @@ func slackAPIRoutes() map[string]slackHandler {
 // does not implement; they are replaced so that nothing canned can answer.
 var slackOverridden = []string{
 	"ws", "rtm.start", "rtm.connect", "conversations.inviteShared",
-	"users.lookupByEmail", "bots.info", "apps.connections.open",
+	"bots.info", "apps.connections.open",
 }
 
 // Paths outside the Web API.

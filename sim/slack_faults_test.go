@@ -168,11 +168,11 @@ func TestSlack_Latency(t *testing.T) {
 
 func TestSlack_UnknownMethod(t *testing.T) {
 	s, api := slackMustStart(t, SlackOptions{})
-	_, err := api.GetUserByEmail("alice@example.com")
+	_, err := api.GetBotInfo(slack.GetBotInfoParameters{Bot: "B0NOBODY"})
 	if code := slackErrCode(err); code != "unknown_method" {
-		t.Errorf("users.lookupByEmail: %v, want unknown_method", err)
+		t.Errorf("bots.info: %v, want unknown_method", err)
 	}
-	if n := s.CallCount("users.lookupByEmail"); n != 1 {
+	if n := s.CallCount("bots.info"); n != 1 {
 		t.Errorf("CallCount = %d", n)
 	}
 }

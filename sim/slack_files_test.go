@@ -132,3 +132,17 @@ func TestSlack_ViewHandler(t *testing.T) {
 		t.Errorf("viewing the page was recorded as a call: %d calls", n)
 	}
 }
+
+func TestSlack_UsersLookupByEmail(t *testing.T) {
+	s, api := slackMustStart(t, SlackOptions{Users: []SlackUser{{ID: "U0ALICE", Name: "alice", Email: "Alice@Example.com"}}})
+	u, err := api.GetUserByEmail("alice@example.com")
+	if err != nil || u.ID != "U0ALICE" || u.Profile.Email != "Alice@Example.com" {
+		t.Errorf("users.lookupByEmail = %+v, %v", u, err)
+	}
+	if _, err := api.GetUserByEmail("nobody@example.com"); slackErrCode(err) != "users_not_found" {
+		t.Errorf("an unknown address: %v, want users_not_found", err)
+	}
+	if n := s.CallCount("users.lookupByEmail"); n != 2 {
+		t.Errorf("CallCount = %d", n)
+	}
+}

@@ -139,6 +139,14 @@ func (c *slackChannel) replyCount(ts string) int {
 
 // slackUserJSON renders a user as users.info does.
 func slackUserJSON(u SlackUser) map[string]any {
+	profile := map[string]any{
+		"real_name":    u.RealName,
+		"display_name": u.Name,
+		"team":         SlackTeamID,
+	}
+	if u.Email != "" {
+		profile["email"] = u.Email
+	}
 	return map[string]any{
 		"id":        u.ID,
 		"team_id":   SlackTeamID,
@@ -146,10 +154,6 @@ func slackUserJSON(u SlackUser) map[string]any {
 		"real_name": u.RealName,
 		"deleted":   false,
 		"is_bot":    u.ID == SlackBotUserID,
-		"profile": map[string]any{
-			"real_name":    u.RealName,
-			"display_name": u.Name,
-			"team":         SlackTeamID,
-		},
+		"profile":   profile,
 	}
 }

@@ -34,6 +34,7 @@ var slackTiers = map[string]int{
 	"files.completeUploadExternal": 4,
 	"chat.postEphemeral":           4,
 	"users.info":                   4,
+	"users.lookupByEmail":          3,
 	"views.open":                   4,
 }
 

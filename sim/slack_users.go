@@ -26,6 +26,21 @@ func slackUsersInfo(s *Slack, q *slackRequest) slackReply {
 	return slackOK(map[string]any{"user": slackUserJSON(u)})
 }
 
+// slackUsersLookupByEmail finds a user by e-mail, case-insensitively as
+// Slack does; users_not_found when nobody has it.
+func slackUsersLookupByEmail(s *Slack, q *slackRequest) slackReply {
+	email := strings.TrimSpace(q.params["email"])
+	if email == "" {
+		return slackFail("invalid_email")
+	}
+	for _, u := range s.ws.users {
+		if u.Email != "" && strings.EqualFold(u.Email, email) {
+			return slackOK(map[string]any{"user": slackUserJSON(u)})
+		}
+	}
+	return slackFail("users_not_found")
+}
+
 func slackUsergroupsUsersList(s *Slack, q *slackRequest) slackReply {
 	members, ok := s.ws.groups[q.params["usergroup"]]
 	if !ok {
