@@ -87,8 +87,11 @@ type App struct {
 	// slackGroups reads a Slack user group's members (set when Slack is).
 	slackGroups func(ctx context.Context, group string) ([]string, error)
 	// The HTTP handlers the wiring built, mounted by routes.
-	sns   http.Handler  // POST /sns
-	slack *bot.Handlers // nil without a Slack bot token
+	sns       http.Handler  // POST /sns
+	slack     *bot.Handlers // nil without a Slack bot token
+	pdWebhook http.Handler  // POST /pagerduty/webhook
+	// slackByEmail finds a Slack user by e-mail (set when Slack is).
+	slackByEmail func(ctx context.Context, email string) (string, bool, error)
 	// onTerm are called, in order, each time this replica becomes the
 	// leader, before the term's once-per-cluster parts start.
 	onTerm     []func()

@@ -51,6 +51,7 @@ type Config struct {
 	PagerDutyEventsURL     string
 	PagerDutyWebhookSecret string
 	PagerDutyAPIToken      string
+	PagerDutyAPIURL        string
 	PublicURL              string
 	AutomationRole         string
 	MetricsNS              string
@@ -83,7 +84,7 @@ var settings = []struct{ name, def string }{
 	{"TOCSIN_ARCHIVE_AFTER", "24h"}, {"TOCSIN_RECONCILE_EVERY", "5m"}, {"TOCSIN_MAX_PENDING", "50000"},
 	{"TOCSIN_PAGE_WEBHOOK", ""}, {"TOCSIN_PAGERDUTY_ROUTING_KEY", ""},
 	{"TOCSIN_PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com/v2/enqueue"}, {"TOCSIN_PAGERDUTY_WEBHOOK_SECRET", ""},
-	{"TOCSIN_PAGERDUTY_API_TOKEN", ""}, {"TOCSIN_PUBLIC_URL", ""}, {"TOCSIN_AUTOMATION_ROLE", ""}, {"TOCSIN_CLOUDWATCH_NAMESPACE", ""},
+	{"TOCSIN_PAGERDUTY_API_TOKEN", ""}, {"TOCSIN_PAGERDUTY_API_URL", "https://api.pagerduty.com"}, {"TOCSIN_PUBLIC_URL", ""}, {"TOCSIN_AUTOMATION_ROLE", ""}, {"TOCSIN_CLOUDWATCH_NAMESPACE", ""},
 	{"TOCSIN_STANDBY_CHANNELS", "0"}, {"TOCSIN_STORM_AFTER", "10"}, {"TOCSIN_PPROF_ADDR", ""}, {"TOCSIN_LOG_LEVEL", "info"},
 	{"TOCSIN_SNS_SIGNATURE_VERSION", ""}, {"TOCSIN_IDEMPOTENCY_RETENTION", "168h"},
 }
@@ -136,7 +137,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		PprofAddr:           get("TOCSIN_PPROF_ADDR"),
 		PagerDutyRoutingKey: get("TOCSIN_PAGERDUTY_ROUTING_KEY"), PagerDutyEventsURL: get("TOCSIN_PAGERDUTY_EVENTS_URL"),
 		PagerDutyWebhookSecret: get("TOCSIN_PAGERDUTY_WEBHOOK_SECRET"), PagerDutyAPIToken: get("TOCSIN_PAGERDUTY_API_TOKEN"),
-		PublicURL: strings.TrimSuffix(get("TOCSIN_PUBLIC_URL"), "/"),
+		PagerDutyAPIURL: get("TOCSIN_PAGERDUTY_API_URL"),
+		PublicURL:       strings.TrimSuffix(get("TOCSIN_PUBLIC_URL"), "/"),
 	}
 	c.ConfigFile = getenv("TOCSIN_CONFIG")
 	for name := range secretSettings {
@@ -247,8 +249,10 @@ func (c Config) validate() error {
 	if c.PprofAddr != "" && !loopback(c.PprofAddr) {
 		errs = append(errs, fmt.Errorf("TOCSIN_PPROF_ADDR %q must be a loopback host:port such as 127.0.0.1:6060 (profiles are not authenticated)", c.PprofAddr))
 	}
-	if err := httpsURL("TOCSIN_PAGERDUTY_EVENTS_URL", c.PagerDutyEventsURL); err != nil {
-		errs = append(errs, err)
+	for name, v := range map[string]string{"TOCSIN_PAGERDUTY_EVENTS_URL": c.PagerDutyEventsURL, "TOCSIN_PAGERDUTY_API_URL": c.PagerDutyAPIURL} {
+		if err := httpsURL(name, v); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

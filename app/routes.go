@@ -22,6 +22,7 @@ func (a *App) routes() http.Handler {
 	mux.Handle("POST /slack/commands", commands)
 	mux.Handle("POST /slack/interactions", interactions)
 	mux.Handle("POST /slack/events", events)
+	a.pagerDutyRoute(mux)
 	web.Routes(mux, a.web) // /api/*, the dashboard and Deps.Extra
 	return mux
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/tocsin-dev/tocsin/intake"
 )
 
-// wire connects the outside world: SNS intake, Slack, AWS.
+// wire connects the outside world: SNS intake, Slack, PagerDuty, AWS.
 func (a *App) wire(ctx context.Context, d Deps) error {
 	v := &intake.Verifier{Client: d.HTTP, Cache: a.store, CertDir: a.cfg.SNSCertDir, Logger: a.log.With("component", "sns"), HostAllowed: d.HostAllowed,
 		MinSignatureVersion: a.cfg.SNSSignatureVersion}
@@ -21,6 +21,7 @@ func (a *App) wire(ctx context.Context, d Deps) error {
 	if err := a.wireSlack(ctx, d); err != nil {
 		return err
 	}
+	a.wirePagerDuty(a.slackByEmail)
 	return a.wireAWS(ctx, d)
 }
 

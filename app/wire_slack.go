@@ -44,6 +44,7 @@ func (a *App) wireSlack(ctx context.Context, d Deps) error {
 		}, func() float64 { return float64(ex.StandbyReady()) }))
 	}
 	a.slackGroups = ex.UserGroups
+	a.slackByEmail = ex.UserByEmail
 	a.every("slack-check-ids", func(ctx context.Context) error { return a.checkSlackIDs(ctx, ex) })
 	client := slack.New(a.cfg.SlackBotToken, slack.OptionAPIURL(a.cfg.SlackAPIURL), slack.OptionAppLevelToken(a.cfg.SlackAppToken))
 	h := bot.NewHandlers(bot.HandlerConfig{SigningSecret: a.cfg.SlackSigning, Doer: a.engine, Slack: client,

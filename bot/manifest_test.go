@@ -59,7 +59,7 @@ func TestSlackAppManifest(t *testing.T) {
 		t.Errorf("events %+v", s.Events)
 	}
 	want := []string{"channels:history", "channels:manage", "channels:read", "chat:write", "commands", "files:write",
-		"groups:read", "pins:read", "pins:write", "usergroups:read"}
+		"groups:read", "pins:read", "pins:write", "usergroups:read", "users:read", "users:read.email"}
 	if diff := cmp.Diff(want, m.OAuth.Scopes.Bot); diff != "" {
 		t.Errorf("bot scopes (-want +got):\n%s", diff)
 	}

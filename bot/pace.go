@@ -45,6 +45,7 @@ func defaultRates() map[string]Rate {
 		"conversations.unarchive":      tier2,
 		"pins.add":                     tier2,
 		"pins.list":                    tier2,
+		"users.lookupByEmail":          tier3,
 		"usergroups.users.list":        tier2,
 		"conversations.invite":         tier3,
 		"conversations.list":           tier3,

@@ -180,6 +180,9 @@ func (h *Harness) Settle() {
 		if h.AWS != nil && h.AWS.SSM != nil {
 			n += len(h.AWS.SSM.Calls())
 		}
+		if h.PD != nil {
+			n += len(h.PD.Events())
+		}
 		return n
 	}
 	last := -1
