@@ -29,7 +29,8 @@
 // permalinks. Unknown methods answer {"ok":false,"error":"unknown_method"}.
 //
 // Slack's other side is here too: [SlashCommand] and [SlackClick] build what Slack
-// posts to an app when a person types a slash command or clicks a button, and
+// posts to an app when a person types a slash command or clicks a button,
+// [Slack.ViewSubmission] what it posts when a person submits a modal the app opened, and
 // [PostSlack] sends it signed with the app's signing secret ([SlackSignature], v0
 // HMAC-SHA256), so tests, the demo and the benchmark drive tocsin's /slack/ routes.
 //
