@@ -70,6 +70,7 @@ type watched struct {
 	pinned   map[string]bool
 	files    map[string]bool
 	replies  int
+	privates int // ephemeral messages narrated
 	calls    int
 	status   map[string]string // SSM command or automation id -> status narrated
 }
@@ -220,9 +221,23 @@ func (w *demoWorld) narrateSlack(s *watched) {
 		if p.ResponseType == "in_channel" {
 			to = "the channel"
 		}
-		w.say.say("slack", "→ %s: %s", to, w.readable(firstLine(strings.Trim(p.Text, "`\n "))))
+		lines := w.answerLines(p.Body)
+		if len(lines) == 0 {
+			continue
+		}
+		w.say.say("slack", "→ %s: %s", to, lines[0])
+		for _, l := range lines[1:] {
+			w.say.print("%21s%s\n", "", l) // under the first line's text
+		}
 	}
 	s.replies = len(posts)
+	eph := w.slack.Ephemerals()
+	for _, e := range eph[min(s.privates, len(eph)):] {
+		if lines := w.contentLines(e.Text, e.Blocks); len(lines) > 0 {
+			w.say.say("slack", "→ %s in #%s (only they see it): %s", w.who(e.User), w.channelName(e.Channel), strings.Join(lines, " "))
+		}
+	}
+	s.privates = len(eph)
 }
 
 // messageLine is a message in one line: its first line of text (or of its
@@ -251,11 +266,6 @@ func (w *demoWorld) who(actor string) string {
 		}
 	}
 	return actor
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
-	return line
 }
 
 func fileKind(b []byte) string {

@@ -48,11 +48,14 @@ const promptHelp = `You are now a Slack user of the demo workspace. Commands:
                        /incident declare Payments are slow sev2, /incident list)
   channel NAME         switch channel (a name like incidents, or an incident id like INC-1)
   channels             list the channels
-  as alice | as bob    switch user (Alice and Bob are in the on-call group S0DEMOONCALL)
+  as alice | as bob    switch user (Alice and Bob are in the on-call group S0DEMOONCALL, @oncall)
+                       In /incident text, @alice, @bob and @oncall are sent as Slack mentions.
   buttons              number the buttons and checkboxes of the recent messages in this channel
   click N              click button N of the last listing
+  submit TEXT          fill in and send the form a button opened (Add note, Resolve)
   fire ALARM           make a demo alarm go to ALARM (alarms: %s)
   recover ALARM        make it go back to OK
+  logs                 show what tocsin logged while you typed (it is held, not printed, meanwhile)
   quit                 stop tocsin and the stand-ins and exit (Ctrl-C does the same)`
 
 // prompt lets the terminal act as a Slack user until quit, end of input or
@@ -63,6 +66,7 @@ func (w *demoWorld) prompt(ctx context.Context) error {
 		names = append(names, a.Name)
 	}
 	w.say.print("\n"+promptHelp+"\n", strings.Join(names, ", "))
+	w.say.print("tocsin's own log (stderr) is held while you type: `logs` shows it, and what you have not seen is printed when you quit.\n")
 	lines := make(chan string)
 	go func() {
 		defer close(lines)
@@ -75,6 +79,8 @@ func (w *demoWorld) prompt(ctx context.Context) error {
 			}
 		}
 	}()
+	w.log.start()
+	defer w.log.release()
 	announce, _ := w.slack.ChannelByName(demoAnnounce)
 	p := &promptState{user: demoAlice, channel: announce.ID, fired: map[string]time.Time{}}
 	for {
@@ -99,6 +105,7 @@ type promptState struct {
 	user    demoUser
 	channel string
 	buttons []demoButton
+	modal   modalInput // the form the last click opened, if any
 	fired   map[string]time.Time
 }
 
@@ -114,13 +121,14 @@ func (w *demoWorld) do(ctx context.Context, p *promptState, line string) bool {
 	case "help", "?":
 		out("%s", strings.ReplaceAll(promptHelp, "%s", "see the list above"))
 	case "/incident":
-		immediate, _, err := w.slash(p.user, p.channel, rest)
+		_ = w.slack.Join(p.channel, p.user.ID) // typing in a channel means being in it; an archived one refuses the command anyway
+		immediate, _, err := w.slash(p.user, p.channel, slackMentions(rest))
 		switch {
 		case err != nil:
 			out("error: %v", err)
-		case immediate != "" && immediate != "Working on it…":
-			for _, l := range strings.Split(immediate, "\n") {
-				out("%s", w.readable(l))
+		case len(immediate) != 1 || immediate[0] != "Working on it…":
+			for _, l := range immediate {
+				out("%s", l)
 			}
 		}
 		w.settle(ctx)
@@ -154,10 +162,23 @@ func (w *demoWorld) do(ctx context.Context, p *promptState, line string) bool {
 			out("click a number from the last `buttons` listing")
 			break
 		}
+		views := len(w.slack.Views())
 		if _, err := w.click(p.user, p.buttons[n-1]); err != nil {
 			out("error: %v", err)
 		}
 		w.settle(ctx)
+		if m, ok := w.openedModal(views); ok {
+			p.modal = m
+			out("tocsin opened the form “%s” asking for %s: type `submit <text>` to send it.", m.title, strings.ToLower(m.label))
+		}
+	case "submit":
+		w.promptSubmit(ctx, p, rest, out)
+	case "logs":
+		if held := strings.TrimSpace(string(w.log.held())); held != "" {
+			w.say.print("%s\n", held)
+		} else {
+			out("tocsin has logged nothing new since the prompt started (level %s)", w.app.Config().LogLevel)
+		}
 	case "fire", "recover":
 		w.promptAlarm(p, word, rest, out)
 		w.settle(ctx)
@@ -165,6 +186,21 @@ func (w *demoWorld) do(ctx context.Context, p *promptState, line string) bool {
 		out("unknown command %q; type help", word)
 	}
 	return false
+}
+
+// promptSubmit sends the open form with text.
+func (w *demoWorld) promptSubmit(ctx context.Context, p *promptState, text string, out func(string, ...any)) {
+	switch {
+	case p.modal.view == "":
+		out("no form is open: click a button that opens one (Add note, Resolve) first")
+	case text == "":
+		out("type the text after submit, e.g. submit checked the deploy log")
+	default:
+		if err := w.submitModal(p, text); err != nil {
+			out("error: %v", err)
+		}
+		w.settle(ctx)
+	}
 }
 
 func (w *demoWorld) promptAlarm(p *promptState, verb, name string, out func(string, ...any)) {

@@ -26,7 +26,7 @@ func TestDemo_Prompt(t *testing.T) {
 		t.Skip("runs tocsin and the stand-ins")
 	}
 	tmp := t.TempDir()
-	env := map[string]string{"TOCSIN_ADDR": e2e.FreeAddr(t), "TMPDIR": tmp}
+	env := map[string]string{"TOCSIN_ADDR": e2e.FreeAddr(t), "TMPDIR": tmp, "TOCSIN_LOG_LEVEL": "debug"}
 	stdin, typed := io.Pipe()
 	defer typed.Close()
 	out, logs := &e2e.SyncBuffer{}, &e2e.SyncBuffer{}
@@ -57,7 +57,9 @@ func TestDemo_Prompt(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+	var logged int // tocsin's log when the prompt began
 	for _, step := range []struct{ line, want string }{
+		{"", "`logs` shows it"},
 		{"", "alice in #incidents> "},
 		{"help", "click N              click button N of the last listing"},
 		{"as bob", "bob in #incidents> "},
@@ -65,16 +67,36 @@ func TestDemo_Prompt(t *testing.T) {
 		{"channel INC-1", "bob in #inc-1-payments-are-slow> "},
 		{"buttons", " 1. [Acknowledge]"},
 		{"click 1", "tocsin     INC-1 acknowledged by @bob"},
+		{"/incident help", "role <commander|comms|scribe> <@person>"}, // the help's blocks, not only its first line
+		{"as @alice", "alice in #inc-1-payments-are-slow> "},
+		{"/incident role comms @bob", "@bob is now comms of INC-1"},
+		{"/incident timeline", "Timeline of INC-1"},
+		{"", "acknowledged by @bob"}, // a line of the timeline's blocks
+		{"", "role by @alice"},
 		{"fire search-cpu-high", "tocsin     INC-2 opened by alarm search-cpu-high: SEV2, service search, playbook demo-search-cpu"},
 		{"click 99", "click a number from the last `buttons` listing"},
 		{"flurb", `unknown command "flurb"; type help`},
+		{"buttons", "[Add note]"},
+		{"click <Add note>", "tocsin opened the form “Note on INC-1” asking for note"},
+		{"submit checked the deploy log", "INC-1 note by @alice: checked the deploy log"},
+		{"", "Added to the timeline of INC-1"},
+		{"logs", `{"time":`},
 	} {
+		if step.line == "click <Add note>" {
+			step.line = "click " + addNote(out.String()[:from])
+		}
 		if step.line != "" {
 			if _, err := io.WriteString(typed, step.line+"\n"); err != nil {
 				t.Fatalf("type %q: %v", step.line, err)
 			}
 		}
 		expect(step.want)
+		if step.want == "`logs` shows it" { // the prompt holds tocsin's log from here on
+			logged = len(logs.String())
+		}
+	}
+	if n := len(logs.String()); n != logged {
+		t.Errorf("tocsin's log was written while the prompt ran:\n%s", logs.String()[logged:])
 	}
 	cancel() // Ctrl-C
 	select {
@@ -89,6 +111,17 @@ func TestDemo_Prompt(t *testing.T) {
 	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
 		t.Errorf("the demo left %d entries in its TMPDIR", len(entries))
 	}
+}
+
+// addNote finds the number the prompt gave the Add note button in its last
+// `buttons` listing.
+func addNote(out string) string {
+	i := strings.LastIndex(out, ". [Add note]")
+	if i < 0 {
+		return "0"
+	}
+	start := strings.LastIndex(out[:i], "\n") + 1
+	return strings.TrimSpace(out[start:i])
 }
 
 // TestDemo_Buttons: the prompt finds the buttons and checkboxes in the

@@ -17,21 +17,17 @@ import (
 // app's signing secret as Slack signs it.
 
 // slash sends "/incident text" typed by user in a channel, as Slack's
-// signed slash-command request, and returns the immediate answer and the
-// id of the response_url the real answer will be posted to.
-func (w *demoWorld) slash(user demoUser, channelID, text string) (immediate, responseID string, err error) {
+// signed slash-command request, and returns the immediate answer's lines
+// and the id of the response_url the real answer will be posted to.
+func (w *demoWorld) slash(user demoUser, channelID, text string) (immediate []string, responseID string, err error) {
 	responseID = fmt.Sprintf("%s-%d", user.Name, w.next())
 	body, err := w.postSigned("/slack/commands", sim.SlashCommand{Text: text, UserID: user.ID, UserName: user.Name,
 		ChannelID: channelID, ChannelName: w.channelName(channelID), APIAppID: demoAppID,
 		ResponseURL: w.slack.ResponseURL(responseID)}.Form())
 	if err != nil {
-		return "", "", err
+		return nil, "", err
 	}
-	var reply struct {
-		Text string `json:"text"`
-	}
-	_ = json.Unmarshal(body, &reply)
-	return reply.Text, responseID, nil
+	return w.answerLines(body), responseID, nil
 }
 
 // click sends the block_actions interaction of user clicking b.

@@ -75,6 +75,7 @@ type demoWorld struct {
 	client   *http.Client
 	say      *narrator
 	seen     *watched
+	log      *heldLog     // tocsin's log, held while the prompt runs
 	seq      atomic.Int64 // trigger ids, response URL ids, action timestamps
 
 	stopServer context.CancelFunc
@@ -230,7 +231,8 @@ func (w *demoWorld) startServer(ctx context.Context, ln net.Listener) error {
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
-	logger := app.NewLogger(w.opts.stderr, cfg.LogLevel)
+	w.log = &heldLog{out: w.opts.stderr}
+	logger := app.NewLogger(w.log, cfg.LogLevel)
 	w.app, err = app.New(ctx, cfg, app.Deps{Logger: logger, Getenv: getenv,
 		Extra: map[string]http.Handler{"GET /slack-view/": w.slack.ViewHandler()}})
 	if err != nil {
