@@ -107,6 +107,8 @@ func firstLine(s string) string {
 
 // file uploads Data["content"] as Data["name"] (a review draft), or the
 // alarm graph when Data["graph"] is "1", through the files.uploadV2 flow.
+// An upload in doubt (executor_once.go) first looks for the file among the
+// channel's recent messages, so a crash does not share it twice.
 func (e *Executor) file(ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
 	ch, err := needChannel(inc)
 	if err != nil {
@@ -116,17 +118,42 @@ func (e *Executor) file(ctx context.Context, eff incident.Effect, inc incident.I
 	if err != nil {
 		return dispatch.Outcome{}, err
 	}
+	title := strings.TrimSpace(eff.Data["title"])
+	if e.inDoubt(eff) {
+		if ts, err := e.findFile(ctx, ch, eff.CreatedAt.Add(-time.Minute), name, title); err != nil || ts != "" {
+			return dispatch.Outcome{}, err // shared by the attempt in doubt
+		}
+	}
 	if err := e.wait(call{method: "files.getUploadURLExternal"}, call{method: "files.completeUploadExternal"}); err != nil {
 		return dispatch.Outcome{}, err
 	}
 	_, err = e.api.UploadFileContext(ctx, slack.UploadFileParameters{
-		Reader: bytes.NewReader(body), FileSize: len(body), Filename: name,
-		Title: strings.TrimSpace(eff.Data["title"]), Channel: ch,
+		Reader: bytes.NewReader(body), FileSize: len(body), Filename: name, Title: title, Channel: ch,
 	})
 	if err != nil {
 		return dispatch.Outcome{}, fmt.Errorf("upload %s: %w", name, err)
 	}
 	return dispatch.Outcome{}, nil
+}
+
+// findFile returns the ts of a message of ch, posted by tocsin after
+// oldest, that shares a file with the given name and title ("" if none).
+func (e *Executor) findFile(ctx context.Context, ch string, oldest time.Time, name, title string) (string, error) {
+	self, err := e.selfID(ctx)
+	if err != nil {
+		return "", err
+	}
+	return e.findMessage(ctx, ch, oldest, func(m slack.Message) bool {
+		if m.User != self && m.BotID == "" {
+			return false
+		}
+		for _, f := range m.Files {
+			if f.Name == name && f.Title == title {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 func (e *Executor) fileBody(ctx context.Context, eff incident.Effect, inc incident.Incident) (string, []byte, error) {

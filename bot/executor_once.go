@@ -20,9 +20,9 @@ import (
 // failed (a full disk), or the process that made it was killed.
 // Before posting again, an effect in doubt looks for the message among the
 // channel's recent ones, so a crash or a lost answer does not post it twice.
-// The header and run status messages are found by their block ids; other
-// top-level messages by their content. Thread replies are not looked for
-// (at least once).
+// The header and run status messages are found by their block ids, shared
+// files by their name and title, other top-level messages by their
+// content. Thread replies are not looked for (at least once).
 
 // historyPages bounds how far back findMessage looks (200 messages a page).
 const historyPages = 3

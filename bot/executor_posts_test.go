@@ -157,7 +157,8 @@ func merge(a, b map[string]string) map[string]string {
 	return out
 }
 
-// With replicas, a leader may post a message and die before recording it;
+// With replicas, a leader may post a message (or share a file) and die
+// before recording it;
 // the next leader's executor was made before that effect was enqueued, so
 // only NewTerm, called when its term begins, makes it look for the
 // message before posting again.
@@ -172,17 +173,21 @@ func TestExecutor_NewTermDoubtsEarlierEffects(t *testing.T) {
 	mustExecute(t, dead, incident.Effect{Kind: dispatch.EffSlackChannel, Incident: 42}, &inc)
 	post := incident.Effect{ID: 7, Kind: dispatch.EffSlackPost, Incident: 42, CreatedAt: clock.Now(),
 		Data: map[string]string{"text": "Failing over the primary database."}}
+	file := incident.Effect{ID: 8, Kind: dispatch.EffSlackFile, Incident: 42, CreatedAt: clock.Now(),
+		Data: map[string]string{"name": "inc-42-review.md", "title": "Review draft", "content": "# INC-42"}}
 	mustExecute(t, dead, post, &inc) // posted; its result never recorded
+	mustExecute(t, dead, file, &inc) // shared; its result never recorded
 	clock.Advance(time.Second)
 	next.NewTerm()
 	mustExecute(t, next, post, &inc)
+	mustExecute(t, next, file, &inc)
 	n := 0
 	for _, m := range s.Messages(inc.Channel.ID) {
 		if strings.Contains(m.Text, "Failing over the primary database.") {
 			n++
 		}
 	}
-	if n != 1 {
-		t.Errorf("the message is in the channel %d times, want 1", n)
+	if n != 1 || len(s.Files()) != 1 {
+		t.Errorf("the message is in the channel %d times and %d files were shared, want 1 of each", n, len(s.Files()))
 	}
 }

@@ -26,7 +26,7 @@ func slackChatPostMessage(s *Slack, q *slackRequest) slackReply {
 		User: SlackBotUserID, Text: q.params["text"], Blocks: blocks,
 	}
 	c.messages = append(c.messages, m)
-	return slackOK(map[string]any{"channel": c.ID, "ts": m.TS, "message": slackMessageJSON(c, m)})
+	return slackOK(map[string]any{"channel": c.ID, "ts": m.TS, "message": slackMessageJSON(s.ws, c, m)})
 }
 
 // slackMessageContent checks text and blocks: blocks come as a JSON array in a form
@@ -82,7 +82,7 @@ func slackChatUpdate(s *Slack, q *slackRequest) slackReply {
 		m.Blocks = blocks
 	}
 	m.Edited++
-	return slackOK(map[string]any{"channel": c.ID, "ts": m.TS, "text": m.Text, "message": slackMessageJSON(c, m)})
+	return slackOK(map[string]any{"channel": c.ID, "ts": m.TS, "text": m.Text, "message": slackMessageJSON(s.ws, c, m)})
 }
 
 func slackChatDelete(s *Slack, q *slackRequest) slackReply {
@@ -156,7 +156,7 @@ func slackPinsList(s *Slack, q *slackRequest) slackReply {
 		if m.Pinned && !m.Deleted {
 			items = append(items, map[string]any{
 				"type": "message", "channel": c.ID, "created_by": SlackBotUserID,
-				"message": slackMessageJSON(c, m),
+				"message": slackMessageJSON(s.ws, c, m),
 			})
 		}
 	}

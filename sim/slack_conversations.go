@@ -280,7 +280,7 @@ func slackConversationsHistory(s *Slack, q *slackRequest) slackReply {
 	end := min(len(top), start+slackLimit(q.params["limit"], 100, 999))
 	msgs := make([]map[string]any, 0, end-start)
 	for _, m := range top[start:end] {
-		msgs = append(msgs, slackMessageJSON(c, m))
+		msgs = append(msgs, slackMessageJSON(s.ws, c, m))
 	}
 	next := ""
 	if end < len(top) {

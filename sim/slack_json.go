@@ -84,7 +84,7 @@ func slackTopicJSON(value string, set time.Time) map[string]any {
 }
 
 // slackMessageJSON renders a message as conversations.history does.
-func slackMessageJSON(c *slackChannel, m *SlackMessage) map[string]any {
+func slackMessageJSON(ws *slackWorkspace, c *slackChannel, m *SlackMessage) map[string]any {
 	out := map[string]any{"type": "message", "user": m.User, "text": m.Text, "ts": m.TS, "team": SlackTeamID}
 	if m.User == SlackBotUserID {
 		out["bot_id"] = SlackBotID
@@ -110,7 +110,11 @@ func slackMessageJSON(c *slackChannel, m *SlackMessage) map[string]any {
 	if len(m.Files) > 0 {
 		files := make([]map[string]any, 0, len(m.Files))
 		for _, id := range m.Files {
-			files = append(files, map[string]any{"id": id})
+			f := map[string]any{"id": id, "user": m.User}
+			if up := ws.uploads[id]; up != nil {
+				f["name"], f["title"] = up.file.Name, up.file.Title
+			}
+			files = append(files, f)
 		}
 		out["files"] = files
 	}
