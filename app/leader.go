@@ -48,6 +48,24 @@ func (a *App) wireLeader(db Store, log *slog.Logger) {
 	)
 }
 
+// alive tells bot's inbox replay whether the replica that took a Slack
+// command is still running (pgstore presence); nil with bbolt, where the
+// process that left a command is gone.
+func (a *App) alive() func(context.Context, string) (bool, error) {
+	if pg, ok := a.store.(*pgstore.DB); ok {
+		return pg.Present
+	}
+	return nil
+}
+
+// holdPresence holds this replica's presence under boot for as long as it
+// runs (PostgreSQL only).
+func (a *App) holdPresence(boot string) {
+	if pg, ok := a.store.(*pgstore.DB); ok {
+		a.every("presence", func(ctx context.Context) error { return pg.HoldPresence(ctx, boot) })
+	}
+}
+
 // parts splits the background parts into those every replica runs and
 // those that run once per cluster.
 func (a *App) parts() (every, once []background) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
@@ -49,10 +48,11 @@ func (a *App) wireSlack(ctx context.Context, d Deps) error {
 	client := slack.New(a.cfg.SlackBotToken, slack.OptionAPIURL(a.cfg.SlackAPIURL), slack.OptionAppLevelToken(a.cfg.SlackAppToken))
 	h := bot.NewHandlers(bot.HandlerConfig{SigningSecret: a.cfg.SlackSigning, Doer: a.engine, Slack: client,
 		Logger: a.log.With("component", "slack"), Now: a.now, Inbox: slackInbox{a.store}, Groups: ex, Registerer: a.registry,
-		ReplayAfter: a.inboxReplayAfter()})
+		Alive: a.alive()})
 	a.slack = h
 	a.every("slack-commands", h.Run)
 	a.once("slack-inbox", h.ReplayInbox)
+	a.holdPresence(h.Boot())
 	if err := a.wireDigest(); err != nil {
 		return err
 	}
@@ -61,17 +61,6 @@ func (a *App) wireSlack(ctx context.Context, d Deps) error {
 		a.every("slack-socket-mode", func(ctx context.Context) error { return h.RunSocketMode(ctx, sm) })
 	}
 	return nil
-}
-
-// inboxReplayAfter is how old a command another process left in the Slack
-// inbox must be before the leader runs it again: at once with bbolt (the
-// process that left it is gone: it held the file's lock), and past a live
-// replica's job timeout (bot's default, 30 s) and a margin with PostgreSQL.
-func (a *App) inboxReplayAfter() time.Duration {
-	if a.leader == nil {
-		return 0
-	}
-	return 45 * time.Second
 }
 
 // ownsChannel reports whether an incident owns a Slack channel.

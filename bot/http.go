@@ -56,12 +56,12 @@ type HandlerConfig struct {
 	// Inbox, when set, keeps acknowledged commands until they have run
 	// (inbox.go); nil runs them from memory only.
 	Inbox Inbox
-	// ReplayAfter is how old a record another process left in the inbox
-	// must be before ReplayInbox runs it again. 0: at once, which is right
-	// only when no other process can be running it (the bbolt store has
-	// one process). With replicas, a live one finishes or abandons a job
-	// within its JobTimeout, so anything older than that was left.
-	ReplayAfter time.Duration
+	// Alive reports whether the process that took a command (its Boot) is
+	// still running, with replicas on one database; ReplayInbox runs again
+	// only what a process that is not left. nil: no other process can be
+	// running (the bbolt store has one), and what others left is run at
+	// start.
+	Alive func(ctx context.Context, boot string) (bool, error)
 	// Groups forgets a user group's cached members when Slack says they
 	// changed (events.go); the Executor is one. nil ignores those events.
 	Groups GroupForgetter
@@ -167,6 +167,10 @@ func (h *Handlers) work(ctx context.Context) {
 		}
 	}
 }
+
+// Boot is this process's mark on the inbox records it makes: the name its
+// presence must be held under for Alive to see it.
+func (h *Handlers) Boot() string { return h.boot }
 
 // submit queues a job without ever blocking; false means the queue is full.
 func (h *Handlers) submit(job func(context.Context)) bool {

@@ -89,10 +89,12 @@ func (h *Handlers) drop(ctx context.Context, key string) {
 // ReplayInbox runs again the commands other processes acknowledged and
 // left in the inbox (they crashed, or were stopped, before the command ran
 // and was answered), and answers each sender with an ephemeral message.
-// With ReplayAfter 0 it does so once, at start; otherwise it looks again
-// every ReplayAfter/2 until ctx ends, taking records once they are
-// ReplayAfter old, so that a replica never runs a command another live
-// replica is running. The app runs it once per cluster, on the leader.
+// Without Alive it does so once, at start. With it (replicas), it looks
+// again every replayEvery until ctx ends, and takes a record only once its
+// process is gone and the record is replayGrace old (a process takes its
+// presence moments after it starts), so that it never runs a command a
+// live replica is running. The app runs it once per cluster, on the
+// leader.
 func (h *Handlers) ReplayInbox(ctx context.Context) error {
 	if h.cfg.Inbox == nil {
 		return nil
@@ -101,10 +103,10 @@ func (h *Handlers) ReplayInbox(ctx context.Context) error {
 		if err := h.runLeft(ctx); err != nil && ctx.Err() == nil {
 			h.log.Error("commands acknowledged before a restart", "err", err)
 		}
-		if h.cfg.ReplayAfter <= 0 {
+		if h.cfg.Alive == nil {
 			return nil
 		}
-		t := time.NewTimer(h.cfg.ReplayAfter / 2)
+		t := time.NewTimer(replayEvery)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -114,8 +116,16 @@ func (h *Handlers) ReplayInbox(ctx context.Context) error {
 	}
 }
 
-// runLeft runs, one after another, the commands left in the inbox that
-// ReplayInbox may take now.
+const (
+	// replayEvery is how often, with replicas, the leader looks for
+	// commands dead replicas left.
+	replayEvery = 2 * time.Second
+	// replayGrace is how old such a command must be.
+	replayGrace = 5 * time.Second
+)
+
+// runLeft runs, one after another, the commands left in the inbox by
+// processes that are gone.
 func (h *Handlers) runLeft(ctx context.Context) error {
 	left, err := h.cfg.Inbox.Left(ctx)
 	if err != nil {
@@ -128,7 +138,9 @@ func (h *Handlers) runLeft(ctx context.Context) error {
 			h.drop(ctx, key)
 			continue
 		}
-		if !h.abandoned(it) {
+		if left, err := h.abandoned(ctx, it); err != nil {
+			return err
+		} else if !left {
 			continue
 		}
 		h.log.Info("running a Slack command acknowledged before a restart", "kind", string(it.Command.Kind))
@@ -147,11 +159,19 @@ func (h *Handlers) runLeft(ctx context.Context) error {
 }
 
 // abandoned reports whether no live process is running it: it is not this
-// process's, and it is at least ReplayAfter old (a record without a time
-// is from before records had one, and so old).
-func (h *Handlers) abandoned(it inboxItem) bool {
+// process's, and (with replicas) its process is gone and it is
+// replayGrace old (a record without a time is from before records had
+// one, and so old).
+func (h *Handlers) abandoned(ctx context.Context, it inboxItem) (bool, error) {
 	if it.Boot == h.boot {
-		return false // taken since this process started: a worker has it
+		return false, nil // taken since this process started: a worker has it
 	}
-	return h.cfg.ReplayAfter <= 0 || it.At.IsZero() || h.now().Sub(it.At) >= h.cfg.ReplayAfter
+	if h.cfg.Alive == nil {
+		return true, nil
+	}
+	if !it.At.IsZero() && h.now().Sub(it.At) < replayGrace {
+		return false, nil
+	}
+	alive, err := h.cfg.Alive(ctx, it.Boot)
+	return !alive, err
 }

@@ -134,30 +134,33 @@ func TestInbox_RunsWhatACrashLeft(t *testing.T) {
 	}
 }
 
-// With replicas (ReplayAfter set) a record another process left is run
-// again only once it is ReplayAfter old: until then a live replica may be
-// running it. A record of this process is never replayed: a worker has it.
-func TestInbox_ReplayAfter(t *testing.T) {
+// With replicas (Alive set) a record another process left is run again
+// only once that process is gone, and the record is replayGrace old (a
+// process takes its presence moments after it starts). A record of this
+// process is never replayed: a worker has it.
+func TestInbox_ReplayOnlyWhatTheDeadLeft(t *testing.T) {
 	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	alive := map[string]bool{"live": true}
 	h := NewHandlers(HandlerConfig{SigningSecret: testSecret, Doer: newFakeDoer(), Inbox: newMemInbox(),
-		ReplayAfter: 45 * time.Second, Now: func() time.Time { return now }})
+		Now:   func() time.Time { return now },
+		Alive: func(_ context.Context, boot string) (bool, error) { return alive[boot], nil }})
 	for _, c := range []struct {
 		name string
 		it   inboxItem
 		want bool
 	}{
-		{"another process's, just now", inboxItem{Boot: "other", At: now.Add(-time.Second)}, false},
-		{"another process's, 44 s ago", inboxItem{Boot: "other", At: now.Add(-44 * time.Second)}, false},
-		{"another process's, 45 s ago", inboxItem{Boot: "other", At: now.Add(-45 * time.Second)}, true},
-		{"another process's, without a time", inboxItem{Boot: "other"}, true},
-		{"this process's, an hour ago", inboxItem{Boot: h.boot, At: now.Add(-time.Hour)}, false},
+		{"a live replica's, a minute old", inboxItem{Boot: "live", At: now.Add(-time.Minute)}, false},
+		{"a dead replica's, a minute old", inboxItem{Boot: "dead", At: now.Add(-time.Minute)}, true},
+		{"a dead replica's, without a time", inboxItem{Boot: "dead"}, true},
+		{"a dead replica's, just now", inboxItem{Boot: "dead", At: now.Add(-time.Second)}, false},
+		{"this process's, an hour old", inboxItem{Boot: h.boot, At: now.Add(-time.Hour)}, false},
 	} {
-		if got := h.abandoned(c.it); got != c.want {
-			t.Errorf("%s: abandoned = %v, want %v", c.name, got, c.want)
+		if got, err := h.abandoned(context.Background(), c.it); err != nil || got != c.want {
+			t.Errorf("%s: abandoned = %v, %v; want %v", c.name, got, err, c.want)
 		}
 	}
-	h.cfg.ReplayAfter = 0 // one process owns the store
-	if !h.abandoned(inboxItem{Boot: "other", At: now}) {
+	h.cfg.Alive = nil // one process owns the store
+	if got, _ := h.abandoned(context.Background(), inboxItem{Boot: "other", At: now}); !got {
 		t.Error("with one process per store, a record another process left just now is not replayed")
 	}
 }

@@ -188,13 +188,15 @@
 //     (bot.RunStandby runs once per term and starts by forgetting its
 //     pool), as another leader may have taken some since.
 //   - The Slack command inbox (inbox/slack/ in kv) is shared. Each record
-//     names the process that took the command and when. The replay of what
-//     crashed processes left runs on the leader only (bot.ReplayInbox, a
-//     once-per-cluster part), every 22 s, and takes a record of another
-//     process only once it is 45 s old: a live replica runs or abandons a
-//     command within its 30 s job timeout, so an older record was left by
-//     one that died. A command is so run again at most once more, and its
-//     idempotency key makes that second run change nothing.
+//     names the process that took the command (bot's boot id) and when.
+//     Every replica holds its presence, a session advisory lock named
+//     after its boot id, on a connection of its own (presence.go). The
+//     replay of what dead processes left runs on the leader only
+//     (bot.ReplayInbox, a once-per-cluster part), every 2 s, and takes a
+//     record only when no session holds its process's presence and it is
+//     5 s old: never a command a live replica is running. A command is so
+//     run again at most once more, and its idempotency key makes that
+//     second run change nothing.
 //   - The SNS certificate cache, on every replica: intake's map in front of
 //     kv's certs/<url>, which is shared; a certificate never changes under
 //     its URL, and two replicas that fetch one write the same bytes.
