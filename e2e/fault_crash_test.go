@@ -135,20 +135,23 @@ var crashRuns = map[string][]string{
 // channel is created and marked, the header posted and pinned, a runbook
 // requested, approved with a button, sent to SSM and followed to its end —
 // once without a crash and then with tocsin SIGKILLed at each crash point and
-// restarted on the same store; every run must end in the same state.
+// restarted on the same store; every run must end in the same state. It
+// runs on each store backend.
 func TestFault_CrashMatrix(t *testing.T) {
 	t.Parallel()
-	var baseline flowState
-	t.Run("none", func(t *testing.T) { baseline = runCrashFlow(t, nil) })
-	if t.Failed() {
-		return
-	}
-	for _, run := range slices.Sorted(maps.Keys(crashRuns)) {
-		t.Run(run, func(t *testing.T) {
-			t.Parallel()
-			if diff := cmp.Diff(baseline, runCrashFlow(t, crashRuns[run])); diff != "" {
-				t.Errorf("final state differs from the run without a crash (-want +got):\n%s", diff)
-			}
-		})
-	}
+	eachBackend(t, func(t *testing.T, db func(*testing.T) string) {
+		var baseline flowState
+		t.Run("none", func(t *testing.T) { baseline = runCrashFlow(t, db(t), nil) })
+		if t.Failed() {
+			return
+		}
+		for _, run := range slices.Sorted(maps.Keys(crashRuns)) {
+			t.Run(run, func(t *testing.T) {
+				t.Parallel()
+				if diff := cmp.Diff(baseline, runCrashFlow(t, db(t), crashRuns[run])); diff != "" {
+					t.Errorf("final state differs from the run without a crash (-want +got):\n%s", diff)
+				}
+			})
+		}
+	})
 }

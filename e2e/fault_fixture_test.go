@@ -64,6 +64,7 @@ type faultOpts struct {
 	slack sim.SlackOptions  // BotToken, Users and UserGroups are filled in
 	ssm   sim.SSMOptions    // Instances is filled in
 	env   map[string]string // more settings
+	db    string            // TOCSIN_DB; "" is the harness's bbolt file (eachBackend)
 }
 
 // faultOptions is the fault suite's tocsin: a child process (a test may
@@ -83,6 +84,9 @@ func faultOptions(o faultOpts) Options {
 	}
 	env := map[string]string{"SLACK_SIGNING_SECRET": faultSigning, "TOCSIN_LOG_LEVEL": "debug"}
 	maps.Copy(env, o.env)
+	if o.db != "" {
+		env["TOCSIN_DB"] = o.db
+	}
 	return Options{Child: true, Env: env, Slack: &o.slack, Runbooks: faultRunbooks,
 		AWS: &sim.AWS{SSM: sim.NewSSM(o.ssm), CloudWatch: sim.NewCloudWatch(sim.CloudWatchOptions{})}}
 }

@@ -83,8 +83,8 @@ func (c *crash) retry(what string, req func() int) {
 
 // runCrashFlow runs the flow, killing tocsin at the named points, and
 // returns its end state.
-func runCrashFlow(t *testing.T, points []string) flowState {
-	s := Start(t, faultOptions(faultOpts{}))
+func runCrashFlow(t *testing.T, db string, points []string) flowState {
+	s := Start(t, faultOptions(faultOpts{db: db}))
 	c := &crash{t: t, s: s, fired: map[string]bool{}}
 	wait := func(what string, onRestart func(), cond func() bool) {
 		t.Helper()

@@ -101,36 +101,38 @@ func newSNSCertHost(t *testing.T, pemBytes []byte) *snsCertHost {
 // not fetched again even while its host is down.
 func TestFault_SNSCertFetchFails(t *testing.T) {
 	t.Parallel()
-	s := New(t, faultOptions(faultOpts{}))
-	host := newSNSCertHost(t, s.SNS.Certificate())
-	s.Setenv("TOCSIN_SNS_CERT_DIR", t.TempDir()) // empty: the certificate must be fetched
-	s.Setenv("HTTPS_PROXY", host.proxy)
-	s.Setenv("SSL_CERT_FILE", host.caFile)
-	s.Start()
+	eachBackend(t, func(t *testing.T, db func(*testing.T) string) {
+		s := New(t, faultOptions(faultOpts{db: db(t)}))
+		host := newSNSCertHost(t, s.SNS.Certificate())
+		s.Setenv("TOCSIN_SNS_CERT_DIR", t.TempDir()) // empty: the certificate must be fetched
+		s.Setenv("HTTPS_PROXY", host.proxy)
+		s.Setenv("SSL_CERT_FILE", host.caFile)
+		s.Start()
 
-	host.down.Store(true)
-	first := s.AlarmBody("fcert-1", "api")
-	for range 2 {
-		if code := s.PostSNS(first); code != http.StatusServiceUnavailable {
-			t.Fatalf("SNS status with the certificate unreachable = %d, want 503", code)
+		host.down.Store(true)
+		first := s.AlarmBody("fcert-1", "api")
+		for range 2 {
+			if code := s.PostSNS(first); code != http.StatusServiceUnavailable {
+				t.Fatalf("SNS status with the certificate unreachable = %d, want 503", code)
+			}
 		}
-	}
-	if incs := s.Incidents(); len(incs) != 0 {
-		t.Fatalf("stored while the signature could not be checked: %+v", incs)
-	}
-	host.down.Store(false)
-	if code := s.PostSNS(first); code != 200 {
-		t.Fatalf("SNS redelivery once the certificate is reachable: status %d", code)
-	}
-	if n := host.fetches.Load(); n != 1 {
-		t.Errorf("certificate fetched %d times, want 1", n)
-	}
-	s.Restart()
-	host.down.Store(true)
-	s.MustAlarm("fcert-2", "api")
-	if n := host.fetches.Load(); n != 1 {
-		t.Errorf("certificate fetched %d times after the restart, want none (it is cached in the store)", n)
-	}
-	s.WaitHeader(1)
-	checkNoDuplicates(t, s, "fcert-1", "fcert-2")
+		if incs := s.Incidents(); len(incs) != 0 {
+			t.Fatalf("stored while the signature could not be checked: %+v", incs)
+		}
+		host.down.Store(false)
+		if code := s.PostSNS(first); code != 200 {
+			t.Fatalf("SNS redelivery once the certificate is reachable: status %d", code)
+		}
+		if n := host.fetches.Load(); n != 1 {
+			t.Errorf("certificate fetched %d times, want 1", n)
+		}
+		s.Restart()
+		host.down.Store(true)
+		s.MustAlarm("fcert-2", "api")
+		if n := host.fetches.Load(); n != 1 {
+			t.Errorf("certificate fetched %d times after the restart, want none (it is cached in the store)", n)
+		}
+		s.WaitHeader(1)
+		checkNoDuplicates(t, s, "fcert-1", "fcert-2")
+	})
 }
