@@ -39,6 +39,9 @@ type SlackOptions struct {
 	Users []SlackUser
 	// UserGroups maps a usergroup ID (S…) to its member user IDs.
 	UserGroups map[string][]string
+	// UserGroupNames names user groups (usergroups.list's name); a group
+	// without one is named after its id in lower case.
+	UserGroupNames map[string]string
 	// Channels are public channels that exist from the start, with every user and
 	// the bot as members (a demo's #incidents, say).
 	Channels []string
@@ -128,6 +131,7 @@ func slackAPIRoutes() map[string]slackHandler {
 		"reactions.add":                slackReactionsAdd,
 		"users.info":                   slackUsersInfo,
 		"users.lookupByEmail":          slackUsersLookupByEmail,
+		"users.list":                   slackUsersList,
 		"usergroups.users.list":        slackUsergroupsUsersList,
 		"usergroups.list":              slackUsergroupsList,
 		"views.open":                   slackViewsOpen,

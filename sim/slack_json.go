@@ -141,23 +141,25 @@ func (c *slackChannel) replyCount(ts string) int {
 	return n
 }
 
-// slackUserJSON renders a user as users.info does.
+// slackUserJSON renders a user as users.info and users.list do, with the
+// fields of Slack's documented users.info example. The stand-in's users
+// have no avatars or status; their display name is their username and
+// their time zone UTC; the e-mail is there when the user has one.
 func slackUserJSON(u SlackUser) map[string]any {
 	profile := map[string]any{
-		"real_name":    u.RealName,
-		"display_name": u.Name,
-		"team":         SlackTeamID,
+		"avatar_hash": "", "status_text": "", "status_emoji": "",
+		"real_name": u.RealName, "display_name": u.Name,
+		"real_name_normalized": u.RealName, "display_name_normalized": u.Name,
+		"team": SlackTeamID,
 	}
 	if u.Email != "" {
 		profile["email"] = u.Email
 	}
 	return map[string]any{
-		"id":        u.ID,
-		"team_id":   SlackTeamID,
-		"name":      u.Name,
-		"real_name": u.RealName,
-		"deleted":   false,
-		"is_bot":    u.ID == SlackBotUserID,
-		"profile":   profile,
+		"id": u.ID, "team_id": SlackTeamID, "name": u.Name, "deleted": false, "color": "9f69e7",
+		"real_name": u.RealName, "tz": "Etc/UTC", "tz_label": "Coordinated Universal Time", "tz_offset": 0,
+		"profile":  profile,
+		"is_admin": false, "is_owner": false, "is_primary_owner": false, "is_restricted": false,
+		"is_ultra_restricted": false, "is_bot": u.ID == SlackBotUserID, "is_app_user": false, "updated": 0,
 	}
 }

@@ -21,6 +21,7 @@ var slackTiers = map[string]int{
 	"pins.list":                    2,
 	"bookmarks.add":                2,
 	"usergroups.list":              2,
+	"users.list":                   2,
 	"usergroups.users.list":        2, // Tier 2 on its reference page
 	"conversations.invite":         3,
 	"conversations.info":           3,
@@ -58,7 +59,8 @@ const (
 // SlackTier reports the rate-limit tier (1–4) of a Web API method:
 //
 //	Tier 1    1/min
-//	Tier 2   20/min  conversations.create/rename/setTopic/setPurpose/archive/unarchive, pins.add/list, bookmarks.add
+//	Tier 2   20/min  conversations.create/rename/setTopic/setPurpose/archive/unarchive, pins.add/list, bookmarks.add,
+//	                 users.list, usergroups.list
 //	Tier 3   50/min  conversations.invite/info/list/history/join, chat.update/delete, reactions.add,
 //	                 usergroups.users.list
 //	Tier 4  100/min  chat.postEphemeral, users.info, views.open, files.getUploadURLExternal/completeUploadExternal

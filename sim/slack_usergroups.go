@@ -43,8 +43,9 @@ func slicesMissing(a, b []string) []string {
 }
 
 // slackUsergroupsList answers usergroups.list with the fields of Slack's
-// documented example. The stand-in's groups have no names of their own:
-// name and handle are the id in lower case. user_count comes only with
+// documented example. A group is named by SlackOptions.UserGroupNames, its
+// handle the name in lower case with hyphens; a group without a name has
+// the id in lower case as both. user_count comes only with
 // include_count, and as a number (the example shows a string; slack-go
 // decodes a number). Disabled groups are not modelled.
 func slackUsergroupsList(s *Slack, q *slackRequest) slackReply {
@@ -57,8 +58,8 @@ func slackUsergroupsList(s *Slack, q *slackRequest) slackReply {
 	groups := make([]map[string]any, 0, len(ids))
 	for _, id := range ids {
 		g := map[string]any{
-			"id": id, "team_id": SlackTeamID, "is_usergroup": true, "name": strings.ToLower(id), "description": "",
-			"handle": strings.ToLower(id), "is_external": false, "date_create": created, "date_update": created,
+			"id": id, "team_id": SlackTeamID, "is_usergroup": true, "name": slackOr(s.opts.UserGroupNames[id], strings.ToLower(id)),
+			"description": "", "handle": slackHandle(s.opts.UserGroupNames[id], id), "is_external": false, "date_create": created, "date_update": created,
 			"date_delete": 0, "auto_type": nil, "created_by": SlackOwnerUserID, "updated_by": SlackOwnerUserID,
 			"deleted_by": nil, "prefs": map[string]any{"channels": []string{}, "groups": []string{}},
 		}
@@ -71,4 +72,13 @@ func slackUsergroupsList(s *Slack, q *slackRequest) slackReply {
 		groups = append(groups, g)
 	}
 	return slackOK(map[string]any{"usergroups": groups})
+}
+
+// slackHandle is a group's handle: its name in lower case, words joined by
+// hyphens, or the id in lower case for a group without a name.
+func slackHandle(name, id string) string {
+	if name == "" {
+		return strings.ToLower(id)
+	}
+	return strings.Join(strings.Fields(strings.ToLower(name)), "-")
 }

@@ -2,7 +2,9 @@ package sim
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"mime"
 	"net/url"
 	"slices"
@@ -39,6 +41,35 @@ func slackUsersLookupByEmail(s *Slack, q *slackRequest) slackReply {
 		}
 	}
 	return slackFail("users_not_found")
+}
+
+// slackUsersList answers users.list like Slack: every user (the bot
+// included), sorted by id, in pages of limit (no limit: all at once, which
+// Slack allows for small workspaces) with a cursor naming the next user.
+func slackUsersList(s *Slack, q *slackRequest) slackReply {
+	ids := slices.Sorted(maps.Keys(s.ws.users))
+	start := 0
+	if c := q.params["cursor"]; c != "" {
+		raw, err := base64.StdEncoding.DecodeString(c)
+		id, ok := strings.CutPrefix(string(raw), "user:")
+		if start = slices.Index(ids, id); err != nil || !ok || start < 0 {
+			return slackFail("invalid_cursor")
+		}
+	}
+	end := min(len(ids), start+slackLimit(q.params["limit"], len(ids), 1000))
+	if q.params["limit"] == "0" || q.params["limit"] == "" {
+		end = len(ids)
+	}
+	members := make([]map[string]any, 0, end-start)
+	for _, id := range ids[start:end] {
+		members = append(members, slackUserJSON(s.ws.users[id]))
+	}
+	next := ""
+	if end < len(ids) {
+		next = base64.StdEncoding.EncodeToString([]byte("user:" + ids[end]))
+	}
+	return slackOK(map[string]any{"members": members, "cache_ts": s.slackNow().Unix(),
+		"response_metadata": map[string]any{"next_cursor": next}})
 }
 
 func slackUsergroupsUsersList(s *Slack, q *slackRequest) slackReply {
@@ -112,4 +143,12 @@ func slackResponseURLPost(s *Slack, q *slackRequest) slackReply {
 		ReplaceOriginal: msg.ReplaceOriginal, DeleteOriginal: msg.DeleteOriginal, At: s.slackNow(),
 	})
 	return slackOK(nil)
+}
+
+// AddUser adds a person to the workspace (or changes their names), as
+// someone joining Slack or editing their profile would.
+func (s *Slack) AddUser(u SlackUser) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ws.users[u.ID] = u
 }
