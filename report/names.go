@@ -79,3 +79,20 @@ func Method(n Names, method string) string {
 	}
 	return method
 }
+
+// NameMap is Names from a map of ids to names (a directory's answer sent
+// over the API, say); an id it lacks stays an id.
+type NameMap map[string]string
+
+// Person is the user's name, or the id.
+func (m NameMap) Person(id string) string { return m.name(id) }
+
+// Group is the group's name, or the id.
+func (m NameMap) Group(id string) string { return m.name(id) }
+
+func (m NameMap) name(id string) string {
+	if n, ok := m[id]; ok && n != "" {
+		return n
+	}
+	return id
+}

@@ -10,19 +10,7 @@ import (
 	"github.com/tocsin-dev/tocsin/incident"
 )
 
-// fakeNames knows a few people and one group.
-type fakeNames map[string]string
-
-func (f fakeNames) Person(id string) string { return f.name(id) }
-func (f fakeNames) Group(id string) string  { return f.name(id) }
-func (f fakeNames) name(id string) string {
-	if n, ok := f[id]; ok {
-		return n
-	}
-	return id
-}
-
-var testNames = fakeNames{"U111": "Alice", "U222": "Bob", "U333": "Carol", "S0ONCALL": "On-call"}
+var testNames = NameMap{"U111": "Alice", "U222": "Bob", "U333": "Carol", "S0ONCALL": "On-call"}
 
 // storyEvents are events of every type, with the data tocsin writes.
 func storyEvents(tb testing.TB) []incident.Event {
