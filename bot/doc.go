@@ -13,6 +13,10 @@
 // HandlerConfig.Inbox they are recorded durably before the answer and run
 // again after a crash (inbox.go).
 //
+// The Directory (directory.go) names Slack users and groups for text that
+// leaves Slack, and keeps the names in the store's key-value state
+// (namesKey) through the small NameStore interface.
+//
 // bot turns what people do in Slack into dispatch.Command values and hands
 // them to a Doer; it never decides what a command may do or who may do it —
 // that is dispatch's job, from the verified Slack user id bot supplies.
