@@ -108,6 +108,7 @@ func Routes(mux *http.ServeMux, cfg Config) *Auth {
 	mux.Handle("GET /api/incidents/{id}", api(getIncident(cfg)))
 	mux.Handle("GET /api/incidents/{id}/review.md", api(getReview(cfg)))
 	mux.Handle("GET /api/metrics", api(getMetrics(cfg)))
+	mux.Handle("GET /api/names", api(getNames(cfg)))
 	if cfg.Reviews != nil {
 		mux.Handle("PUT /api/incidents/{id}/review.md", api(putReview(cfg)))
 	}
@@ -145,6 +146,9 @@ type IncidentView struct {
 	Incident incident.Incident `json:"incident"`
 	Timeline []incident.Event  `json:"timeline"`
 	Verified bool              `json:"timeline_verified"`
+	// Names are the names of the Slack users and groups the incident and
+	// its timeline mention, by id (those the directory knows).
+	Names map[string]string `json:"names,omitempty"`
 }
 
 func timeline(cfg Config, w http.ResponseWriter, r *http.Request) (incident.Incident, []incident.Event, bool) {
@@ -160,7 +164,8 @@ func getIncident(cfg Config) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		inc, evs, ok := timeline(cfg, w, r)
 		if ok {
-			writeJSON(w, IncidentView{Incident: inc, Timeline: evs, Verified: incident.Verify(evs) == nil})
+			writeJSON(w, IncidentView{Incident: inc, Timeline: evs, Verified: incident.Verify(evs) == nil,
+				Names: timelineNames(cfg.Names, inc, evs)})
 		}
 	}
 }

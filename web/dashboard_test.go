@@ -268,3 +268,10 @@ func TestDashboard_SecurityHeaders(t *testing.T) {
 		t.Error("a CORS preflight was answered")
 	}
 }
+
+// TestDashboard_NamesGolden keeps the incident page of an incident whose
+// people are Slack ids, named by the directory.
+func TestDashboard_NamesGolden(t *testing.T) {
+	page := mustGetOK(t, namesMux(t), "/incidents/7")
+	golden.Check(t, filepath.Join("testdata", "incident_names.golden"), mainOf(t, csrfValue.ReplaceAllString(page, `value="CSRF"`)))
+}
