@@ -5,9 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/report"
 	"github.com/tocsin-dev/tocsin/web"
 )
 
@@ -23,16 +26,28 @@ func defineIncident(fs *flag.FlagSet, _ func(string) string) runFunc {
 		if done, err := c.show(ctx, "/api/incidents/"+id.String(), *asJSON, e.stdout, &v); done || err != nil {
 			return err
 		}
-		inc := v.Incident
-		fmt.Fprintf(e.stdout, "%s %s %s — %s\nservice %s, started %s UTC\n\n", inc.ID, inc.Severity, inc.Status, inc.Title, inc.Service, inc.StartedAt.UTC().Format(time.DateTime))
-		for _, ev := range v.Timeline {
-			fmt.Fprintf(e.stdout, "%s  %-14s %-16s %s\n", ev.At.UTC().Format(time.DateTime), ev.Type, ev.Actor, ev.Text)
-		}
+		printStory(e.stdout, v)
 		if !v.Verified {
 			fmt.Fprintln(e.stdout, "\nWARNING: the timeline's hash chain does not verify")
 		}
 		return nil
 	})
+}
+
+// printStory prints an incident's facts and its timeline as sentences,
+// times since the start of impact, milestones in capitals, people named.
+func printStory(w io.Writer, v web.IncidentView) {
+	inc, names := v.Incident, report.NameMap(v.Names)
+	base := inc.StartedAt
+	if base.IsZero() && len(v.Timeline) > 0 {
+		base = v.Timeline[0].At
+	}
+	fmt.Fprintf(w, "%s %s %s — %s\nservice %s, commander %s, started %s UTC\n\n", inc.ID, inc.Severity, inc.Status, inc.Title,
+		or(inc.Service, "-"), or(report.Name(names, inc.RoleHolder(incident.RoleCommander)), "-"), base.UTC().Format(time.DateTime))
+	for _, ev := range v.Timeline {
+		m := report.Tell(ev, names)
+		fmt.Fprintf(w, "%-12s %-13s %s\n", report.Offset(ev.At, base), strings.ToUpper(m.Milestone), m.Sentence)
+	}
 }
 
 // oneID reads the one incident id a command takes.

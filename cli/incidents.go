@@ -4,8 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"slices"
 
 	"github.com/tocsin-dev/tocsin/incident"
+	"github.com/tocsin-dev/tocsin/report"
 )
 
 // defineIncidents lists incidents as a table or JSON.
@@ -17,10 +19,31 @@ func defineIncidents(fs *flag.FlagSet, _ func(string) string) runFunc {
 		if done, err := c.show(ctx, fmt.Sprintf("/api/incidents?open=%t", *open), *asJSON, e.stdout, &incs); done || err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "%-9s %-5s %-13s %-20s %s\n", "ID", "SEV", "STATUS", "STARTED (UTC)", "TITLE")
+		var commanders []string
 		for _, inc := range incs {
-			fmt.Fprintf(e.stdout, "%-9s %-5s %-13s %-20s %s\n", inc.ID, inc.Severity, inc.Status, inc.StartedAt.UTC().Format("2006-01-02 15:04:05"), inc.Title)
+			if id := inc.RoleHolder(incident.RoleCommander); id != "" && !slices.Contains(commanders, id) {
+				commanders = append(commanders, id)
+			}
+		}
+		names, err := c.names(ctx, commanders)
+		if err != nil {
+			return err
+		}
+		const row = "%-9s %-5s %-13s %-20s %-18s %s\n"
+		fmt.Fprintf(e.stdout, row, "ID", "SEV", "STATUS", "STARTED (UTC)", "COMMANDER", "TITLE")
+		for _, inc := range incs {
+			commander := report.Name(names, inc.RoleHolder(incident.RoleCommander))
+			fmt.Fprintf(e.stdout, row, inc.ID, inc.Severity, inc.Status, inc.StartedAt.UTC().Format("2006-01-02 15:04:05"),
+				or(commander, "-"), inc.Title)
 		}
 		return nil
 	})
+}
+
+// or returns s, or fallback when s is empty.
+func or(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
 }

@@ -1,0 +1,19 @@
+package cli
+
+import (
+	"context"
+	"net/url"
+
+	"github.com/tocsin-dev/tocsin/report"
+)
+
+// names asks the server's directory (GET /api/names) for the names of ids.
+func (c *apiClient) names(ctx context.Context, ids []string) (report.NameMap, error) {
+	if len(ids) == 0 {
+		return report.NameMap{}, nil
+	}
+	q := url.Values{"id": ids}
+	var out report.NameMap
+	err := c.getJSON(ctx, "/api/names?"+q.Encode(), &out)
+	return out, err
+}
