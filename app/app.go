@@ -86,6 +86,8 @@ type App struct {
 	tags      *playbooks.TagSource // set when AWS is configured
 	// slackGroups reads a Slack user group's members (set when Slack is).
 	slackGroups func(ctx context.Context, group string) ([]string, error)
+	// names names Slack users and groups outside Slack (names.go).
+	names *bot.Directory
 	// The HTTP handlers the wiring built, mounted by routes.
 	sns       http.Handler  // POST /sns
 	slack     *bot.Handlers // nil without a Slack bot token
@@ -159,9 +161,13 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		return nil, err
 	}
 	a.worker.Executors = a.exec.table()
+	if a.names == nil { // no Slack: the names an earlier run kept
+		a.names = bot.NewDirectory(nil, a.store, a.log.With("component", "slack-names"), a.now)
+		a.names.Load()
+	}
 	backup, _ := db.(web.Backuper) // PostgreSQL is backed up by the database's own tools
 	a.web = web.Config{Token: cfg.APIToken, Source: db, Backup: backup, Reviews: db, Now: d.Now, Logger: d.Logger,
-		Registerer: a.registry, Extra: d.Extra, DashboardURL: cfg.PublicURL}
+		Registerer: a.registry, Extra: d.Extra, DashboardURL: cfg.PublicURL, Names: a.names}
 	if a.aws != nil {
 		a.web.Grapher = grapher{a}
 	}
@@ -178,10 +184,11 @@ func (a *App) alarmTags(ctx context.Context, arn string) (map[string]string, err
 }
 
 // review is the draft merged with the saved version people edited, the
-// same as GET /api/incidents/{id}/review.md.
+// same as GET /api/incidents/{id}/review.md, with people named.
 func (a *App) review(inc incident.Incident, evs []incident.Event, now time.Time) string {
-	draft := report.Review(inc, evs, now, report.ReviewOptions{Related: report.Related(inc, a.allIncidents()),
-		Dashboard: a.cfg.PublicURL, Graph: a.aws != nil && a.cfg.PublicURL != ""})
+	opts := report.ReviewOptions{Related: report.Related(inc, a.allIncidents()),
+		Dashboard: a.cfg.PublicURL, Graph: a.aws != nil && a.cfg.PublicURL != ""}
+	draft := a.namedText(func(n report.Names) string { opts.Names = n; return report.Review(inc, evs, now, opts) })
 	saved, ok, err := a.store.SavedReview(context.Background(), inc.ID)
 	if err != nil {
 		a.log.Error("read saved review", "incident", inc.ID, "err", err)

@@ -46,6 +46,9 @@ func (a *App) wireSlack(ctx context.Context, d Deps) error {
 	a.slackByEmail = ex.UserByEmail
 	a.every("slack-check-ids", func(ctx context.Context) error { return a.checkSlackIDs(ctx, ex) })
 	client := slack.New(a.cfg.SlackBotToken, slack.OptionAPIURL(a.cfg.SlackAPIURL), slack.OptionAppLevelToken(a.cfg.SlackAppToken))
+	a.names = bot.NewDirectory(client, a.store, a.log.With("component", "slack-names"), a.now)
+	a.names.Load() // before the first request, whatever Slack says
+	a.every("slack-names", a.names.Run)
 	h := bot.NewHandlers(bot.HandlerConfig{SigningSecret: a.cfg.SlackSigning, Doer: a.engine, Slack: client,
 		Logger: a.log.With("component", "slack"), Now: a.now, Inbox: slackInbox{a.store}, Groups: ex, Registerer: a.registry,
 		Alive: a.alive()})
