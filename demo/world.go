@@ -167,7 +167,8 @@ func (w *demoWorld) startStandIns() error {
 		members[i] = u.ID
 	}
 	w.slack = sim.NewSlack(sim.SlackOptions{BotToken: w.creds.botToken, Users: users,
-		UserGroups: map[string][]string{demoOnCall: members}, Channels: []string{demoAnnounce}})
+		UserGroups: map[string][]string{demoOnCall: members}, UserGroupNames: map[string]string{demoOnCall: "Search on-call"},
+		Channels: []string{demoAnnounce}})
 	w.slack.Start()
 	w.ssm = sim.NewSSM(sim.SSMOptions{Instances: []string{demoInstance}, PendingFor: 500 * time.Millisecond, RunFor: 2 * time.Second})
 	seedSSM(w.ssm)
