@@ -128,7 +128,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		Store: db, Lister: db, Now: d.Now, Logger: d.Logger,
 		Playbooks: a.playbooks.Load, Runbooks: a.runbooks.Load,
 		Announce: cfg.Announce, DefaultResponders: cfg.Responders, AutoMitigate: cfg.AutoMitigate,
-		ArchiveAfter: cfg.ArchiveAfter, MaxPending: cfg.MaxPending, Pending: db.Pending, StormAfter: cfg.StormAfter,
+		ArchiveAfter: cfg.ArchiveAfter, MaxPending: cfg.MaxPending, Pending: (&pendingCache{read: db.Pending, now: time.Now}).Pending, StormAfter: cfg.StormAfter,
 		Review:    a.review,
 		Groups:    a.groups,
 		Access:    a.access,
