@@ -104,6 +104,15 @@ var crashPoints = map[string]crashPoint{
 			}
 		})
 	}},
+	"pagerduty/trigger-sent": {arm: func(s *Harness, kill func()) {
+		s.PD.OnEvent("trigger", func(sim.PagerDutyEvent) { kill() }) // PagerDuty has it; tocsin never heard
+	}, check: func(t *testing.T, s *Harness) {
+		incs := s.PD.Incidents()
+		if len(incs) != 1 || s.PD.EventCount("trigger") != 2 || len(incs[0].Actions) != 2 {
+			t.Errorf("PagerDuty incidents %+v after %d triggers; want one, triggered again by the retry with the same dedup key",
+				incs, s.PD.EventCount("trigger"))
+		}
+	}},
 	"ssm/send-command": {arm: func(s *Harness, kill func()) {
 		s.AWS.SSM.OnCall("SendCommand", func(c sim.SSMCall) { kill() })
 	}, check: func(t *testing.T, s *Harness) {
@@ -128,11 +137,12 @@ var crashPoints = map[string]crashPoint{
 var crashRuns = map[string][]string{
 	"intake":  {"intake/body-in-flight", "intake/committed-not-answered"},
 	"steps-a": {"channel/create", "header/post", "approval/answered-not-committed", "ssm/send-command", "runstatus/post"},
-	"steps-b": {"channel/purpose", "header/pin", "approval/right-after-200", "post/approved-message", "ssm/poll"},
+	"steps-b": {"channel/purpose", "header/pin", "pagerduty/trigger-sent", "approval/right-after-200", "post/approved-message", "ssm/poll"},
 }
 
 // TestFault_CrashMatrix runs the main flow — an alarm opens an incident, its
-// channel is created and marked, the header posted and pinned, a runbook
+// channel is created and marked, the header posted and pinned, PagerDuty
+// paged by hand (/incident page), a runbook
 // requested, approved with a button, sent to SSM and followed to its end —
 // once without a crash and then with tocsin SIGKILLed at each crash point and
 // restarted on the same store; every run must end in the same state. It

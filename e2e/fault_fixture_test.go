@@ -69,7 +69,7 @@ type faultOpts struct {
 
 // faultOptions is the fault suite's tocsin: a child process (a test may
 // SIGKILL it or fill its disk) with the workspace's people and groups, an
-// SSM instance, the fault runbooks and debug logs.
+// SSM instance, PagerDuty, the fault runbooks and debug logs.
 func faultOptions(o faultOpts) Options {
 	o.slack.BotToken = faultBotToken
 	o.slack.Users = append(o.slack.Users, sim.SlackUser{ID: faultRequester, Name: "requester"},
@@ -87,6 +87,6 @@ func faultOptions(o faultOpts) Options {
 	if o.db != "" {
 		env["TOCSIN_DB"] = o.db
 	}
-	return Options{Child: true, Env: env, Slack: &o.slack, Runbooks: faultRunbooks,
+	return Options{Child: true, Env: env, Slack: &o.slack, Runbooks: faultRunbooks, PagerDuty: true,
 		AWS: &sim.AWS{SSM: sim.NewSSM(o.ssm), CloudWatch: sim.NewCloudWatch(sim.CloudWatchOptions{})}}
 }

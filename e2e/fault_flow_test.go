@@ -25,6 +25,8 @@ type flowState struct {
 	Messages    []string // top-level messages of the incident channel, digits masked, sorted
 	SSMCommands []string // status of each command sent
 	GivenUp     []string // "tocsin could not" lines
+	PagerDuty   []string // status of each PagerDuty incident
+	Paged       int      // EventPaged on the timeline
 }
 
 var digits = regexp.MustCompile(`[0-9]+`)
@@ -127,6 +129,14 @@ func runCrashFlow(t *testing.T, db string, points []string) flowState {
 		return false
 	})
 
+	c.retry("the page", func() int {
+		code, _ := s.SlashAnswer(faultRequester, ch.ID, "page", s.NewReply("slash"))
+		return code
+	})
+	wait("the page recorded", nil, func() bool {
+		return len(s.Events(1, func(e incident.Event) bool { return e.Type == incident.EventPaged })) == 1
+	})
+
 	c.retry("the runbook request", func() int {
 		code, _ := s.SlashAnswer(faultRequester, ch.ID, "runbook fault-restart", s.NewReply("slash"))
 		return code
@@ -187,6 +197,8 @@ func endState(t *testing.T, s *Harness) flowState {
 			}
 		case couldNot(e):
 			st.GivenUp = append(st.GivenUp, digits.ReplaceAllString(e.Text, "N"))
+		case e.Type == incident.EventPaged:
+			st.Paged++
 		}
 	}
 	for _, c := range s.Slack.Channels() {
@@ -212,6 +224,9 @@ func endState(t *testing.T, s *Harness) flowState {
 	slices.Sort(st.Messages)
 	for _, c := range s.AWS.SSM.Commands() {
 		st.SSMCommands = append(st.SSMCommands, c.Status)
+	}
+	for _, p := range s.PD.Incidents() {
+		st.PagerDuty = append(st.PagerDuty, p.Status)
 	}
 	return st
 }
