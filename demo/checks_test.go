@@ -182,6 +182,8 @@ func eventKey(e incident.Event) string {
 			func(s string) bool { return s == "" }), " ")
 	case incident.EventAcknowledged, incident.EventMitigated, incident.EventResolved:
 		return string(e.Type) + " " + e.Actor
+	case incident.EventPaged:
+		return "paged " + d["action"] + " " + d["target"]
 	}
 	return string(e.Type)
 }
@@ -204,9 +206,9 @@ func checkDemoTimelines(t *testing.T, s *demoSnapshot) {
 		2: {"opened checkout-alb-target-5xx",
 			"alarm checkout-alb-elb-5xx ALARM", "alarm checkout-alb-latency-high ALARM", "severity SEV1",
 			"alarm checkout-alb-unhealthy-hosts ALARM",
-			"escalated step 1", "acknowledged U0BOB", "role commander U0BOB",
+			"escalated step 1", "paged trigger pagerduty", "acknowledged U0BOB", "role commander U0BOB", "paged acknowledge pagerduty",
 			"alarm checkout-alb-target-5xx OK", "alarm checkout-alb-elb-5xx OK", "alarm checkout-alb-latency-high OK",
-			"alarm checkout-alb-unhealthy-hosts OK", "recovered", "resolved U0BOB"},
+			"alarm checkout-alb-unhealthy-hosts OK", "recovered", "resolved U0BOB", "paged resolve pagerduty"},
 	}
 	for id, wantKeys := range want {
 		var got []string

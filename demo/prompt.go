@@ -38,6 +38,7 @@ func (w *demoWorld) summary() {
 	}
 	w.say.print("  Slack stand-in: %d channels, %d messages, %d files.  SSM stand-in: %d command(s), %d automation(s).\n",
 		len(chans), msgs, len(w.slack.Files()), len(w.ssm.Commands()), len(w.ssm.Automations()))
+	w.say.print("  %s\n", w.pagerDutySummary())
 	w.say.print("  MTTD = detected − started, MTTA = acknowledged − detected, MTTM = mitigated − started, MTTR = resolved − started.\n")
 	w.say.print("  See it all on the dashboard, %s/ (token %s), and in the Slack view, %s/slack-view/.\n",
 		w.base, w.creds.apiToken, w.base)

@@ -34,8 +34,8 @@ func (w *demoWorld) scenario(ctx context.Context) error {
 	}{
 		{"1. An alarm storm: a search node runs out of CPU, and checkout starts failing", w.storm},
 		{"2. tocsin opens one incident per service, with a channel, a checklist and a graph", w.opened},
-		{"3. Nobody acknowledges: the escalation step fires", w.escalation},
-		{"4. Responders acknowledge", w.acknowledge},
+		{"3. Nobody acknowledges: the escalation step fires, and checkout's pages PagerDuty", w.escalation},
+		{"4. Responders acknowledge; PagerDuty shows checkout's acknowledgement", w.acknowledge},
 		{"5. Bob asks for a runbook; Alice, the commander, approves it; SSM runs it", w.runbook},
 		{"6. The alarms recover; the incidents are resolved", w.recover},
 		{"7. The review draft and the metrics", w.review},
@@ -116,7 +116,7 @@ func (w *demoWorld) escalation(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return w.waitPagerDuty(ctx, demoCheckoutInc, "triggered", "trigger")
 }
 
 func (w *demoWorld) acknowledge(ctx context.Context) error {
@@ -134,7 +134,7 @@ func (w *demoWorld) acknowledge(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return w.waitPagerDuty(ctx, demoCheckoutInc, "acknowledged", "acknowledge")
 }
 
 func (w *demoWorld) runbook(ctx context.Context) error {
@@ -193,7 +193,7 @@ func (w *demoWorld) recover(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return w.waitPagerDuty(ctx, demoCheckoutInc, "resolved", "resolve")
 }
 
 func (w *demoWorld) review(ctx context.Context) error {

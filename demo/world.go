@@ -55,6 +55,7 @@ type demoUser struct{ ID, Name, RealName string }
 // demoCredentials are made fresh for every run.
 type demoCredentials struct {
 	apiToken, botToken, signingSecret, awsSecret string
+	routingKey, webhookSecret                    string // PagerDuty
 }
 
 // demoWorld is one running demo: tocsin, the stand-ins, and what the
@@ -69,6 +70,7 @@ type demoWorld struct {
 	slack    *sim.Slack
 	ssm      *sim.SSM
 	cw       *sim.CloudWatch
+	pd       *sim.PagerDuty
 	awsURL   string
 	awsSrv   *http.Server
 	sns      *sim.SNSFeed
@@ -126,7 +128,8 @@ func newDemoCredentials() (demoCredentials, error) {
 	for _, f := range []struct {
 		dst    *string
 		prefix string
-	}{{&c.apiToken, "demo-"}, {&c.botToken, "xoxb-demo-"}, {&c.signingSecret, ""}, {&c.awsSecret, ""}} {
+	}{{&c.apiToken, "demo-"}, {&c.botToken, "xoxb-demo-"}, {&c.signingSecret, ""}, {&c.awsSecret, ""},
+		{&c.routingKey, ""}, {&c.webhookSecret, ""}} { // 32 hex characters: a routing key's length
 		b := make([]byte, 16)
 		if _, err := rand.Read(b); err != nil {
 			return c, fmt.Errorf("make demo credentials: %w", err)
@@ -174,6 +177,7 @@ func (w *demoWorld) startStandIns() error {
 	seedSSM(w.ssm)
 	w.cw = sim.NewCloudWatch(sim.CloudWatchOptions{})
 	seedCloudWatch(w.cw, time.Now())
+	w.startPagerDuty()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("listen for the AWS stand-in: %w", err)
@@ -212,7 +216,7 @@ func (w *demoWorld) env(addr string) map[string]string {
 	if level == "" {
 		level = "warn"
 	}
-	return map[string]string{
+	env := map[string]string{
 		"TOCSIN_ADDR": addr, "TOCSIN_DB": filepath.Join(w.dir, demoDBName),
 		"TOCSIN_API_TOKEN": w.creds.apiToken, "TOCSIN_PLAYBOOKS": filepath.Join(w.dir, "playbooks"),
 		"TOCSIN_SNS_TOPIC_ARNS": demoTopic, "TOCSIN_SNS_CERT_DIR": w.sns.CertDir(),
@@ -221,6 +225,8 @@ func (w *demoWorld) env(addr string) map[string]string {
 		"AWS_REGION": demoRegion, "AWS_ACCESS_KEY_ID": demoAWSAccessKey, "AWS_SECRET_ACCESS_KEY": w.creds.awsSecret,
 		"AWS_ENDPOINT_URL": w.awsURL, "TOCSIN_LOG_LEVEL": level,
 	}
+	w.pagerDutyEnv(env)
+	return env
 }
 
 // startServer builds tocsin exactly as serve does, from the demo
@@ -282,6 +288,9 @@ func (w *demoWorld) stop() error {
 	}
 	if w.slack != nil {
 		w.slack.Close()
+	}
+	if w.pd != nil {
+		w.pd.Close()
 	}
 	if w.dir != "" {
 		if rmErr := os.RemoveAll(w.dir); rmErr != nil && err == nil {
