@@ -34,6 +34,19 @@ func ping(ctx context.Context, conn *pgx.Conn, d time.Duration) error {
 	return nil
 }
 
+// sleep waits d, or less if ctx ends first; it reports whether ctx is
+// still going.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
 // closeConn closes a connection, waiting at most a few seconds for the
 // server to hear of it.
 func closeConn(conn *pgx.Conn) {

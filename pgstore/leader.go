@@ -123,12 +123,8 @@ func (l *Leader) Run(ctx context.Context, lead func(ctx context.Context, epoch i
 		if err != nil {
 			l.log.Warn("leadership term ended", "err", err, "retry_in", l.opts.Retry)
 		}
-		t := time.NewTimer(l.opts.Retry)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !sleep(ctx, l.opts.Retry) {
 			return nil
-		case <-t.C:
 		}
 	}
 }
@@ -185,14 +181,10 @@ func (l *Leader) term(ctx context.Context, lead func(context.Context, int64) err
 // server lets go only after idle_session_timeout (5 × Check) anyway.
 func (l *Leader) handover(ctx context.Context, epoch int64) error {
 	l.log.Info("won the leadership; waiting for any earlier leader to stop", "epoch", epoch, "wait", 3*l.opts.Check)
-	t := time.NewTimer(3 * l.opts.Check)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
+	if !sleep(ctx, 3*l.opts.Check) {
 		return context.Cause(ctx)
-	case <-t.C:
-		return nil
 	}
+	return nil
 }
 
 // campaign tries the leadership lock every Retry until it gets it (nil),
@@ -207,12 +199,8 @@ func (l *Leader) campaign(ctx context.Context, conn *pgx.Conn) error {
 		if won {
 			return nil
 		}
-		t := time.NewTimer(l.opts.Retry)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !sleep(ctx, l.opts.Retry) {
 			return ctx.Err()
-		case <-t.C:
 		}
 	}
 }

@@ -114,12 +114,8 @@ func (db *DB) Listen(ctx context.Context, wake func()) error {
 			retry = listenRetry
 		}
 		db.log.Warn("outbox notifications interrupted; listening again", "in", retry, "err", err)
-		t := time.NewTimer(retry)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !sleep(ctx, retry) {
 			return nil
-		case <-t.C:
 		}
 		retry = min(2*retry, listenRetryMax)
 	}

@@ -30,12 +30,8 @@ func (db *DB) HoldPresence(ctx context.Context, name string) error {
 			return nil
 		}
 		db.log.Warn("replica presence interrupted; taking it again", "in", listenRetry, "err", err)
-		t := time.NewTimer(listenRetry)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !sleep(ctx, listenRetry) {
 			return nil
-		case <-t.C:
 		}
 	}
 }
@@ -52,12 +48,8 @@ func (db *DB) holdPresence(ctx context.Context, name string) error {
 		return fmt.Errorf("take presence: %w", err)
 	}
 	for {
-		t := time.NewTimer(presenceCheck)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !sleep(ctx, presenceCheck) {
 			return nil
-		case <-t.C:
 		}
 		if err := ping(ctx, conn, presenceCheck); err != nil {
 			return err

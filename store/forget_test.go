@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/store"
+	"github.com/tocsin-dev/tocsin/store/storetest"
 )
 
 const week = 7 * 24 * time.Hour
@@ -41,45 +41,6 @@ func mustOpenDBAt(tb testing.TB, now func() time.Time) *store.DB {
 	return db
 }
 
-// deliver handles a delivery as the dispatch engine does (Seen, then
-// Remember) and reports whether it was new.
-func deliver(tb testing.TB, db *store.DB, key string, at time.Time) bool {
-	tb.Helper()
-	first := false
-	err := db.Update(context.Background(), func(tx incident.Tx) error {
-		seen, err := tx.Seen(key)
-		if err != nil || seen {
-			return err
-		}
-		first = true
-		return tx.Remember(key, at)
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return first
-}
-
-// seenKeys returns which of keys the store still remembers.
-func seenKeys(tb testing.TB, db *store.DB, keys ...string) []string {
-	tb.Helper()
-	var out []string
-	err := db.View(func(tx incident.Tx) error {
-		for _, k := range keys {
-			if seen, err := tx.Seen(k); err != nil {
-				return err
-			} else if seen {
-				out = append(out, k)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return out
-}
-
 // TestSweeper_Retention: a sweep forgets what was remembered more than the
 // retention ago by the sweeper's clock. ForgetBefore itself is in the
 // store contract (storetest), run against both backends.
@@ -89,11 +50,11 @@ func TestSweeper_Retention(t *testing.T) {
 		c := &clock{now: t0}
 		db := mustOpenDBAt(t, c.Now)
 		s := &store.Sweeper{DB: db, Retention: week, Now: c.Now}
-		if !deliver(t, db, "msg:old", t0) || !deliver(t, db, "cmd:old", t0) {
+		if !storetest.Deliver(t, db, "msg:old", t0) || !storetest.Deliver(t, db, "cmd:old", t0) {
 			t.Fatal("first deliveries reported as seen")
 		}
 		c.Advance(6 * 24 * time.Hour)
-		deliver(t, db, "msg:new", c.Now())
+		storetest.Deliver(t, db, "msg:new", c.Now())
 		c.Advance(24*time.Hour + time.Second) // old: a week and a second; new: a day
 		n, err := s.Sweep(ctx)
 		if err != nil {
@@ -102,7 +63,7 @@ func TestSweeper_Retention(t *testing.T) {
 		if n != 2 {
 			t.Errorf("Sweep forgot %d keys, want 2", n)
 		}
-		if diff := cmp.Diff([]string{"msg:new"}, seenKeys(t, db, "msg:old", "cmd:old", "msg:new")); diff != "" {
+		if diff := cmp.Diff([]string{"msg:new"}, storetest.SeenKeys(t, db, "msg:old", "cmd:old", "msg:new")); diff != "" {
 			t.Errorf("keys remembered after the sweep (-want +got):\n%s", diff)
 		}
 	})
@@ -114,15 +75,15 @@ func TestSweeper_Run(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		db := mustOpenDBAt(t, time.Now)
 		start := time.Now()
-		deliver(t, db, "msg:last-week", start.Add(-week-time.Minute))
-		deliver(t, db, "msg:today", start.Add(-time.Hour))
+		storetest.Deliver(t, db, "msg:last-week", start.Add(-week-time.Minute))
+		storetest.Deliver(t, db, "msg:today", start.Add(-time.Hour))
 		s := &store.Sweeper{DB: db, Retention: week, Every: time.Hour, Batch: 1, Now: time.Now}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error)
 		go func() { done <- s.Run(ctx) }()
 
 		synctest.Wait()
-		if diff := cmp.Diff([]string{"msg:today"}, seenKeys(t, db, "msg:last-week", "msg:today")); diff != "" {
+		if diff := cmp.Diff([]string{"msg:today"}, storetest.SeenKeys(t, db, "msg:last-week", "msg:today")); diff != "" {
 			t.Errorf("remembered after the sweep at start (-want +got):\n%s", diff)
 		}
 		// Sweeps run on the hour after start. msg:today, remembered an hour
@@ -130,12 +91,12 @@ func TestSweeper_Run(t *testing.T) {
 		// keys older than the retention go); the 168th forgets it.
 		time.Sleep(week - time.Second)
 		synctest.Wait()
-		if len(seenKeys(t, db, "msg:today")) != 1 {
+		if len(storetest.SeenKeys(t, db, "msg:today")) != 1 {
 			t.Error("msg:today forgotten before it was older than the retention")
 		}
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
-		if len(seenKeys(t, db, "msg:today")) != 0 {
+		if len(storetest.SeenKeys(t, db, "msg:today")) != 0 {
 			t.Error("msg:today remembered after the first sweep past its retention")
 		}
 

@@ -24,9 +24,9 @@ var forgetBehaviours = []behaviour{
 
 const week = 7 * 24 * time.Hour
 
-// deliver handles a delivery as the dispatch engine does (Seen, then
+// Deliver handles a delivery as the dispatch engine does (Seen, then
 // Remember at at) and reports whether it was new.
-func deliver(t *testing.T, db Backend, key string, at time.Time) bool {
+func Deliver(t *testing.T, db Backend, key string, at time.Time) bool {
 	t.Helper()
 	first := false
 	update(t, db, func(tx incident.Tx) error {
@@ -41,8 +41,8 @@ func deliver(t *testing.T, db Backend, key string, at time.Time) bool {
 	return first
 }
 
-// seenKeys returns which of keys the store still remembers.
-func seenKeys(t *testing.T, db Backend, keys ...string) []string {
+// SeenKeys returns which of keys the store still remembers.
+func SeenKeys(t *testing.T, db Backend, keys ...string) []string {
 	t.Helper()
 	var out []string
 	view(t, db, func(tx incident.Tx) error {
@@ -73,22 +73,22 @@ func forget(t *testing.T, db Backend, now time.Time, max int) int {
 // forgotten, and a delivery after that is new again.
 func testForgetRedelivery(t *testing.T, db Backend) {
 	now := T0
-	deliver(t, db, "msg:m1", now)
+	Deliver(t, db, "msg:m1", now)
 	now = now.Add(time.Hour) // SNS's last retry comes about an hour later
 	forget(t, db, now, 256)
-	if deliver(t, db, "msg:m1", now) {
+	if Deliver(t, db, "msg:m1", now) {
 		t.Error("a redelivery within the retention was handled as new")
 	}
 	now = now.Add(week - time.Hour - time.Second)
 	forget(t, db, now, 256)
-	if deliver(t, db, "msg:m1", now) {
+	if Deliver(t, db, "msg:m1", now) {
 		t.Error("a redelivery a second before the retention ends was handled as new")
 	}
 	now = now.Add(2 * time.Second)
 	if n := forget(t, db, now, 256); n != 1 {
 		t.Errorf("ForgetBefore forgot %d keys, want 1", n)
 	}
-	if !deliver(t, db, "msg:m1", now) {
+	if !Deliver(t, db, "msg:m1", now) {
 		t.Error("a delivery after the retention and a sweep is still seen")
 	}
 }
@@ -120,10 +120,10 @@ func testForgetBatches(t *testing.T, db Backend) {
 	if n := forget(t, db, T0, 50); n != len(old) {
 		t.Errorf("ForgetBefore forgot %d keys, want %d", n, len(old))
 	}
-	if got := seenKeys(t, db, old...); len(got) != 0 {
+	if got := SeenKeys(t, db, old...); len(got) != 0 {
 		t.Errorf("%d old keys remembered after ForgetBefore, as %q", len(got), got[0])
 	}
-	if got := seenKeys(t, db, kept...); len(got) != len(kept) {
+	if got := SeenKeys(t, db, kept...); len(got) != len(kept) {
 		t.Errorf("%d of %d new keys remembered after ForgetBefore", len(got), len(kept))
 	}
 }
@@ -136,7 +136,7 @@ func testForgetOnlyExpiredKeys(t *testing.T, db Backend) {
 	old := T0.Add(-30 * 24 * time.Hour)
 	keys := []string{"msg:gone", "cmd:gone", "cmd:queued", "digest/2026-10-05T09:00:00Z", "zzz:other", "aaa:other"}
 	for _, k := range keys {
-		deliver(t, db, k, old)
+		Deliver(t, db, k, old)
 	}
 	// A command acknowledged but not run: the inbox replays it after the
 	// outage and must find that it ran.
@@ -149,7 +149,7 @@ func testForgetOnlyExpiredKeys(t *testing.T, db Backend) {
 		t.Errorf("ForgetBefore forgot %d keys, want 2", n)
 	}
 	want := []string{"cmd:queued", "digest/2026-10-05T09:00:00Z", "zzz:other", "aaa:other"}
-	if diff := cmp.Diff(want, seenKeys(t, db, keys...)); diff != "" {
+	if diff := cmp.Diff(want, SeenKeys(t, db, keys...)); diff != "" {
 		t.Errorf("keys remembered (-want +got):\n%s", diff)
 	}
 	kv, err := db.Scan("")
@@ -163,13 +163,13 @@ func testForgetOnlyExpiredKeys(t *testing.T, db Backend) {
 
 // testForgetCanceled: an ended context forgets nothing.
 func testForgetCanceled(t *testing.T, db Backend) {
-	deliver(t, db, "msg:old", T0.Add(-week-time.Hour))
+	Deliver(t, db, "msg:old", T0.Add(-week-time.Hour))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := db.ForgetBefore(ctx, T0, 10); !errors.Is(err, context.Canceled) {
 		t.Errorf("ForgetBefore with an ended context = %v, want context.Canceled", err)
 	}
-	if len(seenKeys(t, db, "msg:old")) != 1 {
+	if len(SeenKeys(t, db, "msg:old")) != 1 {
 		t.Error("ForgetBefore with an ended context forgot a key")
 	}
 }
