@@ -6,14 +6,16 @@ import (
 	"strings"
 )
 
-// AWS serves the SSM, SQS and CloudWatch stand-ins on one endpoint, the way
-// AWS_ENDPOINT_URL points every SDK client at one address: requests are
-// routed by their X-Amz-Target prefix (AWS JSON protocols) or by the Smithy
-// RPC v2 CBOR path (CloudWatch).
+// AWS serves the SSM, SQS, CloudWatch and SNS Publish stand-ins on one
+// endpoint, the way AWS_ENDPOINT_URL points every SDK client at one
+// address: requests are routed by their X-Amz-Target prefix (AWS JSON
+// protocols), by the Smithy RPC v2 CBOR path (CloudWatch), or as a form
+// POST (the query protocol: SNS).
 type AWS struct {
 	SSM        *SSM
 	SQS        *SQS
 	CloudWatch *CloudWatch
+	SNS        *SNSPublish
 }
 
 // ServeHTTP routes one request to its service.
@@ -26,10 +28,12 @@ func (a *AWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.SQS.ServeHTTP(w, r)
 	case strings.HasPrefix(r.URL.Path, "/service/GraniteServiceVersion20100801/") && a.CloudWatch != nil:
 		a.CloudWatch.ServeHTTP(w, r)
+	case target == "" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") && a.SNS != nil:
+		a.SNS.ServeHTTP(w, r)
 	default:
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		w.WriteHeader(http.StatusBadRequest)
-		w.Write([]byte(`{"__type":"UnknownOperationException","message":"this local stand-in serves SSM, SQS and CloudWatch only"}`))
+		w.Write([]byte(`{"__type":"UnknownOperationException","message":"this local stand-in serves SSM, SQS, CloudWatch and SNS Publish only"}`))
 	}
 }
 
