@@ -136,6 +136,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		Metrics:   a.metricsText,
 		Rotations: a.rotations.Load,
 		Overrides: overrideStore{db: db, now: d.Now},
+		SMSTopic:  cfg.PageSNSTopic,
 	})
 	a.exec = executors{
 		escalate: &dispatch.Escalator{Engine: a.engine, Pager: pager(cfg.PageWebhook)},
@@ -143,6 +144,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		refine:   &dispatch.Refiner{Engine: a.engine},
 		pages:    &dispatch.PageExecutor{Engine: a.engine, PagerDuty: pagerDuty(cfg)},
 		handoffs: &dispatch.Handoffs{Engine: a.engine},
+		sms:      &dispatch.SMSExecutor{Engine: a.engine, TopicARN: cfg.PageSNSTopic, PublicURL: cfg.PublicURL},
 	}
 	a.worker = &dispatch.Worker{Engine: a.engine, Outbox: db}
 	a.once("outbox", a.worker.Run)

@@ -53,9 +53,11 @@ type Config struct {
 	PagerDutyAPIToken      string
 	PagerDutyAPIURL        string
 	PublicURL              string
-	AutomationRole         string
-	MetricsNS              string
-	PprofAddr              string
+	// PageSNSTopic is the SNS topic `page: sms` publishes to.
+	PageSNSTopic   string
+	AutomationRole string
+	MetricsNS      string
+	PprofAddr      string
 	// ConfigFile is TOCSIN_CONFIG, and FileSecrets whether it holds any
 	// secret (so that start can warn if others may read it).
 	ConfigFile  string
@@ -84,7 +86,8 @@ var settings = []struct{ name, def string }{
 	{"TOCSIN_ARCHIVE_AFTER", "24h"}, {"TOCSIN_RECONCILE_EVERY", "5m"}, {"TOCSIN_MAX_PENDING", "50000"},
 	{"TOCSIN_PAGE_WEBHOOK", ""}, {"TOCSIN_PAGERDUTY_ROUTING_KEY", ""},
 	{"TOCSIN_PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com/v2/enqueue"}, {"TOCSIN_PAGERDUTY_WEBHOOK_SECRET", ""},
-	{"TOCSIN_PAGERDUTY_API_TOKEN", ""}, {"TOCSIN_PAGERDUTY_API_URL", "https://api.pagerduty.com"}, {"TOCSIN_PUBLIC_URL", ""}, {"TOCSIN_AUTOMATION_ROLE", ""}, {"TOCSIN_CLOUDWATCH_NAMESPACE", ""},
+	{"TOCSIN_PAGERDUTY_API_TOKEN", ""}, {"TOCSIN_PAGERDUTY_API_URL", "https://api.pagerduty.com"}, {"TOCSIN_PUBLIC_URL", ""},
+	{"TOCSIN_PAGE_SNS_TOPIC_ARN", ""}, {"TOCSIN_AUTOMATION_ROLE", ""}, {"TOCSIN_CLOUDWATCH_NAMESPACE", ""},
 	{"TOCSIN_STANDBY_CHANNELS", "0"}, {"TOCSIN_STORM_AFTER", "10"}, {"TOCSIN_PPROF_ADDR", ""}, {"TOCSIN_LOG_LEVEL", "info"},
 	{"TOCSIN_SNS_SIGNATURE_VERSION", ""}, {"TOCSIN_IDEMPOTENCY_RETENTION", "168h"},
 }
@@ -139,6 +142,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		PagerDutyWebhookSecret: get("TOCSIN_PAGERDUTY_WEBHOOK_SECRET"), PagerDutyAPIToken: get("TOCSIN_PAGERDUTY_API_TOKEN"),
 		PagerDutyAPIURL: get("TOCSIN_PAGERDUTY_API_URL"),
 		PublicURL:       strings.TrimSuffix(get("TOCSIN_PUBLIC_URL"), "/"),
+		PageSNSTopic:    get("TOCSIN_PAGE_SNS_TOPIC_ARN"),
 	}
 	c.ConfigFile = getenv("TOCSIN_CONFIG")
 	for name := range secretSettings {
@@ -236,9 +240,12 @@ func (c Config) validate() error {
 		errs = append(errs, fmt.Errorf("SLACK_API_URL %q must end with /", c.SlackAPIURL))
 	}
 	for _, t := range c.SNSTopics {
-		if !strings.HasPrefix(t, "arn:aws") || strings.Count(t, ":") != 5 {
+		if !topicARN(t) {
 			errs = append(errs, fmt.Errorf("TOCSIN_SNS_TOPIC_ARNS: %q is not an SNS topic ARN", t))
 		}
+	}
+	if c.PageSNSTopic != "" && !topicARN(c.PageSNSTopic) {
+		errs = append(errs, fmt.Errorf("TOCSIN_PAGE_SNS_TOPIC_ARN %q is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", c.PageSNSTopic))
 	}
 	if c.Standby < 0 || c.Standby > maxStandby {
 		errs = append(errs, fmt.Errorf("TOCSIN_STANDBY_CHANNELS %d must be between 0 and %d", c.Standby, maxStandby))
@@ -281,6 +288,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("page_webhook", set(c.PageWebhook)), slog.Int("standby_channels", c.Standby),
 		slog.String("pagerduty_routing_key", set(c.PagerDutyRoutingKey)), slog.String("pagerduty_events_url", c.PagerDutyEventsURL),
 		slog.String("pagerduty_webhook_secret", set(c.PagerDutyWebhookSecret)), slog.String("pagerduty_api_token", set(c.PagerDutyAPIToken)),
+		slog.String("page_sns_topic", c.PageSNSTopic),
 		slog.Int("storm_after", c.StormAfter), slog.Bool("pprof", c.PprofAddr != ""),
 		slog.Int("sns_signature_version_min", max(c.SNSSignatureVersion, 1)), slog.Duration("idempotency_retention", c.KeyRetention),
 	)
@@ -438,3 +446,6 @@ func (p *problems) level(name, v string) slog.Level {
 	}
 	return l
 }
+
+// topicARN reports whether s has the shape of an SNS topic ARN.
+func topicARN(s string) bool { return strings.HasPrefix(s, "arn:aws") && strings.Count(s, ":") == 5 }

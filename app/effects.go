@@ -17,6 +17,7 @@ type executors struct {
 	refine   *dispatch.Refiner     // Start set when AWS is configured
 	pages    *dispatch.PageExecutor
 	handoffs *dispatch.Handoffs
+	sms      *dispatch.SMSExecutor // SMS set when AWS is configured
 }
 
 // table is the one place that says which executor performs each effect
@@ -30,6 +31,7 @@ func (x executors) table() map[incident.EffectKind]dispatch.Executor {
 		dispatch.EffApprovalExpiry: x.runs,
 		dispatch.EffRefineStart:    x.refine,
 		dispatch.EffHandoff:        x.handoffs,
+		dispatch.EffSMSPage:        x.sms,
 	}
 	for _, k := range dispatch.SlackKinds() {
 		t[k] = x.slack

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/tocsin-dev/tocsin/access"
@@ -14,8 +15,8 @@ import (
 )
 
 // loadDefinitions (re)loads playbooks, runbooks, the access policy and the
-// on-call rotations. A bad set on reload keeps
-// the old one and returns the error.
+// on-call rotations. A bad set on reload keeps the old one and returns the
+// error.
 func (a *App) loadDefinitions() error {
 	rb, err := runbooks.Load(a.cfg.Runbooks)
 	if err != nil {
@@ -38,6 +39,9 @@ func (a *App) loadDefinitions() error {
 	if err != nil {
 		return fmt.Errorf("TOCSIN_PLAYBOOKS: %w", err)
 	}
+	if ps := PageProblems(pb, rot, a.cfg.PageSNSTopic); len(ps) > 0 {
+		return fmt.Errorf("TOCSIN_PLAYBOOKS: %d page target problem(s):\n%s", len(ps), strings.Join(ps, "\n"))
+	}
 	a.runbooks.Store(rb)
 	a.playbooks.Store(pb)
 	a.rotations.Store(rot)
@@ -59,8 +63,8 @@ func RoutingKeys(cfg Config, getenv func(string) string) func(string) string {
 	}
 }
 
-// reloadOnHangup reloads runbooks, playbooks and rotations on SIGHUP. A bad set keeps
-// the old one; open incidents are untouched either way.
+// reloadOnHangup reloads runbooks, playbooks and rotations on SIGHUP. A bad
+// set keeps the old one; open incidents are untouched either way.
 func (a *App) reloadOnHangup() func(ctx context.Context) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP) // now, so a SIGHUP right after start is not fatal

@@ -9,27 +9,33 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/tocsin-dev/tocsin/dispatch"
 	"github.com/tocsin-dev/tocsin/intake"
 	"github.com/tocsin-dev/tocsin/playbooks"
 	"github.com/tocsin-dev/tocsin/runbooks"
+	"github.com/tocsin-dev/tocsin/snspage"
 )
 
 var (
 	_ runbooks.SSM             = (*ssm.Client)(nil)
 	_ intake.GetMetricDataAPI  = (*cloudwatch.Client)(nil)
 	_ intake.DescribeAlarmsAPI = (*cloudwatch.Client)(nil)
+	_ snspage.PublishAPI       = (*sns.Client)(nil)
+	_ dispatch.SMS             = (*snspage.Client)(nil)
 )
 
 // awsClients are the SDK clients, built from the standard chain and
-// settings, with AWS_ENDPOINT_URL[_SSM|_CLOUDWATCH|_SQS] read through getenv
+// settings, with AWS_ENDPOINT_URL[_SSM|_CLOUDWATCH|_SQS|_SNS] read through getenv
 // so tests and the demo can point them at the local stand-ins.
 type awsClients struct {
 	ssm *ssm.Client
 	cw  *cloudwatch.Client
 	sqs *sqs.Client
+	sns *sns.Client // one attempt: the outbox retries pages
 }
 
 // awsConfigured reports whether tocsin should talk to AWS at all: a region
@@ -65,6 +71,7 @@ func newAWSClients(ctx context.Context, getenv func(string) string) (*awsClients
 		ssm: ssm.NewFromConfig(cfg, func(o *ssm.Options) { o.BaseEndpoint = endpoint("SSM") }),
 		cw:  cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { o.BaseEndpoint = endpoint("CLOUDWATCH") }),
 		sqs: sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = endpoint("SQS") }),
+		sns: sns.NewFromConfig(cfg, func(o *sns.Options) { o.BaseEndpoint, o.RetryMaxAttempts = endpoint("SNS"), 1 }),
 	}, nil
 }
 
@@ -82,6 +89,7 @@ func (a *App) wireAWS(ctx context.Context, d Deps) error {
 	a.aws = clients
 	a.exec.refine.Start = intake.Refiner{CW: clients.cw}
 	a.exec.runs.SSM = &runbooks.Executor{SSM: clients.ssm, Now: a.now}
+	a.exec.sms.SMS = &snspage.Client{API: clients.sns}
 	rec := &intake.Reconciler{CW: clients.cw, Open: a.store.OpenAlarmARNs, Sink: sink{a.engine},
 		Topics: a.cfg.SNSTopics, Every: a.cfg.Reconcile, Logger: a.log.With("component", "reconcile")}
 	a.once("reconcile", rec.Run)

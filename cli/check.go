@@ -32,7 +32,7 @@ func defineCheck(fs *flag.FlagSet, getenv func(string) string) runFunc {
 		if cfg.SlackBotToken != "" {
 			warnPlaceholders(e.stdout, pbDir)
 		}
-		err = check(e.stdout, cmp.Or(*runbooksDir, cfg.Runbooks), pbDir, app.RoutingKeys(cfg, e.getenv))
+		err = check(e.stdout, cmp.Or(*runbooksDir, cfg.Runbooks), pbDir, app.RoutingKeys(cfg, e.getenv), cfg.PageSNSTopic)
 		if *withStore {
 			err = errors.Join(err, checkStore(e.stdout, cfg.DB))
 		}
@@ -40,7 +40,7 @@ func defineCheck(fs *flag.FlagSet, getenv func(string) string) runFunc {
 	}
 }
 
-func check(stdout io.Writer, runbooksDir, playbooksDir string, getenv func(string) string) error {
+func check(stdout io.Writer, runbooksDir, playbooksDir string, getenv func(string) string, smsTopic string) error {
 	var lines []string
 	for _, p := range runbooks.Check(runbooksDir) {
 		lines = append(lines, p.String())
@@ -65,6 +65,12 @@ func check(stdout io.Writer, runbooksDir, playbooksDir string, getenv func(strin
 	for _, p := range oncall.Check(playbooksDir) {
 		lines = append(lines, p.String())
 		problems++
+	}
+	pb, perr := playbooks.LoadEnv(playbooksDir, getenv)
+	rot, rerr := oncall.Load(playbooksDir)
+	if perr == nil && rerr == nil { // otherwise their problems are listed above
+		ps := app.PageProblems(pb, rot, smsTopic)
+		lines, problems = append(lines, ps...), problems+len(ps)
 	}
 	for _, l := range lines {
 		fmt.Fprintln(stdout, l)

@@ -58,7 +58,8 @@ func (x *Escalator) Execute(ctx context.Context, eff incident.Effect, inc incide
 
 // page pages a step's target: the webhook at once, PagerDuty through an
 // effect of its own (retried on its own, and acknowledged later with the
-// same dedup key). It says whether the step paged.
+// same dedup key), SMS and rotations through theirs (sms_page.go). It says
+// whether and how the step paged.
 func (x *Escalator) page(ctx context.Context, inc incident.Incident, t playbooks.PageTarget, i int) (string, []incident.Effect, error) {
 	switch {
 	case t.Kind == playbooks.PageWebhook && x.Pager != nil:
@@ -72,6 +73,17 @@ func (x *Escalator) page(ctx context.Context, inc incident.Incident, t playbooks
 			return "", nil, err
 		}
 		return "pagerduty", []incident.Effect{triggerEffect(inc.ID, t, key, stepData(i))}, nil
+	case t.Kind == playbooks.PageSMS || t.Kind == playbooks.PageRotation:
+		key, err := x.Engine.pageKeyOf(inc.ID)
+		if err != nil {
+			return "", nil, err
+		}
+		extra, err := x.Engine.chatOverrides(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		paged, effs := x.Engine.smsPage(inc, t, key, "step"+strconv.Itoa(i+1), stepData(i), extra)
+		return paged, effs, nil
 	}
 	return "no", nil, nil
 }

@@ -37,6 +37,7 @@ const (
 	EffApprovalExpiry incident.EffectKind = "approval.expiry" // Data: run
 	EffRefineStart    incident.EffectKind = "alarm.refine"    // refine the impact start from the metric's data (after the 200 to SNS)
 	EffHandoff        incident.EffectKind = "oncall.handoff"  // a rotation's hand-off timer (handoff.go); Data: rotation, at (RFC 3339)
+	EffSMSPage        incident.EffectKind = "sns.publish"     // page by SMS (sms.go); Data: target (sms|rotation:NAME), key, and step or by, user
 	// The PagerDuty events (page.go). Data: target (pagerduty:ENV_NAME),
 	// dedup_key; for a trigger step (escalation, 1-based) or by, user,
 	// user_name, message (by hand); sweep=1 instead: every page not yet told.
@@ -59,7 +60,7 @@ func SlackKinds() []incident.EffectKind {
 
 // Kinds lists every effect kind the engine enqueues.
 func Kinds() []incident.EffectKind {
-	kinds := append(SlackKinds(), EffSSMStart, EffSSMPoll, EffSSMCancel, EffEscalate, EffApprovalExpiry, EffRefineStart, EffHandoff)
+	kinds := append(SlackKinds(), EffSSMStart, EffSSMPoll, EffSSMCancel, EffEscalate, EffApprovalExpiry, EffRefineStart, EffHandoff, EffSMSPage)
 	return append(kinds, PagerDutyKinds()...)
 }
 

@@ -24,6 +24,10 @@ func (e *Engine) page(ctx context.Context, cmd Command) (Result, error) {
 			return res, err
 		}
 	}
+	extra, err := e.chatOverrides(ctx) // for rotation:NAME, read before the transaction
+	if err != nil {
+		return Result{}, err
+	}
 	var res Result
 	err = e.update(ctx, func(tx incident.Tx) error {
 		if first, err := e.firstTime(tx, cmdKey(cmd)); err != nil || !first {
@@ -48,7 +52,16 @@ func (e *Engine) page(ctx context.Context, cmd Command) (Result, error) {
 			data["user"], data["user_name"] = cmd.User, cmd.Data["user_name"]
 		}
 		res = Result{Incident: inc, Public: declared, Message: pageAnswer(inc, target, cmd, declared)}
-		return tx.Enqueue(triggerEffect(inc.ID, target, key, data))
+		effs := []incident.Effect{triggerEffect(inc.ID, target, key, data)}
+		if target.Kind == playbooks.PageSMS || target.Kind == playbooks.PageRotation {
+			_, effs = e.smsPage(inc, target, key, "by-"+cmd.Actor+"-"+cmdKey(cmd), data, extra)
+		}
+		for _, eff := range effs {
+			if err := tx.Enqueue(eff); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return res, err
 }
@@ -133,6 +146,8 @@ func (e *Engine) canPage(t playbooks.PageTarget, whose string) error {
 		return nil
 	case playbooks.PageWebhook:
 		return fmt.Errorf("%w: %sthe paging webhook (page: true), which /incident page does not use; name a PagerDuty target", incident.ErrInvalid, whose)
+	case playbooks.PageSMS, playbooks.PageRotation:
+		return e.canPageSMS(t, whose)
 	}
 	return fmt.Errorf("%w: %spage target %q is not yet supported by /incident page", incident.ErrInvalid, whose, t.String())
 }
@@ -157,6 +172,12 @@ func pageAnswer(inc incident.Incident, t playbooks.PageTarget, cmd Command, decl
 		who = " for " + person(cmd.User)
 	}
 	msg := fmt.Sprintf("Paging PagerDuty (%s)%s for %s.", t, who, inc.ID)
+	switch t.Kind {
+	case playbooks.PageSMS:
+		msg = fmt.Sprintf("Paging by SMS (the paging topic)%s for %s.", who, inc.ID)
+	case playbooks.PageRotation:
+		msg = fmt.Sprintf("Paging whoever is on call in rotation %s%s for %s.", t.Name, who, inc.ID)
+	}
 	if declared {
 		msg = fmt.Sprintf("Declared %s (%s): %s. A channel is being created. %s", inc.ID, inc.Severity, inert(inc.Title), msg)
 	}

@@ -114,12 +114,11 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte("[secret]"), nil }
 func (s Secret) Reveal() string { return string(s) }
 
 // resolvePage reads a PagerDuty target's routing key from the environment
-// into t, or says why the target cannot page: its variable is unset, or
-// its kind is not supported yet. The problem names the playbook, the step
+// into t, or says why the target cannot page: its variable is unset. The problem names the playbook, the step
 // and the value, never the key.
 func resolvePage(p *parsed, path string, t *PageTarget, getenv func(string) string) (Problem, bool) {
 	switch t.Kind {
-	case PageNone, PageWebhook:
+	case PageNone, PageWebhook, PageSMS, PageRotation: // the topic and the rotations are checked where they are known (app, tocsin check)
 		return Problem{}, true
 	case PagePagerDuty:
 		key := ""

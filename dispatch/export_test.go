@@ -1,0 +1,4 @@
+package dispatch
+
+// SMSText is smsText, for the tests of the page message.
+var SMSText = smsText
