@@ -64,14 +64,9 @@ func (x *PageExecutor) Execute(ctx context.Context, eff incident.Effect, inc inc
 func (x *PageExecutor) send(ctx context.Context, data map[string]string, inc incident.Incident, action string) (Outcome, error) {
 	target, dedup := data["target"], data["dedup_key"]
 	err := x.call(ctx, target, dedup, action, x.summary(data, inc), inc)
-	var rt interface{ RetryAfter() time.Duration }
-	switch {
-	case err == nil:
-	case errors.As(err, &rt) && rt.RetryAfter() > 0:
-		return Outcome{}, Retry(rt.RetryAfter(), err)
-	case !permanent(err):
-		return Outcome{}, err
-	default:
+	if again, refused := sortFailure(err); again != nil {
+		return Outcome{}, again
+	} else if refused {
 		text := fmt.Sprintf(":warning: PagerDuty refused to %s %s (%s): %v", action, inc.ID, target, err)
 		ev := incident.Event{Type: incident.EventInfo, At: x.Engine.cfg.Now(), Actor: "tocsin", Text: text,
 			Data: map[string]string{"effect": "pagerduty." + action, "target": target}}

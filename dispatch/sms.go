@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -56,26 +55,21 @@ func (x *SMSExecutor) Execute(ctx context.Context, eff incident.Effect, inc inci
 	if err != nil {
 		return x.refused(eff, inc, err), nil
 	}
-	if first, err := x.Engine.firstAttempt(ctx, "sms:"+eff.Data["key"]+":"+strconv.Itoa(eff.Attempts)); err != nil || !first {
+	if first, err := x.Engine.firstAttempt(ctx, fmt.Sprintf("sms:%s:%d", eff.Data["key"], eff.Attempts)); err != nil || !first {
 		if err != nil {
 			return Outcome{}, err
 		}
 		return x.inDoubt(eff, inc, to), nil
 	}
 	id, err := x.SMS.Publish(ctx, to.topic, to.phone, smsText(inc, x.link(inc)))
-	var rt interface{ RetryAfter() time.Duration }
-	switch {
-	case err == nil:
-	case errors.As(err, &rt) && rt.RetryAfter() > 0:
-		return Outcome{}, Retry(rt.RetryAfter(), err)
-	case !permanent(err):
-		return Outcome{}, err
-	default:
+	if again, refused := sortFailure(err); again != nil {
+		return Outcome{}, again
+	} else if refused {
 		return x.refused(eff, inc, err), nil
 	}
 	ev := incident.Event{Type: incident.EventPaged, At: x.Engine.cfg.Now(), Actor: "tocsin",
 		Text: "Paged by SMS: " + to.label + ".", Data: map[string]string{"via": "sms", "target": eff.Data["target"],
-			"to": to.label, "message_id": id}}
+			"to": to.label, "sns_message_id": id}}
 	for _, k := range []string{"step", "user", "by"} {
 		if v := eff.Data[k]; v != "" {
 			ev.Data[k] = v
@@ -108,6 +102,24 @@ func (x *SMSExecutor) destination(eff incident.Effect) (smsDestination, error) {
 		return smsDestination{}, fmt.Errorf("%s has no phone number in rotation %s", person(user), r.Name)
 	}
 	return smsDestination{phone: m.Phone, label: fmt.Sprintf("%s's phone (…%s) for rotation %s", person(user), m.Phone[max(0, len(m.Phone)-4):], r.Name)}, nil
+}
+
+// sortFailure sorts an outside API's error (PagerDuty's, SNS's): again is
+// what to hand the worker to try later — a RetryError when the error asks
+// to wait (throttling), the error itself when it is transient — and
+// refused says that it is permanent, for the caller to record. A nil err
+// gives neither.
+func sortFailure(err error) (again error, refused bool) {
+	var rt interface{ RetryAfter() time.Duration }
+	switch {
+	case err == nil:
+		return nil, false
+	case errors.As(err, &rt) && rt.RetryAfter() > 0:
+		return Retry(rt.RetryAfter(), err), false
+	case !permanent(err):
+		return err, false
+	}
+	return nil, true
 }
 
 // firstAttempt records key and reports whether it was new, in a

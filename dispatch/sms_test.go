@@ -139,7 +139,7 @@ func TestSMS_EscalationPublishesOncePerStep(t *testing.T) {
 		t.Errorf("messages %q, %q; want both to start %q", got[0].Message, got[1].Message, want)
 	}
 	evs := paged(s.timeline(id), "sms")
-	if len(evs) != 2 || evs[0].Data["step"] != "1" || evs[1].Data["user"] != "U0ALICE" || evs[0].Data["message_id"] != got[0].MessageID {
+	if len(evs) != 2 || evs[0].Data["step"] != "1" || evs[1].Data["user"] != "U0ALICE" || evs[0].Data["sns_message_id"] != got[0].MessageID {
 		t.Errorf("paged events %+v", evs)
 	}
 	for _, ev := range evs {
