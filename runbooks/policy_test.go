@@ -10,7 +10,8 @@ import (
 
 // TestIAMPolicy checks deploy/iam-policy.json against the built-ins: every
 // command document may be sent and every automation started, nothing else,
-// and SendCommand on instances is limited to tocsin:managed=true.
+// and SendCommand on instances is limited to tocsin:managed=true; and
+// sns:Publish is allowed on the paging topic only.
 func TestIAMPolicy(t *testing.T) {
 	b, err := os.ReadFile("../deploy/iam-policy.json")
 	if err != nil {
@@ -48,6 +49,10 @@ func TestIAMPolicy(t *testing.T) {
 		} else {
 			wantStart = append(wantStart, r.Document)
 		}
+	}
+	// Pages (package snspage) publish to the paging topic only, never "*".
+	if got := resources["sns:Publish"]; !slices.Equal(got, []string{"arn:aws:sns:*:*:tocsin-pages"}) || len(resources["sns:*"]) > 0 {
+		t.Errorf("sns:Publish is allowed on %v, want only the paging topic arn:aws:sns:*:*:tocsin-pages", got)
 	}
 	checkDocs(t, "ssm:SendCommand", resources["ssm:SendCommand"], "document/", wantSend)
 	checkDocs(t, "ssm:StartAutomationExecution", resources["ssm:StartAutomationExecution"], "automation-definition/", wantStart)
