@@ -17,7 +17,8 @@ import (
 // 400 with "invalid event" and the list of what is wrong, 429 when told to
 // throttle — and keeping the alerts it opened (PagerDutyIncident) and the
 // log of the events it accepted; the REST API's GET /users/{id} (the
-// e-mail of a PagerDuty user); and the sender of PagerDuty's signed V3
+// e-mail of a PagerDuty user) and GET /oncalls (who is on call in a
+// schedule, pagerduty_rest.go); and the sender of PagerDuty's signed V3
 // webhooks (SendWebhook, pagerduty_webhook.go).
 //
 // As in PagerDuty, events are deduplicated by routing key and dedup key:
@@ -34,7 +35,8 @@ type PagerDuty struct {
 	throttle  int // answer this many more events with 429
 	hooks     map[string]func(PagerDutyEvent)
 	users     map[string]PagerDutyUser
-	token     string // the REST API token; "" refuses every REST call
+	oncalls   map[string][]PagerDutyOnCall // schedule id -> its on-call entries (pagerduty_rest.go)
+	token     string                       // the REST API token; "" refuses every REST call
 	next      int
 }
 
@@ -154,6 +156,8 @@ func (p *PagerDuty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.enqueue(w, r)
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/users/"):
 		p.getUser(w, r, strings.TrimPrefix(r.URL.Path, "/users/"))
+	case r.Method == http.MethodGet && r.URL.Path == "/oncalls":
+		p.listOnCalls(w, r)
 	default:
 		http.NotFound(w, r)
 	}
