@@ -137,6 +137,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		Rotations: a.rotations.Load,
 		Overrides: overrideStore{db: db, now: d.Now},
 		SMSTopic:  cfg.PageSNSTopic,
+		Schedules: a.schedules(),
 	})
 	a.exec = executors{
 		escalate: &dispatch.Escalator{Engine: a.engine, Pager: pager(cfg.PageWebhook)},

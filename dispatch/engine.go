@@ -76,6 +76,9 @@ type Config struct {
 	// Overrides keeps the on-call overrides taken from chat (oncall.go);
 	// nil refuses /incident oncall override.
 	Overrides OverrideStore
+	// Schedules reads who is on call in a PagerDuty schedule, for
+	// rotations that name one (oncall_pd.go); nil: from the rotation file.
+	Schedules ScheduleReader
 	// SMSTopic is the SNS topic of `page: sms` (TOCSIN_PAGE_SNS_TOPIC_ARN);
 	// "" refuses /incident page sms.
 	SMSTopic string

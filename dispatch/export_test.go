@@ -2,3 +2,6 @@ package dispatch
 
 // SMSText is smsText, for the tests of the page message.
 var SMSText = smsText
+
+// CurrentAndNext is currentAndNext, for its table test.
+var CurrentAndNext = currentAndNext

@@ -69,6 +69,10 @@ func (e *Engine) onCall(ctx context.Context, cmd Command) (Result, error) {
 	now := e.cfg.Now()
 	parts := make([]string, len(rs))
 	for i, r := range rs {
+		if r.PagerDutySchedule != "" && e.cfg.Schedules != nil {
+			parts[i] = e.scheduleText(ctx, r, now)
+			continue
+		}
 		parts[i] = onCallText(r.With(extra), now)
 	}
 	return Result{Message: strings.Join(parts, "\n\n")}, nil

@@ -127,3 +127,29 @@ func (f *fakeSlack) count(kind incident.EffectKind) int {
 	}
 	return n
 }
+
+func TestCurrentAndNext(t *testing.T) {
+	t0 := time.Date(2026, 3, 7, 0, 0, 0, 0, time.UTC)
+	h := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Hour) }
+	shifts := []dispatch.ScheduleShift{
+		{Slack: "UA", From: h(0), Until: h(2)}, {Slack: "UA", From: h(2), Until: h(4)},
+		{Name: "Bea", From: h(4), Until: h(6)}, {Name: "Bea", From: h(6), Until: h(8)},
+		{Slack: "UC", From: h(8), Until: h(10)},
+	}
+	tests := []struct {
+		at        int
+		cur, next dispatch.ScheduleShift
+		ok        bool
+	}{
+		{1, dispatch.ScheduleShift{Slack: "UA", From: h(0), Until: h(4)}, dispatch.ScheduleShift{Name: "Bea", From: h(4), Until: h(8)}, true},
+		{5, dispatch.ScheduleShift{Name: "Bea", From: h(4), Until: h(8)}, dispatch.ScheduleShift{Slack: "UC", From: h(8), Until: h(10)}, true},
+		{9, dispatch.ScheduleShift{Slack: "UC", From: h(8), Until: h(10)}, dispatch.ScheduleShift{}, true},
+		{10, dispatch.ScheduleShift{}, dispatch.ScheduleShift{}, false},
+	}
+	for _, tt := range tests {
+		cur, next, ok := dispatch.CurrentAndNext(shifts, h(tt.at))
+		if cur != tt.cur || next != tt.next || ok != tt.ok {
+			t.Errorf("at %dh: %+v, %+v, %v; want %+v, %+v, %v", tt.at, cur, next, ok, tt.cur, tt.next, tt.ok)
+		}
+	}
+}

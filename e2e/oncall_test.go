@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -78,5 +79,31 @@ func TestOncall_Handoff(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d hand-off messages in #oncall, want 1", n)
+	}
+}
+
+// TestOncall_PagerDutySchedule: for a rotation that names a PagerDuty
+// schedule, /incident oncall reads who is on call from PagerDuty's REST
+// API, matching people to Slack users by e-mail.
+func TestOncall_PagerDutySchedule(t *testing.T) {
+	now := time.Date(2026, 3, 7, 22, 0, 0, 0, time.UTC)
+	h := New(t, Options{Slack: &sim.SlackOptions{Users: []sim.SlackUser{{ID: "U0TIM", Name: "tim", Email: "Tim@Example.com"}}},
+		PagerDuty: true, Now: Clock(now)})
+	h.PD.AddUser(sim.PagerDutyUser{ID: "PT23IWX", Name: "Tim Wright", Email: "tim@example.com"})
+	h.PD.AddUser(sim.PagerDutyUser{ID: "PXPGF42", Name: "Earline Greenholt", Email: "earline@example.com"})
+	h.PD.SetOnCalls("PI7DH85", []sim.PagerDutyOnCall{
+		{UserID: "PT23IWX", Start: now.Add(-10 * time.Hour), End: now.Add(2 * time.Hour)},
+		{UserID: "PXPGF42", Start: now.Add(2 * time.Hour), End: now.Add(14 * time.Hour)},
+	})
+	h.WritePlaybook("rotations/platform.yaml", strings.Replace(strings.Replace(platformRotation, "handoff_channel: CHANNEL\n", "", 1),
+		"start: 2026-03-05\n", "start: 2026-03-05\npagerduty_schedule: PI7DH85\n", 1))
+	h.Start()
+	got := h.WaitReply(h.Slash("U0TIM", "C0OPS", "oncall"))
+	for _, want := range []string{"*platform* · from PagerDuty schedule PI7DH85",
+		"On call now: <@U0TIM> until <!date^" + strconv.FormatInt(now.Add(2*time.Hour).Unix(), 10),
+		"Next: Earline Greenholt (PagerDuty; no Slack user with their e-mail) from"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("/incident oncall answered %q, want %q", got, want)
+		}
 	}
 }
