@@ -36,6 +36,7 @@ func TestParseCommand_Oncall(t *testing.T) {
 		{"oncall override <@U0BOB> 1h30m platform", dispatch.Command{Kind: dispatch.OnCallOverride, User: "U0BOB", Window: 90 * time.Minute, Text: "platform"}},
 		{"oncall Override W0CAROL 2d db", dispatch.Command{Kind: dispatch.OnCallOverride, User: "W0CAROL", Window: 48 * time.Hour, Text: "db"}},
 		{"oncall override <@U0BOB> 14d", dispatch.Command{Kind: dispatch.OnCallOverride, User: "U0BOB", Window: dispatch.MaxShift}},
+		{"oncall override <@U0BOB> 15s", dispatch.Command{Kind: dispatch.OnCallOverride, User: "U0BOB", Window: 15 * time.Second}},
 	}
 	for _, tt := range tests {
 		got, err := parseCommand(tt.text, parseNow)
@@ -59,9 +60,9 @@ func TestParseCommand_OncallErrors(t *testing.T) {
 		{"oncall override bob 4h", `"bob" is not a person; @-mention them`},
 		{"oncall override <#C1|ops> 4h", `"#ops" is not a person; @-mention them`},
 		{"oncall override <@U0BOB> soon", `"soon" is not a duration such as 4h, 30m, 1h30m or 2d`},
-		{"oncall override <@U0BOB> -4h", "-4h is not between 1m and 14d"},
-		{"oncall override <@U0BOB> 30s", "30s is not between 1m and 14d"},
-		{"oncall override <@U0BOB> 15d", "15d is not between 1m and 14d"},
+		{"oncall override <@U0BOB> -4h", "-4h is not between 10s and 14d"},
+		{"oncall override <@U0BOB> 5s", "5s is not between 10s and 14d"},
+		{"oncall override <@U0BOB> 15d", "15d is not between 10s and 14d"},
 		{"oncall override <@U0BOB> 4h Plat!", `rotation "Plat!" must be lower-case`},
 		{"oncall override <@U0BOB> 4h a b", "give the person, how long"},
 	}

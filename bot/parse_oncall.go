@@ -58,7 +58,7 @@ func parseOverride(cmd *dispatch.Command, f []string) error {
 }
 
 // shiftDuration reads how long an override lasts: a Go duration (4h, 30m,
-// 1h30m) or whole days (2d), from a minute to dispatch.MaxShift.
+// 1h30m) or whole days (2d), from dispatch.MinShift to dispatch.MaxShift.
 func shiftDuration(s string) (time.Duration, error) {
 	var d time.Duration
 	if m := daysPattern.FindStringSubmatch(s); m != nil {
@@ -70,8 +70,8 @@ func shiftDuration(s string) (time.Duration, error) {
 			return 0, fmt.Errorf("%q is not a duration such as 4h, 30m, 1h30m or 2d", truncate(plainText(s), 20))
 		}
 	}
-	if d < time.Minute || d > dispatch.MaxShift {
-		return 0, fmt.Errorf("%s is not between 1m and %dd", truncate(s, 20), dispatch.MaxShift/(24*time.Hour))
+	if d < dispatch.MinShift || d > dispatch.MaxShift {
+		return 0, fmt.Errorf("%s is not between %s and %dd", truncate(s, 20), dispatch.MinShift, dispatch.MaxShift/(24*time.Hour))
 	}
 	return d, nil
 }

@@ -109,6 +109,7 @@ func TestDemo_Scenario(t *testing.T) {
 	t.Run("Channels", func(t *testing.T) { checkDemoChannels(t, s) })
 	t.Run("Messages", func(t *testing.T) { checkDemoMessages(t, s) })
 	t.Run("SSM", func(t *testing.T) { checkDemoSSM(t, s) })
+	t.Run("Handoff", func(t *testing.T) { checkDemoHandoff(t, s) })
 	t.Run("Timeline", func(t *testing.T) { checkDemoTimelines(t, s) })
 	t.Run("Metrics", func(t *testing.T) { checkDemoMetrics(t, s) })
 	t.Run("Review", func(t *testing.T) { checkDemoReview(t, s) })
@@ -117,7 +118,8 @@ func TestDemo_Scenario(t *testing.T) {
 		if !strings.HasPrefix(s.apiList, "200 OK\n") || strings.Count(s.apiList, `"service":`) != 2 {
 			t.Errorf("GET /api/incidents with the printed token: %.300s", s.apiList)
 		}
-		for _, want := range []string{"200 OK\n", "#inc-1-search-cpu-high", "#inc-2-checkout-alb-target-5xx", "Approval needed"} {
+		for _, want := range []string{"200 OK\n", "#inc-1-search-cpu-high", "#inc-2-checkout-alb-target-5xx", "Approval needed",
+			"#oncall", "hands off *search* on call to"} {
 			if !strings.Contains(s.slackView, want) {
 				t.Errorf("GET /slack-view/ does not show %q", want)
 			}
@@ -182,7 +184,7 @@ func checkDemoChannels(t *testing.T, s *demoSnapshot) {
 	var names []string
 	for _, ch := range s.channels {
 		names = append(names, ch.Name)
-		if ch.Name == demoAnnounce {
+		if ch.Name == demoAnnounce || ch.Name == demoOnCallChannel {
 			continue
 		}
 		for _, u := range []string{demoAlice.ID, demoBob.ID, sim.SlackBotUserID} {
@@ -198,12 +200,33 @@ func checkDemoChannels(t *testing.T, s *demoSnapshot) {
 	// order in which Slack creates them (two alarms open two incidents at
 	// once, and the second channel may come first).
 	slices.Sort(names)
-	if want := []string{"inc-1-search-cpu-high", "inc-2-checkout-alb-target-5xx", "incidents"}; !slices.Equal(names, want) {
+	if want := []string{"inc-1-search-cpu-high", "inc-2-checkout-alb-target-5xx", "incidents", "oncall"}; !slices.Equal(names, want) {
 		t.Errorf("channels (sorted) = %q, want %q", names, want)
 	}
 	for _, inc := range s.incidents {
 		if want := "inc-" + strconv.FormatInt(int64(inc.ID), 10) + "-"; !strings.HasPrefix(inc.Channel.Name, want) {
 			t.Errorf("%s has channel %q, want one named %s…", inc.ID, inc.Channel.Name, want)
+		}
+	}
+}
+
+// checkDemoHandoff: #oncall shows Alice giving Bob the shift and, when it
+// ended, the hand-off back, once each.
+func checkDemoHandoff(t *testing.T, s *demoSnapshot) {
+	var got []string
+	for _, m := range s.messages[demoOnCallChannel] {
+		got = append(got, m.Text)
+	}
+	want := []string{
+		":arrows_counterclockwise: <@U0BOB> takes the *search* on-call shift from <@U0ALICE> for 15s, until <!date^",
+		":arrows_counterclockwise: <@U0BOB> hands off *search* on call to <@U0ALICE>, on call until <!date^",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("#oncall has %d messages, want %d: %q", len(got), len(want), got)
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("#oncall message %d = %q, want it to start %q", i, got[i], want[i])
 		}
 	}
 }

@@ -34,11 +34,13 @@ func (w *demoWorld) scenario(ctx context.Context) error {
 	}{
 		{"1. An alarm storm: a search node runs out of CPU, and checkout starts failing", w.storm},
 		{"2. tocsin opens one incident per service, with a channel, a checklist and a graph", w.opened},
-		{"3. Nobody acknowledges: the escalation step fires, and checkout's pages PagerDuty", w.escalation},
-		{"4. Responders acknowledge; PagerDuty shows checkout's acknowledgement", w.acknowledge},
-		{"5. Bob asks for a runbook; Alice, the commander, approves it; SSM runs it", w.runbook},
-		{"6. The alarms recover; the incidents are resolved", w.recover},
-		{"7. The review draft and the metrics", w.review},
+		{"3. Alice, on call for search, gives Bob the on-call shift for " + demoShift, w.handOver},
+		{"4. Nobody acknowledges: the escalation step fires, and checkout's pages PagerDuty", w.escalation},
+		{"5. Responders acknowledge; PagerDuty shows checkout's acknowledgement", w.acknowledge},
+		{"6. Bob asks for a runbook; Alice, the commander, approves it; SSM runs it", w.runbook},
+		{"7. The alarms recover; the incidents are resolved", w.recover},
+		{"8. The review draft and the metrics", w.review},
+		{"9. Bob's shift ends: the hand-off back to Alice in #" + demoOnCallChannel, w.handBack},
 	} {
 		w.say.heading(step.title)
 		if err := step.run(ctx); err != nil {

@@ -148,6 +148,7 @@ var (
 	groupMention   = regexp.MustCompile(`<!subteam\^(S[A-Z0-9]+)(\|[^>]*)?>`)
 	channelMention = regexp.MustCompile(`<#(C[A-Z0-9]+)(\|[^>]*)?>`)
 	linkMarkup     = regexp.MustCompile(`<(https?://[^|>]+)\|([^>]+)>`)
+	dateMarkup     = regexp.MustCompile(`<!date\^[0-9]+\^[^|>]*\|([^>]+)>`) // Slack's date formatting: its fallback
 	leadingEmoji   = regexp.MustCompile(`^(:[a-z0-9_+-]+:\s*)+`)
 )
 
@@ -173,6 +174,7 @@ func (w *demoWorld) readable(s string) string {
 		return "#" + w.channelName(channelMention.FindStringSubmatch(m)[1])
 	})
 	s = linkMarkup.ReplaceAllString(s, "$2")
+	s = dateMarkup.ReplaceAllString(s, "$1")
 	s = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "*", "", "`", "").Replace(s)
 	s = leadingEmoji.ReplaceAllString(strings.TrimSpace(s), "")
 	return strings.Join(strings.Fields(s), " ")

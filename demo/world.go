@@ -111,6 +111,9 @@ func startDemoWorld(ctx context.Context, o demoOptions) (w *demoWorld, err error
 	if err := w.startStandIns(); err != nil {
 		return nil, err
 	}
+	if err := w.writeRotation(); err != nil {
+		return nil, err
+	}
 	ln, err := w.listen(o.getenv("TOCSIN_ADDR"))
 	if err != nil {
 		return nil, err
@@ -171,7 +174,7 @@ func (w *demoWorld) startStandIns() error {
 	}
 	w.slack = sim.NewSlack(sim.SlackOptions{BotToken: w.creds.botToken, Users: users,
 		UserGroups: map[string][]string{demoOnCall: members}, UserGroupNames: map[string]string{demoOnCall: "Search on-call"},
-		Channels: []string{demoAnnounce}})
+		Channels: []string{demoAnnounce, demoOnCallChannel}})
 	w.slack.Start()
 	w.ssm = sim.NewSSM(sim.SSMOptions{Instances: []string{demoInstance}, PendingFor: 500 * time.Millisecond, RunFor: 2 * time.Second})
 	seedSSM(w.ssm)

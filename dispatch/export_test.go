@@ -5,3 +5,6 @@ var SMSText = smsText
 
 // CurrentAndNext is currentAndNext, for its table test.
 var CurrentAndNext = currentAndNext
+
+// ShiftLength is shiftLength, for its table test.
+var ShiftLength = shiftLength

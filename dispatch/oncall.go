@@ -115,8 +115,12 @@ func overridden(s oncall.Shift) string {
 	return ""
 }
 
-// MaxShift is the longest shift /incident oncall override takes.
-const MaxShift = 14 * 24 * time.Hour
+// MinShift and MaxShift are the shortest and longest shift /incident
+// oncall override takes.
+const (
+	MinShift = 10 * time.Second
+	MaxShift = 14 * 24 * time.Hour
+)
 
 // takeShift records an override from chat: cmd.User is on call in the
 // rotation from now for cmd.Window. The override is kept in the
@@ -129,8 +133,8 @@ func (e *Engine) takeShift(ctx context.Context, cmd Command) (Result, error) {
 	if e.cfg.Overrides == nil {
 		return Result{}, fmt.Errorf("take an on-call shift: no override store configured")
 	}
-	if cmd.Window <= 0 || cmd.Window > MaxShift {
-		return Result{}, fmt.Errorf("%w: a shift is from a minute to %s long", incident.ErrInvalid, shiftLength(MaxShift))
+	if cmd.Window < MinShift || cmd.Window > MaxShift {
+		return Result{}, fmt.Errorf("%w: a shift is from %s to %s long", incident.ErrInvalid, MinShift, shiftLength(MaxShift))
 	}
 	r, err := e.oneRotation(cmd.Text)
 	if err != nil {
@@ -216,13 +220,16 @@ func shiftText(rotation, before string, o oncall.Override, d time.Duration) stri
 	return b.String()
 }
 
-// shiftLength writes a duration as people type it: 4h, 1h30m, 2d.
+// shiftLength writes a duration as people type it: 4h, 1h30m, 15s, 2d.
 func shiftLength(d time.Duration) string {
 	if d%(24*time.Hour) == 0 {
 		return fmt.Sprintf("%dd", d/(24*time.Hour))
 	}
-	s := strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
-	if strings.Contains(s, "h") {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s

@@ -153,3 +153,12 @@ func TestCurrentAndNext(t *testing.T) {
 		}
 	}
 }
+
+func TestShiftLength(t *testing.T) {
+	for d, want := range map[time.Duration]string{4 * time.Hour: "4h", 90 * time.Minute: "1h30m", 30 * time.Minute: "30m",
+		15 * time.Second: "15s", 90 * time.Second: "1m30s", 48 * time.Hour: "2d", time.Hour + 30*time.Second: "1h0m30s"} {
+		if got := dispatch.ShiftLength(d); got != want {
+			t.Errorf("shiftLength(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
