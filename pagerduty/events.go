@@ -157,20 +157,29 @@ func (c *Client) post(ctx context.Context, ev Event) error {
 		return &Error{Status: 0, Message: "TOCSIN_PAGERDUTY_EVENTS_URL is not a valid URL"}
 	}
 	req.Header.Set("Content-Type", "application/json")
-	client := c.HTTP
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	resp, err := client.Do(req)
+	resp, raw, err := do(c.HTTP, 10*time.Second, req, 64<<10)
 	if err != nil {
 		return fmt.Errorf("send PagerDuty %s: %w", ev.EventAction, err)
 	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusOK {
 		return nil
 	}
 	return answerError(resp, raw, ev.RoutingKey)
+}
+
+// do sends req with client (or one that gives up after timeout) and reads
+// up to limit bytes of the answer.
+func do(client *http.Client, timeout time.Duration, req *http.Request, limit int64) (*http.Response, []byte, error) {
+	if client == nil {
+		client = &http.Client{Timeout: timeout}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, limit))
+	return resp, raw, nil
 }
 
 // answerError turns a refusal into an Error, without the routing key.

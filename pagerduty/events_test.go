@@ -109,3 +109,21 @@ func TestClient_Errors(t *testing.T) {
 		t.Errorf("unreachable: %v, want a transient error without the key", err)
 	}
 }
+
+func TestUsers_Email(t *testing.T) {
+	pd := sim.NewPagerDuty(nil, "rest-token")
+	defer pd.Close()
+	pd.AddUser(sim.PagerDutyUser{ID: "PXPGF42", Name: "Earline Greenholt", Email: "earline@example.com"})
+	ctx := context.Background()
+	if got, err := (&pagerduty.Users{REST: pagerduty.REST{URL: pd.URL(), Token: "rest-token"}}).Email(ctx, "PXPGF42"); err != nil || got != "earline@example.com" {
+		t.Errorf("Email = %q, %v", got, err)
+	}
+	for name, u := range map[string]*pagerduty.Users{"wrong token": {REST: pagerduty.REST{URL: pd.URL(), Token: "nope"}}, "no token": {REST: pagerduty.REST{URL: pd.URL()}}} {
+		if _, err := u.Email(ctx, "PXPGF42"); err == nil || strings.Contains(err.Error(), "rest-token") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := (&pagerduty.Users{REST: pagerduty.REST{URL: pd.URL(), Token: "rest-token"}}).Email(ctx, "../../v2/enqueue"); err == nil {
+		t.Error("an id that is not an id reached another path")
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -42,16 +41,10 @@ func (c *REST) get(ctx context.Context, what, path string, query url.Values, out
 	}
 	req.Header.Set("Authorization", "Token token="+c.Token)
 	req.Header.Set("Accept", "application/vnd.pagerduty+json;version=2")
-	client := c.HTTP
-	if client == nil {
-		client = &http.Client{Timeout: 5 * time.Second}
-	}
-	resp, err := client.Do(req)
+	resp, raw, err := do(c.HTTP, 5*time.Second, req, 1<<20)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s: PagerDuty answered %s", what, resp.Status)
 	}

@@ -12,9 +12,13 @@
 //
 // Everything here is policy and pure: grouping, severity and escalation due
 // times are functions of their inputs, so dispatch can store durable timers.
-// The only I/O is reading definition files and, through TagSource, the
+// The only I/O is reading definition files, the environment variables
+// that hold PagerDuty routing keys (through Env.Getenv: the page targets
+// pagerduty and pagerduty:ENV_NAME, page.go), and, through TagSource, the
 // CloudWatch ListTagsForResource call (behind an interface with the SDK's
-// exact signature).
+// exact signature). A routing key is kept as a Secret, which never prints;
+// a target the paging integrations do not handle yet (sms, rotation:NAME)
+// is parsed and refused by Check as not yet supported.
 //
 // playbooks imports only the standard library, incident, yaml.v3 and the
 // CloudWatch SDK types; never store, bot, dispatch, intake or runbooks.
