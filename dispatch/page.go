@@ -53,8 +53,9 @@ func (x *PageExecutor) Execute(ctx context.Context, eff incident.Effect, inc inc
 	if action == actionTrigger && eff.Data["step"] != "" && !unacknowledged(inc) {
 		return Outcome{}, nil // an escalation's page, acknowledged meanwhile
 	}
-	if p, ok := inc.Page(eff.Data["target"], eff.Data["dedup_key"]); ok && p.State == action && action != actionTrigger {
-		return Outcome{}, nil // already said
+	if p, ok := inc.Page(eff.Data["target"], eff.Data["dedup_key"]); ok && action != actionTrigger &&
+		(p.State == action || p.State == actionResolve) {
+		return Outcome{}, nil // already said, or resolved since
 	}
 	return x.send(ctx, eff.Data, inc, action)
 }

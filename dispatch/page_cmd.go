@@ -91,6 +91,10 @@ func (e *Engine) pageIncident(tx incident.Tx, id incident.ID, cmd Command) (inci
 		if err != nil {
 			return inc, false, fmt.Errorf("%w: there is no incident %s", incident.ErrInvalid, id)
 		}
+		if !inc.Open() {
+			return inc, false, fmt.Errorf("%w: %s is %s; reopen it before paging for it (or page from another channel to declare a new one)",
+				incident.ErrInvalid, inc.ID, inc.Status)
+		}
 		return inc, false, nil
 	}
 	title := strings.TrimSpace(cmd.Text)

@@ -102,6 +102,9 @@ func TestPagerDuty_PageByHand(t *testing.T) {
 			t.Errorf("PagerDuty incident %s is %s", inc.DedupKey, inc.Status)
 		}
 	}
+	if after := h.WaitReply(h.Slash("U0BOB", ch.ID, "page")); !strings.Contains(after, "INC-1 is resolved; reopen it before paging") {
+		t.Errorf("a page for a resolved incident: %q", after)
+	}
 	if h.PD.EventCount("trigger") != 3 || h.PD.EventCount("acknowledge") != 0 {
 		t.Errorf("%d triggers, %d acknowledges; want 3 and none (nobody acknowledged; resolve said it)", h.PD.EventCount("trigger"), h.PD.EventCount("acknowledge"))
 	}
