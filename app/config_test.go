@@ -53,8 +53,8 @@ func TestLoadConfig_FileValues(t *testing.T) {
 }
 
 // TestLoadConfig_Hardening: placeholders, short API tokens, plain-http Slack
-// URLs to other hosts and unknown SNS signature versions are refused, each
-// naming its variable.
+// and PagerDuty URLs to other hosts and unknown SNS signature versions are
+// refused, each naming its variable.
 func TestLoadConfig_Hardening(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -71,6 +71,11 @@ func TestLoadConfig_Hardening(t *testing.T) {
 		{"SignatureVersion2", []string{"TOCSIN_SNS_SIGNATURE_VERSION", "2"}, ""},
 		{"SignatureVersion3", []string{"TOCSIN_SNS_SIGNATURE_VERSION", "3"}, "TOCSIN_SNS_SIGNATURE_VERSION"},
 		{"RetentionTooShort", []string{"TOCSIN_IDEMPOTENCY_RETENTION", "30m"}, "TOCSIN_IDEMPOTENCY_RETENTION"},
+		{"HTTPPagerDutyElsewhere", []string{"TOCSIN_PAGERDUTY_EVENTS_URL", "http://events.example.com/v2/enqueue"}, "TOCSIN_PAGERDUTY_EVENTS_URL"},
+		{"HTTPPagerDutyLoopback", []string{"TOCSIN_PAGERDUTY_EVENTS_URL", "http://127.0.0.1:9001/v2/enqueue"}, ""},
+		{"PagerDutyAPINotURL", []string{"TOCSIN_PAGERDUTY_API_URL", "api.pagerduty.com"}, "TOCSIN_PAGERDUTY_API_URL"},
+		{"PlaceholderRoutingKey", []string{"TOCSIN_PAGERDUTY_ROUTING_KEY", "changeme"}, "TOCSIN_PAGERDUTY_ROUTING_KEY is the placeholder"},
+		{"PlaceholderWebhookSecret", []string{"TOCSIN_PAGERDUTY_WEBHOOK_SECRET", "<nil>"}, "TOCSIN_PAGERDUTY_WEBHOOK_SECRET is the placeholder"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := LoadConfig(envWith(t, c.kv...))
