@@ -17,8 +17,8 @@
 // pagerduty and pagerduty:ENV_NAME, page.go), and, through TagSource, the
 // CloudWatch ListTagsForResource call (behind an interface with the SDK's
 // exact signature). A routing key is kept as a Secret, which never prints;
-// a target the paging integrations do not handle yet (sms, rotation:NAME)
-// is parsed and refused by Check as not yet supported.
+// sms and rotation:NAME targets are parsed here and checked where their
+// topic and rotations are known.
 //
 // playbooks imports only the standard library, incident, yaml.v3 and the
 // CloudWatch SDK types; never store, bot, dispatch, intake or runbooks.
