@@ -36,6 +36,7 @@ type DB struct {
 	queue     chan *write        // writes waiting for the committer
 	stopped   chan struct{}      // closed when the committer has finished
 	committed committedIncidents // the committer's cache of open incidents
+	memo      listMemo           // the incidents the last list decoded (listmemo.go)
 	closing   sync.Once
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"strings"
 	"time"
 
@@ -53,28 +54,66 @@ func (db *DB) Summaries(ctx context.Context) ([]incident.Incident, error) {
 }
 
 func (db *DB) list(openOnly, alarms bool) ([]incident.Incident, error) {
-	var out []incident.Incident
+	memo, seed := db.memo.snapshot()
+	out := make([]incident.Incident, 0, len(memo))
+	next := make(map[incident.ID]*memoIncident, len(memo))
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketIncidents).Cursor()
 		for k, v := c.Last(); k != nil; k, v = c.Prev() {
-			var inc incident.Incident
-			if err := json.Unmarshal(v, &inc); err != nil {
-				return fmt.Errorf("decode incident %d: %w", btoi(k), err)
+			id := incident.ID(btoi(k))
+			m, err := memoized(memo[id], seed, id, v)
+			if err != nil {
+				return err
 			}
-			if openOnly && !inc.Open() {
-				continue
-			}
-			if alarms {
-				var err error
-				if inc.Alarms, err = readAlarms(tx, inc.ID); err != nil {
-					return err
+			if !openOnly || m.inc.Open() {
+				if alarms {
+					if m, err = withAlarms(tx, m, id); err != nil {
+						return err
+					}
 				}
+				inc := m.inc
+				if !alarms {
+					inc.Alarms = nil
+				}
+				out = append(out, inc)
 			}
-			out = append(out, inc)
+			next[id] = m
 		}
 		return nil
 	})
+	if err == nil {
+		db.memo.keep(next)
+	}
 	return out, err
+}
+
+// memoized returns m when it was decoded from the record v, else v decoded.
+func memoized(m *memoIncident, seed maphash.Seed, id incident.ID, v []byte) (*memoIncident, error) {
+	sum := maphash.Bytes(seed, v)
+	if m != nil && m.sum == sum {
+		return m, nil
+	}
+	m = &memoIncident{sum: sum}
+	if err := json.Unmarshal(v, &m.inc); err != nil {
+		return nil, fmt.Errorf("decode incident %d: %w", id, err)
+	}
+	m.inc.Alarms = nil
+	return m, nil
+}
+
+// withAlarms returns m with the incident's alarms: m itself when they were
+// read already (since the record was last decoded, see memoIncident).
+func withAlarms(tx *bolt.Tx, m *memoIncident, id incident.ID) (*memoIncident, error) {
+	if m.hasAlarms {
+		return m, nil
+	}
+	alarms, err := readAlarms(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	n := *m
+	n.inc.Alarms, n.hasAlarms = alarms, true
+	return &n, nil
 }
 
 // ByChannel finds the incident that owns a Slack channel.
