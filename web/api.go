@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -126,19 +128,46 @@ func writeJSON(w http.ResponseWriter, v any) {
 	enc.Encode(v)
 }
 
+// listIncidents answers GET /api/incidents: every incident, newest first,
+// or those the search parameters select (see query), a page at a time
+// when page or per_page is given. X-Total-Count says how many match and a
+// Link header names the next and previous pages.
 func listIncidents(cfg Config) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		incs, err := cfg.Source.Incidents(r.Context(), r.URL.Query().Get("open") == "true")
+		v := r.URL.Query()
+		q, err := parseQuery(v, cfg.Now())
+		if err != nil {
+			http.Error(w, "bad search: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		incs, err := cfg.Source.Incidents(r.Context(), q.onlyOpen())
 		if err != nil {
 			cfg.Logger.Error("list incidents", "err", err)
 			http.Error(w, "could not read incidents", http.StatusInternalServerError)
 			return
 		}
-		if incs == nil {
-			incs = []incident.Incident{}
+		if !v.Has("page") && !v.Has("per_page") {
+			q.PerPage = max(len(incs), 1)
 		}
-		writeJSON(w, incs)
+		page, total := q.run(incs, cfg.Names)
+		w.Header().Set("X-Total-Count", strconv.Itoa(total))
+		if links := pageLinks(r, q, total); links != "" {
+			w.Header().Set("Link", links)
+		}
+		writeJSON(w, page)
 	}
+}
+
+// pageLinks is the Link header of a page of GET /api/incidents.
+func pageLinks(r *http.Request, q query, total int) string {
+	var links []string
+	if q.Page > 1 {
+		links = append(links, fmt.Sprintf(`<%s%s>; rel="prev"`, r.URL.Path, q.with("page", strconv.Itoa(q.Page-1))))
+	}
+	if q.Page*q.PerPage < total {
+		links = append(links, fmt.Sprintf(`<%s%s>; rel="next"`, r.URL.Path, q.with("page", strconv.Itoa(q.Page+1))))
+	}
+	return strings.Join(links, ", ")
 }
 
 // IncidentView is what GET /api/incidents/{id} returns.

@@ -80,6 +80,7 @@ func TestBrowser_Dashboard(t *testing.T) {
 
 	signIn(tab, t, srv.URL)
 	wantText(tab, t, "table#open", "INC-1", "API 5xx rate above 5%", "alice", xssTitle)
+	search(tab, t)
 
 	step(t, "open INC-1", chromedp.Do(tab,
 		chromedp.Click(chromedp.CSS(`a[href="/incidents/1"]`)),
@@ -112,6 +113,30 @@ func TestBrowser_Dashboard(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#login")),
 		chromedp.Navigate(srv.URL+"/incidents/1"), chromedp.WaitVisible(chromedp.CSS("#login")),
 	))
+}
+
+// search filters the list with the form and pages through it.
+func search(tab context.Context, t *testing.T) {
+	t.Helper()
+	step(t, "search resolved incidents", chromedp.Do(tab,
+		chromedp.SetValue(chromedp.CSS(`#search select[name="status"]`), "resolved"),
+		chromedp.SendKeys(chromedp.CSS(`#search input[name="q"]`), "latency"),
+		chromedp.Click(chromedp.CSS("#search button")),
+		chromedp.WaitVisible(chromedp.CSS("table#history")),
+	))
+	wantText(tab, t, "#count", "1 incident matches")
+	wantText(tab, t, "table#history", "INC-3", "Checkout latency")
+	if text := visibleText(tab, t, "table#history"); strings.Contains(text, "Old outage") {
+		t.Errorf("the search lists an incident it does not match:\n%s", text)
+	}
+	step(t, "page through all incidents", chromedp.Do(tab,
+		chromedp.Navigate(strings.TrimSuffix(evalString(tab, t, "location.origin"), "/")+"/?per_page=2"),
+		chromedp.WaitVisible(chromedp.CSS("#pages")),
+		chromedp.Click(chromedp.CSS(`#pages a[rel="next"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#pages a[rel="prev"]`)),
+	))
+	wantText(tab, t, "table#history", "INC-3", "INC-4")
+	step(t, "back to the list", chromedp.Do(tab, chromedp.Click(chromedp.CSS(`header a.brand`)), chromedp.WaitVisible(chromedp.CSS("table#open"))))
 }
 
 // checkStory checks the timeline in the browser: tocsin's bookkeeping is

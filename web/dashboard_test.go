@@ -70,13 +70,18 @@ func TestDashboard_List(t *testing.T) {
 		`<meta http-equiv="refresh" content="10">`, `<meta name="viewport"`,
 		`href="/incidents/1"`, "API 5xx rate above 5%", "api", "alice", "1h40m", "1 of 1", "api-5xx", "mitigated",
 		`href="/incidents/2"`, "SEV1", "10m00s",
-		`id="resolved"`, "Checkout latency", "2025-03-09 12:00:00 UTC", "2h00m",
+		`id="history"`, "Checkout latency", "2025-03-09 10:00:00 UTC", "2h00m", "Old outage", "4 incidents, newest first.",
 	)
-	if strings.Index(body, "INC-2") > strings.Index(body, "INC-1") {
+	open := body[:strings.Index(body, `id="history"`)]
+	if strings.Index(open, "INC-2") > strings.Index(open, "INC-1") {
 		t.Error("the SEV1 incident is not listed first")
 	}
-	if strings.Contains(body, "Old outage") {
-		t.Error("an incident resolved a month ago is listed as recent")
+	if strings.Contains(open, "Old outage") {
+		t.Error("a resolved incident is listed as open")
+	}
+	hist := body[strings.Index(body, `id="history"`):]
+	if i := func(id string) int { return strings.Index(hist, id+"</a>") }; !(i("INC-2") < i("INC-1") && i("INC-1") < i("INC-3") && i("INC-3") < i("INC-4")) {
+		t.Error("the history is not newest first")
 	}
 }
 

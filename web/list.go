@@ -12,17 +12,28 @@ import (
 	"github.com/tocsin-dev/tocsin/report"
 )
 
-// recentWindow is how far back the list shows resolved incidents.
-const (
-	recentWindow = 7 * 24 * time.Hour
-	recentMax    = 20
-)
-
-// listView is the body of the incident list.
+// listView is the body of the incident list: the open incidents (on the
+// first page of an unfiltered list), then the history the search selects.
 type listView struct {
 	Now      string
 	Open     []row
-	Resolved []row
+	ShowOpen bool
+	Form     searchForm
+	History  []row
+	Total    int
+	Page     int
+	Pages    int
+	Newer    string // the link to the page before, if any
+	Older    string // the link to the page after, if any
+	Filtered bool
+}
+
+// searchForm is the search form, filled in with the current search.
+type searchForm struct {
+	Q, Service, Severity, Status, Since, Until string
+	Services                                   []string
+	Severities                                 []string
+	Statuses                                   []string
 }
 
 // row is one incident in a list. Everything is already a string for people.
@@ -36,54 +47,97 @@ type row struct {
 	Service   string
 	Commander string
 	Age       string // open: since the start; resolved: time to restore
+	Started   string // when impact began, in UTC
 	Resolved  string // resolved: when, in UTC
 	Firing    int
 	Alarms    int
 	FiringAt  []string // names of the alarms in ALARM
 }
 
-// listPage shows the open incidents, worst and oldest first, and those
-// resolved in the last week. It reloads itself every 10 seconds.
+// listPage shows the open incidents, worst and oldest first, and the
+// history: every incident the search selects, newest first, a page at a
+// time. Without a search it reloads itself every 10 seconds.
 func listPage(cfg Config) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		now := cfg.Now()
+		q, err := parseQuery(r.URL.Query(), now)
+		if err != nil {
+			renderError(w, cfg.Logger, http.StatusBadRequest, "The search is not valid: "+err.Error(), true)
+			return
+		}
 		incs, err := cfg.Source.Incidents(r.Context(), false)
 		if err != nil {
 			cfg.Logger.Error("list incidents", "err", err)
 			renderError(w, cfg.Logger, http.StatusInternalServerError, "The incidents could not be read. Try again in a moment.", true)
 			return
 		}
-		now := cfg.Now()
-		v := listView{Now: utcTime(now)}
-		open, resolved := split(incs, now)
-		for _, inc := range open {
-			v.Open = append(v.Open, newRow(cfg.Names, inc, now))
-		}
-		for _, inc := range resolved {
-			v.Resolved = append(v.Resolved, newRow(cfg.Names, inc, now))
-		}
-		render(w, cfg.Logger, http.StatusOK, "list", page{Title: "Incidents", Refresh: true, Nav: true, Body: v})
+		v := newListView(cfg.Names, q, incs, now)
+		render(w, cfg.Logger, http.StatusOK, "list", page{Title: "Incidents", Refresh: !v.Filtered && q.Page == 1, Nav: true, Body: v})
 	}
 }
 
-// split returns the open incidents (by severity, then oldest first) and up
-// to recentMax resolved within recentWindow of now (newest first).
-func split(incs []incident.Incident, now time.Time) (open, resolved []incident.Incident) {
+func newListView(n Names, q query, incs []incident.Incident, now time.Time) listView {
+	v := listView{Now: utcTime(now), Filtered: q.filtered(), Page: q.Page, Form: newSearchForm(q, incs)}
+	v.ShowOpen = !v.Filtered && q.Page == 1
+	if v.ShowOpen {
+		for _, inc := range openFirst(incs) {
+			v.Open = append(v.Open, newRow(n, inc, now))
+		}
+	}
+	hist, total := q.run(incs, n)
+	for _, inc := range hist {
+		v.History = append(v.History, newRow(n, inc, now))
+	}
+	v.Total, v.Pages = total, max(1, (total+q.PerPage-1)/q.PerPage)
+	if q.Page > 1 {
+		v.Newer = q.with("page", fmt.Sprint(q.Page-1))
+	}
+	if q.Page < v.Pages {
+		v.Older = q.with("page", fmt.Sprint(q.Page+1))
+	}
+	return v
+}
+
+// newSearchForm fills the form with q and offers the services incidents have.
+func newSearchForm(q query, incs []incident.Incident) searchForm {
+	f := searchForm{Q: q.values.Get("q"), Service: q.Service, Severity: strings.ToLower(q.values.Get("severity")),
+		Status: strings.ToLower(q.values.Get("status")), Severities: []string{"sev1", "sev2", "sev3", "sev4"},
+		Statuses: []string{"open", "resolved"}}
+	for _, s := range incident.Statuses() {
+		if s != incident.StatusResolved { // "resolved" above: resolved or closed
+			f.Statuses = append(f.Statuses, string(s))
+		}
+	}
+	if !q.Since.IsZero() {
+		f.Since = q.Since.UTC().Format(time.DateOnly)
+	}
+	if !q.Until.IsZero() {
+		f.Until = q.Until.Add(-time.Nanosecond).UTC().Format(time.DateOnly)
+	}
+	seen := map[string]bool{}
+	for i := range incs {
+		if s := incs[i].Service; s != "" && !seen[s] {
+			seen[s] = true
+			f.Services = append(f.Services, s)
+		}
+	}
+	slices.Sort(f.Services)
+	return f
+}
+
+// openFirst returns the open incidents by severity, then oldest first.
+func openFirst(incs []incident.Incident) []incident.Incident {
+	var open []incident.Incident
 	for _, inc := range incs {
-		switch {
-		case inc.Open():
+		if inc.Open() {
 			open = append(open, inc)
-		case !inc.ResolvedAt.IsZero() && now.Sub(inc.ResolvedAt) <= recentWindow:
-			resolved = append(resolved, inc)
 		}
 	}
 	slices.SortStableFunc(open, func(a, b incident.Incident) int {
 		return cmp.Or(cmp.Compare(sevRank(a.Severity), sevRank(b.Severity)),
 			startOf(a).Compare(startOf(b)), cmp.Compare(a.ID, b.ID))
 	})
-	slices.SortStableFunc(resolved, func(a, b incident.Incident) int {
-		return cmp.Or(b.ResolvedAt.Compare(a.ResolvedAt), cmp.Compare(b.ID, a.ID))
-	})
-	return open, resolved[:min(len(resolved), recentMax)]
+	return open
 }
 
 // sevRank orders SEV1 first and an unset severity last.
@@ -100,7 +154,7 @@ func newRow(n Names, inc incident.Incident, now time.Time) row {
 		Severity: inc.Severity.String(), SevClass: sevClass(inc.Severity),
 		Status: string(inc.Status), Title: orDash(inc.Title), Service: orDash(inc.Service),
 		Commander: orDash(report.Name(n, inc.RoleHolder(incident.RoleCommander))),
-		Alarms:    len(inc.Alarms),
+		Alarms:    len(inc.Alarms), Started: utcTime(startOf(inc)),
 	}
 	for _, a := range inc.Firing() {
 		rw.FiringAt = append(rw.FiringAt, a.Name)
