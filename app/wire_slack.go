@@ -18,6 +18,7 @@ import (
 var (
 	_ bot.Doer     = (*dispatch.Engine)(nil)
 	_ groupChecker = (*bot.Executor)(nil)
+	_ groupChecker = (*bot.Directory)(nil)
 )
 
 // wireSlack mounts the Slack endpoints, the Slack executor and, with
@@ -44,11 +45,12 @@ func (a *App) wireSlack(ctx context.Context, d Deps) error {
 	}
 	a.slackGroups = ex.UserGroups
 	a.slackByEmail = ex.UserByEmail
-	a.every("slack-check-ids", func(ctx context.Context) error { return a.checkSlackIDs(ctx, ex) })
 	client := slack.New(a.cfg.SlackBotToken, slack.OptionAPIURL(a.cfg.SlackAPIURL), slack.OptionAppLevelToken(a.cfg.SlackAppToken))
 	a.names = bot.NewDirectory(client, a.store, a.log.With("component", "slack-names"), a.now)
 	a.names.Load() // before the first request, whatever Slack says
 	a.every("slack-names", a.names.Run)
+	// The directory's group listing answers the start-up check too: one usergroups.list.
+	a.every("slack-check-ids", func(ctx context.Context) error { return a.checkSlackIDs(ctx, a.names) })
 	h := bot.NewHandlers(bot.HandlerConfig{SigningSecret: a.cfg.SlackSigning, Doer: a.engine, Slack: client,
 		Logger: a.log.With("component", "slack"), Now: a.now, Inbox: slackInbox{a.store}, Groups: ex, Registerer: a.registry,
 		Alive: a.alive()})

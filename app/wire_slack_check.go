@@ -8,7 +8,8 @@ import (
 	"github.com/tocsin-dev/tocsin/playbooks"
 )
 
-// groupChecker is what the start-up check asks Slack (the bot Executor).
+// groupChecker is what the start-up check asks Slack (the bot Directory,
+// whose group listing it shares; the Executor can answer it too).
 type groupChecker interface {
 	UnknownGroups(ctx context.Context, ids []string) ([]string, error)
 }

@@ -61,6 +61,8 @@ type Directory struct {
 	pending   map[string]bool      // user ids to ask users.info about
 	listedAt  time.Time            // the last full listing (or failed attempt, minus the retry)
 	groupsAt  time.Time            // the last usergroups.list
+	groups    map[string]bool      // the group ids it returned
+	listing   sync.Mutex           // one usergroups.list at a time
 	wake      chan struct{}
 	persisted bool // names holds nothing the store lacks
 }

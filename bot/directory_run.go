@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -50,19 +51,51 @@ func (d *Directory) list(ctx context.Context) {
 	}
 }
 
-// listGroups reads the user groups' names (usergroups.list).
+// listGroups reads the user groups' names (usergroups.list), unless they
+// were read within the last minute: the start-up check of the playbooks'
+// group ids (UnknownGroups) and the directory's own listing share one call.
 func (d *Directory) listGroups(ctx context.Context) error {
+	d.listing.Lock()
+	defer d.listing.Unlock()
+	d.mu.Lock()
+	fresh := !d.groupsAt.IsZero() && d.now().Sub(d.groupsAt) < time.Minute
+	d.mu.Unlock()
+	if fresh {
+		return nil
+	}
 	groups, err := d.api.GetUserGroupsContext(ctx)
 	if err != nil {
 		return err
 	}
+	known := make(map[string]bool, len(groups))
 	for _, g := range groups {
 		d.learn(g.ID, cmp.Or(g.Name, g.Handle))
+		known[g.ID] = true
 	}
 	d.mu.Lock()
-	d.groupsAt = d.now()
+	d.groupsAt, d.groups = d.now(), known
 	d.mu.Unlock()
 	return nil
+}
+
+// UnknownGroups returns the ids among ids that name no user group Slack
+// has (usergroups.list, shared with the directory's listing).
+func (d *Directory) UnknownGroups(ctx context.Context, ids []string) ([]string, error) {
+	if d.api == nil {
+		return nil, nil
+	}
+	if err := d.listGroups(ctx); err != nil {
+		return nil, fmt.Errorf("list user groups: %w", err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []string
+	for _, id := range ids {
+		if !d.groups[id] {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 // lookUpPending asks users.info about each user Person met unknown.
@@ -128,8 +161,8 @@ func (d *Directory) Resolve(ctx context.Context, ids ...string) {
 		switch {
 		case isUserID(id) && !d.recentlyMissing(id):
 			users = append(users, id)
-		case isGroupID(id) && d.now().Sub(d.groupsAt) > time.Minute:
-			relist = true
+		case isGroupID(id):
+			relist = true // listGroups skips the call when the last is under a minute old
 		}
 	}
 	d.mu.Unlock()

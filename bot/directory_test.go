@@ -116,3 +116,17 @@ func TestDirectory_Resolve(t *testing.T) {
 		t.Errorf("Resolve listed the whole workspace (%d calls)", n)
 	}
 }
+
+// TestDirectory_UnknownGroups: the start-up check of group ids shares the
+// directory's usergroups.list call.
+func TestDirectory_UnknownGroups(t *testing.T) {
+	s, d, _ := directoryWorld(t)
+	d.list(t.Context())
+	unknown, err := d.UnknownGroups(t.Context(), []string{"S0ONCALL", "S0GONE"})
+	if err != nil || len(unknown) != 1 || unknown[0] != "S0GONE" {
+		t.Errorf("UnknownGroups = %v, %v; want [S0GONE]", unknown, err)
+	}
+	if n := s.CallCount("usergroups.list"); n != 1 {
+		t.Errorf("usergroups.list called %d times, want once", n)
+	}
+}
