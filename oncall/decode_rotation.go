@@ -47,38 +47,47 @@ func (d *decoder) rotation(root *yaml.Node) *Rotation {
 
 // schedule reads length, handoff, timezone and start.
 func (d *decoder) schedule(root *yaml.Node, f map[string]*yaml.Node, r *Rotation) {
-	length, n := d.scalar(f, "length", "")
-	if l, ok := parseLength(length); ok {
-		r.Length = l
-	} else if n == nil {
-		d.problem(root, "length", "missing: daily, weekly or a number of hours such as 12h")
-	} else {
-		d.problem(n, "length", "%q must be daily, weekly or a number of hours from 1h to 8760h (such as 12h)", length)
-	}
-	hhmm, n := d.scalar(f, "handoff", "")
-	if m := clockPattern.FindStringSubmatch(hhmm); m != nil {
-		r.Hour, _ = strconv.Atoi(m[1])
-		r.Minute, _ = strconv.Atoi(m[2])
-	} else if n == nil {
-		d.problem(root, "handoff", `missing: the hand-off time as HH:MM on a 24-hour clock, quoted ("09:00")`)
-	} else {
-		d.problem(n, "handoff", `%q must be HH:MM on a 24-hour clock, quoted ("09:00")`, hhmm)
-	}
-	tz, n := d.scalar(f, "timezone", "")
-	if loc, err := time.LoadLocation(tz); n != nil && tz != "" && tz != "Local" && err == nil {
-		r.Location = loc
-	} else if n == nil {
-		d.problem(root, "timezone", "missing: an IANA time zone such as Europe/Berlin or UTC")
-	} else {
-		d.problem(n, "timezone", "%q is not an IANA time zone (such as America/New_York, Europe/Berlin or UTC)", tz)
-	}
-	start, n := d.scalar(f, "start", "")
-	if t, err := time.Parse(time.DateOnly, start); err == nil {
-		r.Start = t
-	} else if n == nil {
-		d.problem(root, "start", "missing: the date (YYYY-MM-DD) the first member's first shift begins, at the hand-off time")
-	} else {
-		d.problem(n, "start", "%q is not a date: use YYYY-MM-DD", start)
+	d.required(root, f, "length", "daily, weekly or a number of hours such as 12h",
+		"must be daily, weekly or a number of hours from 1h to 8760h (such as 12h)", func(v string) (ok bool) {
+			r.Length, ok = parseLength(v)
+			return ok
+		})
+	d.required(root, f, "handoff", `the hand-off time as HH:MM on a 24-hour clock, quoted ("09:00")`,
+		`must be HH:MM on a 24-hour clock, quoted ("09:00")`, func(v string) bool {
+			m := clockPattern.FindStringSubmatch(v)
+			if m != nil {
+				r.Hour, _ = strconv.Atoi(m[1])
+				r.Minute, _ = strconv.Atoi(m[2])
+			}
+			return m != nil
+		})
+	d.required(root, f, "timezone", "an IANA time zone such as Europe/Berlin or UTC",
+		"is not an IANA time zone (such as America/New_York, Europe/Berlin or UTC)", func(v string) bool {
+			loc, err := time.LoadLocation(v)
+			if err == nil && v != "" && v != "Local" {
+				r.Location = loc
+				return true
+			}
+			return false
+		})
+	d.required(root, f, "start", "the date (YYYY-MM-DD) the first member's first shift begins, at the hand-off time",
+		"is not a date: use YYYY-MM-DD", func(v string) bool {
+			t, err := time.Parse(time.DateOnly, v)
+			r.Start = t
+			return err == nil
+		})
+}
+
+// required reads a field every rotation has: parse takes its value and
+// says whether it is good; a missing or bad value is a problem saying what
+// is wanted.
+func (d *decoder) required(root *yaml.Node, f map[string]*yaml.Node, key, missing, bad string, parse func(string) bool) {
+	v, n := d.scalar(f, key, "")
+	switch {
+	case n == nil:
+		d.problem(root, key, "missing: %s", missing)
+	case !parse(v):
+		d.problem(n, key, "%q %s", v, bad)
 	}
 }
 

@@ -56,6 +56,17 @@ const (
 	berlin  = "Europe/Berlin"    // DST 2026-03-29 02:00 CET -> 03:00 CEST, 2026-10-25 03:00 CEST -> 02:00 CET
 )
 
+// nowCase is a question to Rotation.Now and its answer.
+type nowCase struct {
+	name      string
+	r         *Rotation
+	at        time.Time
+	who       string
+	until     time.Time
+	untilWall string // the hand-off on the rotation's wall clock ("": not checked)
+	override  bool
+}
+
 func TestRotation_Now(t *testing.T) {
 	daily := newRotation(t, "daily", "09:00", newYork, "2026-03-05", "UA", "UB", "UC")
 	fall := newRotation(t, "daily", "09:00", newYork, "2026-10-30", "UA", "UB", "UC")
@@ -64,44 +75,37 @@ func TestRotation_Now(t *testing.T) {
 	twelve := newRotation(t, "12h", "08:00", newYork, "2026-03-07", "UA", "UB")
 	early := newRotation(t, "daily", "02:30", newYork, "2026-03-07", "UA", "UB")
 	repeat := newRotation(t, "daily", "01:30", newYork, "2026-10-30", "UA", "UB")
-	tests := []struct {
-		name      string
-		r         *Rotation
-		at        time.Time
-		who       string
-		until     time.Time
-		untilWall string // the hand-off on the rotation's wall clock
-	}{
+	tests := []nowCase{
 		// Daily, spring forward: C's shift from 03-07 09:00 EST to 03-08
 		// 09:00 EDT is 23 hours; the hand-off stays at 09:00 local.
-		{"daily/before spring change", daily, local(t, newYork, "2026-03-07T09:00"), "UC", utc(t, "2026-03-08T13:00"), "2026-03-08 09:00 EDT"},
-		{"daily/on the change night", daily, local(t, newYork, "2026-03-08T03:30"), "UC", utc(t, "2026-03-08T13:00"), "2026-03-08 09:00 EDT"},
-		{"daily/a minute before", daily, local(t, newYork, "2026-03-08T08:59"), "UC", utc(t, "2026-03-08T13:00"), "2026-03-08 09:00 EDT"},
-		{"daily/at the hand-off", daily, local(t, newYork, "2026-03-08T09:00"), "UA", utc(t, "2026-03-09T13:00"), "2026-03-09 09:00 EDT"},
-		{"daily/the start", daily, local(t, newYork, "2026-03-05T09:00"), "UA", utc(t, "2026-03-06T14:00"), "2026-03-06 09:00 EST"},
-		{"daily/before the start date", daily, local(t, newYork, "2026-03-05T08:59"), "UC", utc(t, "2026-03-05T14:00"), "2026-03-05 09:00 EST"},
-		{"daily/long before the start", daily, local(t, newYork, "2026-02-01T12:00"), "UB", utc(t, "2026-02-02T14:00"), "2026-02-02 09:00 EST"},
+		{"daily/before spring change", daily, local(t, newYork, "2026-03-07T09:00"), "UC", utc(t, "2026-03-08T13:00"), "2026-03-08 09:00 EDT", false},
+		{"daily/on the change night", daily, local(t, newYork, "2026-03-08T03:30"), "UC", utc(t, "2026-03-08T13:00"), "2026-03-08 09:00 EDT", false},
+		{"daily/a minute before", daily, local(t, newYork, "2026-03-08T08:59"), "UC", utc(t, "2026-03-08T13:00"), "2026-03-08 09:00 EDT", false},
+		{"daily/at the hand-off", daily, local(t, newYork, "2026-03-08T09:00"), "UA", utc(t, "2026-03-09T13:00"), "2026-03-09 09:00 EDT", false},
+		{"daily/the start", daily, local(t, newYork, "2026-03-05T09:00"), "UA", utc(t, "2026-03-06T14:00"), "2026-03-06 09:00 EST", false},
+		{"daily/before the start date", daily, local(t, newYork, "2026-03-05T08:59"), "UC", utc(t, "2026-03-05T14:00"), "2026-03-05 09:00 EST", false},
+		{"daily/long before the start", daily, local(t, newYork, "2026-02-01T12:00"), "UB", utc(t, "2026-02-02T14:00"), "2026-02-02 09:00 EST", false},
 		// Daily, fall back: the shift from 10-31 09:00 EDT to 11-01 09:00
 		// EST is 25 hours.
-		{"daily/fall back", fall, local(t, newYork, "2026-11-01T01:30"), "UB", utc(t, "2026-11-01T14:00"), "2026-11-01 09:00 EST"},
-		{"daily/after fall back", fall, local(t, newYork, "2026-11-01T09:00"), "UC", utc(t, "2026-11-02T14:00"), "2026-11-02 09:00 EST"},
+		{"daily/fall back", fall, local(t, newYork, "2026-11-01T01:30"), "UB", utc(t, "2026-11-01T14:00"), "2026-11-01 09:00 EST", false},
+		{"daily/after fall back", fall, local(t, newYork, "2026-11-01T09:00"), "UC", utc(t, "2026-11-02T14:00"), "2026-11-02 09:00 EST", false},
 		// Weekly in Berlin across both changes: Monday 10:00 local.
-		{"weekly/spring", weekly, local(t, berlin, "2026-03-30T09:59"), "UA", utc(t, "2026-03-30T08:00"), "2026-03-30 10:00 CEST"},
-		{"weekly/after spring", weekly, local(t, berlin, "2026-03-30T10:00"), "UB", utc(t, "2026-04-06T08:00"), "2026-04-06 10:00 CEST"},
-		{"weekly/autumn", autumn, local(t, berlin, "2026-10-25T12:00"), "UA", utc(t, "2026-10-26T09:00"), "2026-10-26 10:00 CET"},
+		{"weekly/spring", weekly, local(t, berlin, "2026-03-30T09:59"), "UA", utc(t, "2026-03-30T08:00"), "2026-03-30 10:00 CEST", false},
+		{"weekly/after spring", weekly, local(t, berlin, "2026-03-30T10:00"), "UB", utc(t, "2026-04-06T08:00"), "2026-04-06 10:00 CEST", false},
+		{"weekly/autumn", autumn, local(t, berlin, "2026-10-25T12:00"), "UA", utc(t, "2026-10-26T09:00"), "2026-10-26 10:00 CET", false},
 		// 12h: absolute hours from 03-07 08:00 EST (13:00 UTC); after the
 		// change the local hand-off times are 09:00 and 21:00 EDT.
-		{"12h/before", twelve, local(t, newYork, "2026-03-07T19:00"), "UA", utc(t, "2026-03-08T01:00"), "2026-03-07 20:00 EST"},
-		{"12h/across the change", twelve, local(t, newYork, "2026-03-08T04:00"), "UB", utc(t, "2026-03-08T13:00"), "2026-03-08 09:00 EDT"},
-		{"12h/after", twelve, local(t, newYork, "2026-03-08T09:00"), "UA", utc(t, "2026-03-09T01:00"), "2026-03-08 21:00 EDT"},
+		{"12h/before", twelve, local(t, newYork, "2026-03-07T19:00"), "UA", utc(t, "2026-03-08T01:00"), "2026-03-07 20:00 EST", false},
+		{"12h/across the change", twelve, local(t, newYork, "2026-03-08T04:00"), "UB", utc(t, "2026-03-08T13:00"), "2026-03-08 09:00 EDT", false},
+		{"12h/after", twelve, local(t, newYork, "2026-03-08T09:00"), "UA", utc(t, "2026-03-09T01:00"), "2026-03-08 21:00 EDT", false},
 		// 02:30 does not exist on 2026-03-08 in New York: the hand-off is
 		// at 03:30 EDT (07:30 UTC), and the next day's at 02:30 EDT again.
-		{"daily/skipped hand-off time", early, local(t, newYork, "2026-03-08T01:00"), "UA", utc(t, "2026-03-08T07:30"), "2026-03-08 03:30 EDT"},
-		{"daily/after the skipped time", early, local(t, newYork, "2026-03-08T04:00"), "UB", utc(t, "2026-03-09T06:30"), "2026-03-09 02:30 EDT"},
+		{"daily/skipped hand-off time", early, local(t, newYork, "2026-03-08T01:00"), "UA", utc(t, "2026-03-08T07:30"), "2026-03-08 03:30 EDT", false},
+		{"daily/after the skipped time", early, local(t, newYork, "2026-03-08T04:00"), "UB", utc(t, "2026-03-09T06:30"), "2026-03-09 02:30 EDT", false},
 		// 01:30 happens twice on 2026-11-01: the hand-off is the first
 		// (EDT, 05:30 UTC).
-		{"daily/repeated hand-off time", repeat, utc(t, "2026-11-01T04:00"), "UB", utc(t, "2026-11-01T05:30"), "2026-11-01 01:30 EDT"},
-		{"daily/after the repeated time", repeat, utc(t, "2026-11-01T05:30"), "UA", utc(t, "2026-11-02T06:30"), "2026-11-02 01:30 EST"},
+		{"daily/repeated hand-off time", repeat, utc(t, "2026-11-01T04:00"), "UB", utc(t, "2026-11-01T05:30"), "2026-11-01 01:30 EDT", false},
+		{"daily/after the repeated time", repeat, utc(t, "2026-11-01T05:30"), "UA", utc(t, "2026-11-02T06:30"), "2026-11-02 01:30 EST", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,22 +157,15 @@ func TestRotation_Overrides(t *testing.T) {
 		{Rotation: "other", Who: "UX", From: at("2026-03-06T00:00"), To: at("2026-03-07T00:00"), By: "UA"},
 	}
 	withChat := r.With(chat)
-	tests := []struct {
-		name     string
-		r        *Rotation
-		at       time.Time
-		who      string
-		until    time.Time
-		override bool
-	}{
-		{"before the override", &r, at("2026-03-06T11:00"), "UB", at("2026-03-06T12:00"), false},
-		{"override", &r, at("2026-03-06T12:30"), "UZ", at("2026-03-06T18:00"), true},
-		{"after the override", &r, at("2026-03-06T18:00"), "UB", at("2026-03-07T09:00"), false},
-		{"override into own shift merges", &r, at("2026-03-05T13:00"), "UB", at("2026-03-06T12:00"), true},
-		{"file override before the chat one", withChat, at("2026-03-06T14:00"), "UZ", at("2026-03-06T15:00"), true},
-		{"chat override wins", withChat, at("2026-03-06T15:30"), "UY", at("2026-03-06T16:00"), true},
-		{"file override after the chat one", withChat, at("2026-03-06T16:00"), "UZ", at("2026-03-06T18:00"), true},
-		{"another rotation's override is ignored", withChat, at("2026-03-06T10:00"), "UB", at("2026-03-06T12:00"), false},
+	tests := []nowCase{
+		{"before the override", &r, at("2026-03-06T11:00"), "UB", at("2026-03-06T12:00"), "", false},
+		{"override", &r, at("2026-03-06T12:30"), "UZ", at("2026-03-06T18:00"), "", true},
+		{"after the override", &r, at("2026-03-06T18:00"), "UB", at("2026-03-07T09:00"), "", false},
+		{"override into own shift merges", &r, at("2026-03-05T13:00"), "UB", at("2026-03-06T12:00"), "", true},
+		{"file override before the chat one", withChat, at("2026-03-06T14:00"), "UZ", at("2026-03-06T15:00"), "", true},
+		{"chat override wins", withChat, at("2026-03-06T15:30"), "UY", at("2026-03-06T16:00"), "", true},
+		{"file override after the chat one", withChat, at("2026-03-06T16:00"), "UZ", at("2026-03-06T18:00"), "", true},
+		{"another rotation's override is ignored", withChat, at("2026-03-06T10:00"), "UB", at("2026-03-06T12:00"), "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
