@@ -61,7 +61,11 @@ func init() {
 			inc.Channel.ID, inc.Channel.Name = e.Data["channel_id"], e.Data["channel_name"]
 		},
 		EventHeader: func(inc *Incident, e Event) { inc.Channel.HeaderTS = e.Data["ts"] },
-		EventPaged:  applyPaged,
+		EventAnnounced: func(inc *Incident, e Event) {
+			inc.Channel.AnnounceChannel, inc.Channel.AnnounceTS = e.Data["channel"], e.Data["ts"]
+		},
+		EventChecklist: applyChecklist,
+		EventPaged:     applyPaged,
 	}
 }
 
@@ -131,6 +135,21 @@ func applyPaged(inc *Incident, e Event) {
 	}
 	if action == "trigger" {
 		inc.Pages = append(inc.Pages, Page{Target: target, DedupKey: key, State: action})
+	}
+}
+
+func applyChecklist(inc *Incident, e Event) {
+	n, err := strconv.Atoi(e.Data["item"])
+	if err != nil || n < 0 {
+		return
+	}
+	if inc.Ticked == nil {
+		inc.Ticked = map[int]bool{}
+	}
+	if e.Data["done"] == "true" {
+		inc.Ticked[n] = true
+	} else {
+		delete(inc.Ticked, n)
 	}
 }
 

@@ -53,9 +53,14 @@ const (
 	EventChannel EventType = "channel"
 	// EventHeader: the pinned header message exists. Data: ts.
 	EventHeader EventType = "header"
+	// EventAnnounced: the incident's announcement exists, the message in
+	// the announcements channel that tocsin keeps up to date. Data:
+	// channel, ts.
+	EventAnnounced EventType = "announced"
 	// EventEscalated: an escalation step fired. Data: step, targets.
 	EventEscalated EventType = "escalated"
-	// EventChecklist: a checklist item ticked or unticked. Data: item, done.
+	// EventChecklist: a checklist item ticked or unticked. Text: the item.
+	// Data: item (its index), done (true|false).
 	EventChecklist EventType = "checklist"
 	// EventRunbook: a runbook step (requested, approved, denied, expired,
 	// started, progress, finished, cancelled, refused). Data: run, runbook,

@@ -100,6 +100,9 @@ type Channel struct {
 	ID       string `json:"id,omitempty"`
 	Name     string `json:"name,omitempty"`
 	HeaderTS string `json:"header_ts,omitempty"`
+	// The announcement in the announcements channel, kept up to date.
+	AnnounceChannel string `json:"announce_channel,omitempty"`
+	AnnounceTS      string `json:"announce_ts,omitempty"`
 }
 
 // LinkedAlarm is an alarm that joined an incident, with its latest state.
@@ -129,6 +132,7 @@ type Incident struct {
 	StartMethod string            `json:"start_method,omitempty"`
 	Recovered   bool              `json:"recovered,omitempty"` // every linked alarm is OK
 	Followups   []string          `json:"followups,omitempty"`
+	Ticked      map[int]bool      `json:"ticked,omitempty"` // checklist items ticked, by index
 	Reopens     int               `json:"reopens,omitempty"`
 	Extra       map[string]string `json:"extra,omitempty"`
 	// Pages are the alerts opened in paging services (EventPaged), in
