@@ -20,7 +20,7 @@ func (r *reviewer) timeline(b *strings.Builder) {
 	for _, e := range r.events {
 		what := ""
 		switch {
-		case e.Type == incident.EventHeader:
+		case e.Type == incident.EventHeader, e.Type == incident.EventAnnounced:
 			continue
 		case e.Type == incident.EventRunbook:
 			id := e.Data["run"]

@@ -54,7 +54,7 @@ func milestone(e incident.Event) string {
 // system reports whether an event is bookkeeping rather than the story.
 func system(e incident.Event) bool {
 	switch e.Type {
-	case incident.EventChannel, incident.EventHeader:
+	case incident.EventChannel, incident.EventHeader, incident.EventAnnounced:
 		return true
 	case incident.EventInfo:
 		return e.Actor == "tocsin"
@@ -88,6 +88,9 @@ var sentences = map[incident.EventType]sentence{
 	incident.EventChannel:   channelSentence,
 	incident.EventHeader: func(_ incident.Event, _ Names, who string) string {
 		return who + " pinned the incident's header in the channel"
+	},
+	incident.EventAnnounced: func(_ incident.Event, _ Names, who string) string {
+		return who + " announced the incident in the announcements channel"
 	},
 	incident.EventEscalated: escalatedSentence,
 	incident.EventChecklist: checklistSentence,
