@@ -208,6 +208,13 @@ func stamp(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
+// when renders a time so that each reader sees it in their own time zone
+// (Slack's <!date^…> formatting), with the time in UTC where a client
+// cannot format it.
+func when(t time.Time) string {
+	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), t.UTC().Format("2006-01-02 15:04 UTC"))
+}
+
 func clock(t time.Time) string {
 	if t.IsZero() {
 		return "—"

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -25,7 +26,8 @@ func ApprovalBlocks(run RunView) []slack.Block {
 		intro += "\nThe request expires at " + stamp(run.Expires) + "."
 	}
 	blocks := []slack.Block{
-		slack.NewSectionBlock(mrkdwn(intro), nil, nil),
+		// The first block's id finds the request again when it is decided.
+		slack.NewSectionBlock(mrkdwn(intro), nil, nil, slack.SectionBlockOptionBlockID(blockID(run.Incident, "approval:"+run.ID))),
 		slack.NewSectionBlock(nil, []*slack.TextBlockObject{
 			plain("Document: " + orDash(run.Document)),
 			plain("Run: " + run.ID),
@@ -43,6 +45,31 @@ func ApprovalBlocks(run RunView) []slack.Block {
 		plain("Approve"), plain("Cancel"))
 	deny := button(ActionDeny, run.ID, "Deny", slack.StyleDanger)
 	return append(blocks, slack.NewActionBlock(blockID(run.Incident, "run"), approve, deny))
+}
+
+// DecidedApprovalBlocks are an approval request once it is decided
+// (approved, denied, expired or cancelled): what was asked, exactly as it
+// was shown, then how and by whom it was decided, and no buttons.
+func DecidedApprovalBlocks(run RunView, decision, by string, at time.Time) []slack.Block {
+	asked := ApprovalBlocks(run)
+	blocks := asked[:len(asked)-1] // without the buttons
+	var head, line string
+	switch decision {
+	case "approved":
+		head, line = ":white_check_mark: *Approved*", "Approved by "+mention(by)
+	case "denied":
+		head, line = ":no_entry: *Denied*", "Denied by "+mention(by)+". Nothing was run."
+	case "cancelled":
+		head, line = ":x: *Cancelled*", "Cancelled by "+mention(by)+". Nothing was run."
+	default:
+		head, line = ":hourglass: *Expired*", "Expired without enough approvals. Nothing was run."
+	}
+	if !at.IsZero() {
+		line += " · " + when(at)
+	}
+	intro := fmt.Sprintf("%s: run *%s* for %s, requested by %s.", head, Escape(run.Runbook), run.Incident, mention(run.RequestedBy))
+	blocks[0] = slack.NewSectionBlock(mrkdwn(intro), nil, nil, slack.SectionBlockOptionBlockID(blockID(run.Incident, "approval:"+run.ID)))
+	return append(blocks, slack.NewContextBlock("", mrkdwn(line)))
 }
 
 // paramLines renders parameters as "key = value", sorted by key.
@@ -155,7 +182,8 @@ func parseChecklist(s string) ([]ChecklistItem, error) {
 // ChecklistBlocks render a checklist with one checkbox per item (at most 45,
 // inside Slack's 50 blocks). Each item's block id is inc:42:item:<index>.
 func ChecklistBlocks(id incident.ID, items []ChecklistItem) []slack.Block {
-	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(fmt.Sprintf(":ballot_box_with_check: *Checklist for %s*", id)), nil, nil)}
+	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(fmt.Sprintf(":ballot_box_with_check: *Checklist for %s*", id)), nil, nil,
+		slack.SectionBlockOptionBlockID(blockID(id, "checklist")))}
 	for i, it := range items {
 		if i == 45 {
 			break

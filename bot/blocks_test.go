@@ -54,6 +54,10 @@ func TestApprovalBlocks_Golden(t *testing.T) {
 	checkGolden(t, "approval.golden", ApprovalBlocks(fixedRun()))
 }
 
+func TestDecidedApprovalBlocks_Golden(t *testing.T) {
+	checkGolden(t, "approval-decided.golden", DecidedApprovalBlocks(fixedRun(), "approved", "U0CAROL", time.Date(2024, 5, 1, 14, 21, 0, 0, time.UTC)))
+}
+
 // TestBlocks_Escaping renders everything with injected mentions and checks
 // that no mrkdwn text carries them as markup.
 func TestBlocks_Escaping(t *testing.T) {
@@ -63,6 +67,7 @@ func TestBlocks_Escaping(t *testing.T) {
 		"header":    HeaderBlocks(inc),
 		"announce":  announcementBlocks(inc, injection),
 		"approval":  ApprovalBlocks(fixedRun()),
+		"decided":   DecidedApprovalBlocks(fixedRun(), "denied", "<!channel>", inc.UpdatedAt),
 		"runstatus": runStatusBlocks(fixedRun(), injection),
 		"checklist": ChecklistBlocks(42, []ChecklistItem{{Text: injection}, {Text: "page <!here>", Done: true}}),
 		"timeline":  timelineBlocks(42, []incident.Event{ev}),

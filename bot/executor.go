@@ -87,6 +87,8 @@ type Executor struct {
 	topics  map[string]string          // channel -> the topic last set or seen
 	runMsgs map[string]runMessage      // run id -> its progress message
 	groups  map[string]groupMembership // usergroup id -> members
+	owned   map[string]string          // block id -> ts of a message tocsin edits later (executor_edit.go)
+	shown   map[string]string          // announcement ts -> the text it was last set to
 	order   runOrder                   // keeps run status messages from going backwards
 	started time.Time                  // when this process's executor was made, or its term of leadership began
 	doubts  map[uint64]bool            // effects whose last attempt may have reached Slack
@@ -126,6 +128,8 @@ func NewExecutor(cfg ExecutorConfig) *Executor {
 		topics:  map[string]string{},
 		runMsgs: map[string]runMessage{},
 		groups:  map[string]groupMembership{},
+		owned:   map[string]string{},
+		shown:   map[string]string{},
 		started: cfg.Now(),
 		doubts:  map[uint64]bool{},
 	}

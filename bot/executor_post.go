@@ -90,28 +90,53 @@ func (e *Executor) pin(ctx context.Context, eff incident.Effect, inc incident.In
 	return dispatch.Outcome{}, nil
 }
 
-// update refreshes the header and, only when its text changed, the topic.
+// update refreshes the header, the topic (only when its text changed) and
+// the announcement (only when what it shows changed). The chat.update
+// calls are reserved together, so that a deferral never repeats one and
+// starves the other.
 func (e *Executor) update(ctx context.Context, _ incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
 	ch, err := needChannel(inc)
-	if err != nil || inc.Channel.HeaderTS == "" {
-		return dispatch.Outcome{}, err // no header yet: slack.header renders the current state
-	}
-	if err := e.wait(call{method: "chat.update"}); err != nil {
+	if err != nil {
 		return dispatch.Outcome{}, err
 	}
-	_, _, _, err = e.api.UpdateMessageContext(ctx, ch, inc.Channel.HeaderTS,
-		slack.MsgOptionText(summary(inc), false), slack.MsgOptionBlocks(HeaderBlocks(inc)...))
-	if err != nil {
-		return dispatch.Outcome{}, fmt.Errorf("update header: %w", err)
+	header := inc.Channel.HeaderTS != "" // else slack.header renders the current state
+	ann, annChanged := e.announcementChange(inc)
+	var calls []call
+	if header {
+		calls = append(calls, call{method: "chat.update"})
+	}
+	if annChanged {
+		calls = append(calls, call{method: "chat.update"})
+	}
+	if err := e.wait(calls...); err != nil {
+		return dispatch.Outcome{}, err
+	}
+	if header {
+		_, _, _, err = e.api.UpdateMessageContext(ctx, ch, inc.Channel.HeaderTS,
+			slack.MsgOptionText(summary(inc), false), slack.MsgOptionBlocks(HeaderBlocks(inc)...))
+		if err != nil {
+			return dispatch.Outcome{}, fmt.Errorf("update header: %w", err)
+		}
+	}
+	if annChanged {
+		if err := e.updateAnnouncement(ctx, inc, ann); err != nil {
+			return dispatch.Outcome{}, err
+		}
+	}
+	if !header {
+		return dispatch.Outcome{}, nil
 	}
 	return dispatch.Outcome{}, e.syncTopic(ctx, ch, Topic(inc))
 }
 
 // announce posts the incident in the announcements channel (Data
-// "channel", or else the configured one), with Data "text" if any.
+// "channel", or else the configured one), with Data "text" if any. The
+// first announcement, without text, is recorded (EventAnnounced) so that
+// slack.update keeps it true.
 func (e *Executor) announce(ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
 	ch := cmp.Or(eff.Data["channel"], e.cfg.AnnounceChannel)
-	if ch == "" {
+	first := eff.Data["text"] == ""
+	if ch == "" || first && inc.Channel.AnnounceTS != "" {
 		return dispatch.Outcome{}, nil
 	}
 	if _, err := needChannel(inc); err != nil {
@@ -120,8 +145,16 @@ func (e *Executor) announce(ctx context.Context, eff incident.Effect, inc incide
 	if err := e.wait(paced("chat.postMessage", ch)...); err != nil {
 		return dispatch.Outcome{}, err
 	}
-	_, err := e.postOnce(ctx, eff, ch, "", summary(inc), announcementBlocks(inc, eff.Data["text"]))
-	return dispatch.Outcome{}, err
+	blocks := announcementBlocks(inc, eff.Data["text"])
+	ts, err := e.postOnce(ctx, eff, ch, "", summary(inc), blocks)
+	if err != nil || !first {
+		return dispatch.Outcome{}, err
+	}
+	e.mu.Lock()
+	e.shown[ts] = blockTexts(blocks)
+	e.mu.Unlock()
+	ev := e.event(inc, incident.EventAnnounced, map[string]string{"channel": ch, "ts": ts})
+	return dispatch.Outcome{Events: []incident.Event{ev}}, nil
 }
 
 // post posts Data["text"] (mrkdwn, made safe by SafeMrkdwn) in the incident channel, in the
@@ -165,7 +198,9 @@ func mentions(list string) string {
 	return strings.Join(out, " ") + " "
 }
 
-// checklist posts the playbook's checklist with a checkbox per item.
+// checklist posts the playbook's checklist with a checkbox per item, or
+// with Data "update" edits it; either way the boxes show what the timeline
+// says is ticked (inc.Ticked).
 func (e *Executor) checklist(ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
 	ch, err := needChannel(inc)
 	if err != nil {
@@ -175,14 +210,26 @@ func (e *Executor) checklist(ctx context.Context, eff incident.Effect, inc incid
 	if err != nil {
 		return dispatch.Outcome{}, fmt.Errorf("%w: %w", dispatch.ErrPermanent, err)
 	}
+	for i := range items {
+		items[i].Done = items[i].Done || inc.Ticked[i]
+	}
+	id, text, blocks := blockID(inc.ID, "checklist"), "Checklist for "+inc.ID.String(), ChecklistBlocks(inc.ID, items)
+	if eff.Data["update"] != "" {
+		return dispatch.Outcome{}, e.editOwned(ctx, ch, id, text, blocks)
+	}
 	if err := e.wait(paced("chat.postMessage", ch)...); err != nil {
 		return dispatch.Outcome{}, err
 	}
-	_, err = e.postOnce(ctx, eff, ch, "", "Checklist for "+inc.ID.String(), ChecklistBlocks(inc.ID, items))
+	ts, err := e.postOnce(ctx, eff, ch, "", text, blocks)
+	if err == nil {
+		e.remember(id, ts)
+	}
 	return dispatch.Outcome{}, err
 }
 
-// approval posts an approval request with Approve and Deny buttons.
+// approval posts an approval request with Approve and Deny buttons, or,
+// once Data "decision" says how it was decided, edits it into the record
+// of that decision.
 func (e *Executor) approval(ctx context.Context, eff incident.Effect, inc incident.Incident) (dispatch.Outcome, error) {
 	ch, err := needChannel(inc)
 	if err != nil {
@@ -192,11 +239,17 @@ func (e *Executor) approval(ctx context.Context, eff incident.Effect, inc incide
 	if err != nil {
 		return dispatch.Outcome{}, fmt.Errorf("%w: %w", dispatch.ErrPermanent, err)
 	}
+	if eff.Data["decision"] != "" {
+		return e.decideApproval(ctx, ch, run, eff.Data)
+	}
 	if err := e.wait(paced("chat.postMessage", ch)...); err != nil {
 		return dispatch.Outcome{}, err
 	}
 	text := fmt.Sprintf("Approval needed to run %s for %s", Escape(run.Runbook), inc.ID)
-	_, err = e.postOnce(ctx, eff, ch, "", text, ApprovalBlocks(run))
+	ts, err := e.postOnce(ctx, eff, ch, "", text, ApprovalBlocks(run))
+	if err == nil {
+		e.remember(blockID(inc.ID, "approval:"+run.ID), ts)
+	}
 	return dispatch.Outcome{}, err
 }
 

@@ -93,20 +93,21 @@ func checkDemoMessages(t *testing.T, s *demoSnapshot) {
 	if diag := only(t, s, one, "run-diagnostics (run 1-2) finished: Success"); !strings.Contains(blocksText(diag), "search-indexer.jar") {
 		t.Errorf("the diagnostics' output is not posted: %q", blocksText(diag))
 	}
-	approval := only(t, s, one, "Approval needed to run restart-ec2-instance for INC-1")
-	for _, want := range []string{"requested by <@U0BOB>", "Document: AWS-RestartEC2Instance", "Run: 1-10",
-		"Parameters (1):", "InstanceId = " + demoInstance, "[Approve]", "[Deny]"} {
+	// The approval request, once approved, says so and has no buttons left.
+	approval := only(t, s, one, "Run 1-11 of restart-ec2-instance for INC-1: approved")
+	for _, want := range []string{"*Approved*: run *restart-ec2-instance* for INC-1, requested by <@U0BOB>", "Document: AWS-RestartEC2Instance",
+		"Run: 1-11", "Parameters (1):", "InstanceId = " + demoInstance, "Approved by <@U0ALICE>"} {
 		if !strings.Contains(blocksText(approval), want) {
 			t.Errorf("the approval request does not say %q:\n%s", want, blocksText(approval))
 		}
 	}
-	if b := buttons(one, approval); len(b) != 2 || b[0].Value != "1-10" || b[1].Value != "1-10" {
-		t.Errorf("approval buttons %+v; want Approve and Deny for run 1-10", b)
+	if b := buttons(one, approval); len(b) != 0 {
+		t.Errorf("the approved request still has buttons %+v", b)
 	}
-	if done := only(t, s, one, "restart-ec2-instance (run 1-10) finished: Success"); !strings.Contains(blocksText(done), "stopInstances: Success\nstartInstances: Success") {
+	if done := only(t, s, one, "restart-ec2-instance (run 1-11) finished: Success"); !strings.Contains(blocksText(done), "stopInstances: Success\nstartInstances: Success") {
 		t.Errorf("the restart's steps are not posted: %q", blocksText(done))
 	}
-	only(t, s, one, "approved restart-ec2-instance (run 1-10). Starting it.")
+	only(t, s, one, "approved restart-ec2-instance (run 1-11). Starting it.")
 	only(t, s, two, "All alarms of INC-2 are OK again.")
 	checkPNG(t, file(t, s, one, "search-cpu-high.png"))
 	// INC-2's graph is of its newest alarm when the upload runs: any of the four.
@@ -150,7 +151,7 @@ func checkDemoSSM(t *testing.T, s *demoSnapshot) {
 			"Parameters": map[string]any{"commands": []any{"uptime", "df -h", "free -m", "top -b -n1 | head -20"}, "executionTimeout": []any{"60"}},
 		}},
 		{"Op": "StartAutomationExecution", "Input": map[string]any{
-			"DocumentName": "AWS-RestartEC2Instance", "ClientToken": runbooks.ClientToken("1-10"),
+			"DocumentName": "AWS-RestartEC2Instance", "ClientToken": runbooks.ClientToken("1-11"),
 			"Parameters": map[string]any{"InstanceId": []any{demoInstance}},
 		}},
 	}
@@ -188,11 +189,11 @@ func eventKey(e incident.Event) string {
 	return string(e.Type)
 }
 
-// The events the outbox records as it creates the channel and posts the
-// header: they interleave with the alarms of the storm and the first run,
+// The events the outbox records as it creates the channel, posts the
+// header and announces the incident: they interleave with the alarms of the storm and the first run,
 // so they are checked apart, for their own order and their place before
 // the escalation.
-var asyncEvents = []incident.EventType{incident.EventChannel, incident.EventHeader}
+var asyncEvents = []incident.EventType{incident.EventChannel, incident.EventHeader, incident.EventAnnounced}
 
 func checkDemoTimelines(t *testing.T, s *demoSnapshot) {
 	want := map[incident.ID][]string{
@@ -200,8 +201,8 @@ func checkDemoTimelines(t *testing.T, s *demoSnapshot) {
 			"runbook 1-2 run-diagnostics requested tocsin", "runbook 1-2 run-diagnostics started tocsin",
 			"runbook 1-2 run-diagnostics finished Success tocsin",
 			"escalated step 1", "acknowledged U0ALICE", "role commander U0ALICE",
-			"runbook 1-10 restart-ec2-instance requested U0BOB", "runbook 1-10 restart-ec2-instance approved U0ALICE",
-			"runbook 1-10 restart-ec2-instance started tocsin", "runbook 1-10 restart-ec2-instance finished Success tocsin",
+			"runbook 1-11 restart-ec2-instance requested U0BOB", "runbook 1-11 restart-ec2-instance approved U0ALICE",
+			"runbook 1-11 restart-ec2-instance started tocsin", "runbook 1-11 restart-ec2-instance finished Success tocsin",
 			"alarm search-cpu-high OK", "recovered", "mitigated U0ALICE", "resolved U0ALICE"},
 		2: {"opened checkout-alb-target-5xx",
 			"alarm checkout-alb-elb-5xx ALARM", "alarm checkout-alb-latency-high ALARM", "severity SEV1",

@@ -134,7 +134,8 @@ func (e *Engine) enqueueOpen(tx incident.Tx, inc incident.Incident, pb *playbook
 		return err
 	}
 	if len(pb.Checklist) > 0 {
-		err := tx.Enqueue(incident.Effect{Kind: EffSlackChecklist, Incident: inc.ID,
+		// Ordered, as its updates are: an update never comes before it.
+		err := tx.Enqueue(incident.Effect{Kind: EffSlackChecklist, Incident: inc.ID, Ordered: true,
 			Data: map[string]string{"items": strings.Join(pb.Checklist, "\n"), "playbook": pb.Name}})
 		if err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tocsin-dev/tocsin/incident"
@@ -186,11 +187,27 @@ func (e *Engine) graph(ctx context.Context, tx incident.Tx, inc incident.Inciden
 	return Result{Incident: inc, Message: "Fetching the graph."}, err
 }
 
+// checklist ticks or unticks an item of the incident's playbook checklist:
+// the timeline records the item's text, the checklist message is updated
+// (coalesced, after the message itself), and the ticker hears which item
+// and how many are done.
 func (e *Engine) checklist(ctx context.Context, tx incident.Tx, inc incident.Incident, cmd Command) (Result, error) {
-	done := "false"
-	if cmd.Done {
-		done = "true"
+	pb := e.playbookFor(inc)
+	if cmd.Item < 0 || cmd.Item >= len(pb.Checklist) {
+		return Result{}, fmt.Errorf("%w: the checklist of %s has no item %d", incident.ErrInvalid, inc.ID, cmd.Item+1)
 	}
-	inc, err := tx.Append(inc.ID, e.event(incident.EventChecklist, cmd, cmd.Text, map[string]string{"item": fmt.Sprint(cmd.Item), "done": done}))
-	return Result{Incident: inc}, err
+	item := pb.Checklist[cmd.Item]
+	inc, err := tx.Append(inc.ID, e.event(incident.EventChecklist, cmd, item,
+		map[string]string{"item": strconv.Itoa(cmd.Item), "done": strconv.FormatBool(cmd.Done)}))
+	if err != nil {
+		return Result{}, err
+	}
+	err = tx.Enqueue(incident.Effect{Kind: EffSlackChecklist, Incident: inc.ID, Ordered: true, Key: fmt.Sprintf("checklist:%d", inc.ID),
+		Data: map[string]string{"items": strings.Join(pb.Checklist, "\n"), "playbook": pb.Name, "update": "1"}})
+	verb := "Ticked"
+	if !cmd.Done {
+		verb = "Unticked"
+	}
+	msg := fmt.Sprintf("%s “%s” (%d of %d done).", verb, inert(item), len(inc.Ticked), len(pb.Checklist))
+	return Result{Incident: inc, Message: msg}, err
 }

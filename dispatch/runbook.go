@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/runbooks"
@@ -43,7 +44,8 @@ func (e *Engine) requestRunbook(ctx context.Context, tx incident.Tx, inc inciden
 		return Result{Incident: inc, Message: fmt.Sprintf("Running %s (pre-approved, run %s).", rb.Name, runID)}, err
 	}
 	// The approval message shows exactly what the requested event recorded.
-	if err := tx.Enqueue(incident.Effect{Kind: EffSlackApproval, Incident: inc.ID, Data: maps.Clone(requested.Data)}); err != nil {
+	// Ordered, so that its decision (an edit of it) never comes first.
+	if err := tx.Enqueue(incident.Effect{Kind: EffSlackApproval, Incident: inc.ID, Ordered: true, Data: maps.Clone(requested.Data)}); err != nil {
 		return Result{}, err
 	}
 	if rb.Approval.Expires > 0 {
@@ -179,16 +181,49 @@ func (e *Engine) approverGroups(ctx context.Context, cmd Command) []string {
 // Approval by role (role:commander) counts only for whoever held the role
 // then: taking the role after the request, to approve it, does not work.
 func rolesWhenRequested(tx incident.Tx, id incident.ID, runID string) (incident.Incident, error) {
-	evs, err := tx.Events(id)
+	evs, i, err := requestedEvent(tx, id, runID)
 	if err != nil {
 		return incident.Incident{}, err
 	}
+	return incident.Replay(evs[:i+1])
+}
+
+// requestedEvent returns the incident's timeline and the index in it of
+// the run's "requested" event.
+func requestedEvent(tx incident.Tx, id incident.ID, runID string) ([]incident.Event, int, error) {
+	evs, err := tx.Events(id)
+	if err != nil {
+		return nil, 0, err
+	}
 	for i, ev := range evs {
 		if ev.Type == incident.EventRunbook && ev.Data["run"] == runID && ev.Data["step"] == "requested" {
-			return incident.Replay(evs[:i+1])
+			return evs, i, nil
 		}
 	}
-	return incident.Incident{}, fmt.Errorf("%w: run %q was never requested", incident.ErrInvalid, clip(runID))
+	return nil, 0, fmt.Errorf("%w: run %q was never requested", incident.ErrInvalid, clip(runID))
+}
+
+// decidedEffect asks for a run's approval request to show how it was
+// decided (approved, denied, expired, cancelled) and by whom, instead of
+// buttons: the request's own Data, so that it shows what it showed, and
+// the decision.
+func decidedEffect(tx incident.Tx, id incident.ID, runID, decision, by string, at time.Time) (incident.Effect, error) {
+	evs, i, err := requestedEvent(tx, id, runID)
+	if err != nil {
+		return incident.Effect{}, err
+	}
+	data := maps.Clone(evs[i].Data)
+	data["decision"], data["decided_by"], data["decided_at"] = decision, by, incident.FormatTime(at)
+	return incident.Effect{Kind: EffSlackApproval, Incident: id, Ordered: true, Data: data}, nil
+}
+
+// enqueueDecided enqueues decidedEffect.
+func enqueueDecided(tx incident.Tx, id incident.ID, runID, decision, by string, at time.Time) error {
+	eff, err := decidedEffect(tx, id, runID, decision, by, at)
+	if err != nil {
+		return err
+	}
+	return tx.Enqueue(eff)
 }
 
 // approve counts one approval, checked on the server from the verified
@@ -227,6 +262,9 @@ func (e *Engine) approve(ctx context.Context, tx incident.Tx, inc incident.Incid
 	if err := tx.Enqueue(incident.Effect{Kind: EffSSMStart, Incident: inc.ID, Data: map[string]string{"run": r.ID}}); err != nil {
 		return Result{}, err
 	}
+	if err := enqueueDecided(tx, inc.ID, r.ID, "approved", cmd.Actor, now); err != nil {
+		return Result{}, err
+	}
 	msg := fmt.Sprintf(":white_check_mark: %s approved %s (run %s). Starting it.", person(cmd.Actor), r.Runbook, r.ID)
 	return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
 }
@@ -251,6 +289,9 @@ func (e *Engine) deny(ctx context.Context, tx incident.Tx, inc incident.Incident
 	if err != nil {
 		return Result{}, err
 	}
+	if err := enqueueDecided(tx, inc.ID, r.ID, "denied", cmd.Actor, e.cfg.Now()); err != nil {
+		return Result{}, err
+	}
 	msg := fmt.Sprintf("%s denied %s (run %s). Nothing was run.", person(cmd.Actor), r.Runbook, r.ID)
 	return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
 }
@@ -267,8 +308,11 @@ func (e *Engine) cancelRun(ctx context.Context, tx incident.Tx, inc incident.Inc
 	if err != nil {
 		return Result{}, err
 	}
-	if r.Status == runbooks.RunRunning {
+	switch r.Status {
+	case runbooks.RunRunning:
 		err = tx.Enqueue(incident.Effect{Kind: EffSSMCancel, Incident: inc.ID, Data: map[string]string{"run": r.ID}})
+	case runbooks.RunAwaitingApproval:
+		err = enqueueDecided(tx, inc.ID, r.ID, "cancelled", cmd.Actor, e.cfg.Now())
 	}
 	msg := fmt.Sprintf("%s cancelled %s (run %s).", person(cmd.Actor), r.Runbook, r.ID)
 	if err != nil {

@@ -21,22 +21,26 @@ type RunExecutor struct {
 // Execute performs one run effect.
 func (x *RunExecutor) Execute(ctx context.Context, eff incident.Effect, inc incident.Incident) (Outcome, error) {
 	var r *runbooks.Run
+	var decided incident.Effect // for an expiry: the request shows it expired
+	now := x.Engine.cfg.Now()
 	err := x.Engine.cfg.Store.View(func(tx incident.Tx) error {
 		var err error
-		r, err = x.Engine.run(tx, inc.ID, eff.Data["run"])
+		if r, err = x.Engine.run(tx, inc.ID, eff.Data["run"]); err != nil || eff.Kind != EffApprovalExpiry {
+			return err
+		}
+		decided, err = decidedEffect(tx, inc.ID, r.ID, "expired", "", now)
 		return err
 	})
 	if err != nil {
 		return Outcome{}, fmt.Errorf("%w: %v", ErrPermanent, err)
 	}
-	now := x.Engine.cfg.Now()
 	switch eff.Kind {
 	case EffApprovalExpiry:
 		if r.Status != runbooks.RunAwaitingApproval {
 			return Outcome{}, nil
 		}
 		return Outcome{Events: []incident.Event{runbooks.ExpiredEvent(r.ID, r.Runbook, now)},
-			Then: []incident.Effect{postEffect(fmt.Sprintf(":hourglass: The request to run %s (run %s) expired without enough approvals. Nothing was run.", r.Runbook, r.ID))}}, nil
+			Then: []incident.Effect{postEffect(fmt.Sprintf(":hourglass: The request to run %s (run %s) expired without enough approvals. Nothing was run.", r.Runbook, r.ID)), decided}}, nil
 	case EffSSMStart:
 		return x.start(ctx, r)
 	case EffSSMPoll:

@@ -131,6 +131,30 @@ func (h *Harness) Click(user, channel, actionID, blockID, value string) int {
 	return code
 }
 
+// TickForm is user ticking (or, with ticked false, unticking) the checkbox
+// of checklist item n of incident id in channel, as Slack posts it: a
+// checkboxes block action whose selected options are what is ticked after
+// the click. Its answer goes to the response_url reply.
+func (h *Harness) TickForm(user, channel string, id, n int, ticked bool, reply string) string {
+	item := fmt.Sprint(n)
+	action := sim.SlackAction{Type: "checkboxes", ActionID: "tocsin_check", BlockID: fmt.Sprintf("inc:%d:item:%d", id, n)}
+	if ticked {
+		action.Selected = []string{item}
+	}
+	return sim.SlackClick{UserID: user, ChannelID: channel, ResponseURL: h.Slack.ResponseURL(reply), Action: action}.Form()
+}
+
+// Tick sends that click, which tocsin must answer 200, and returns the id
+// of the response_url its answer goes to.
+func (h *Harness) Tick(user, channel string, id, n int, ticked bool) string {
+	h.t.Helper()
+	reply := h.NewReply("tick")
+	if code, _ := h.PostSlack("/slack/interactions", h.TickForm(user, channel, id, n, ticked, reply)); code != http.StatusOK {
+		h.t.Fatalf("tick item %d of INC-%d: status %d", n, id, code)
+	}
+	return reply
+}
+
 // Replies are the texts tocsin posted to the response_url reply.
 func (h *Harness) Replies(reply string) []string {
 	var out []string
