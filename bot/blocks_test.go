@@ -239,6 +239,13 @@ func TestSafeMrkdwn(t *testing.T) {
 		"<time:x1> <time:> <time:1234567890123>":                                 "&lt;time:x1&gt; &lt;time:&gt; &lt;time:1234567890123&gt;",
 		"<time:1|<!channel>>":                                                    "&lt;time:1|&lt;!channel&gt;&gt;",
 		"<!date^1^{time}|evil> <!date^0^{date_short_pretty} {time}|now>":         "&lt;!date^1^{time}|evil&gt; &lt;!date^0^{date_short_pretty} {time}|now&gt;",
+		"see <link:https://tocsin.example.com/incidents/42>":                     "see <https://tocsin.example.com/incidents/42|INC-42>",
+		"<link:https://t.example/metrics-view?since=30d> <link:https://t.example/?since=7d>": "<https://t.example/metrics-view?since=30d|the metrics view> " +
+			"<https://t.example/?since=7d|the incident list>",
+		"<link:javascript:alert(1)> <link:https://t.example/admin> <link:https://a@t.example/>": "&lt;link:javascript:alert(1)&gt; " +
+			"&lt;link:https://t.example/admin&gt; &lt;link:https://a@t.example/&gt;",
+		"<https://t.example/incidents/42|INC-42> <https://t.example/incidents/42|INC-43>": "<https://t.example/incidents/42|INC-42> " +
+			"&lt;https://t.example/incidents/42|INC-43&gt;",
 	}
 	for in, want := range tests {
 		if got := SafeMrkdwn(in); got != want {
@@ -253,6 +260,7 @@ func FuzzSafeMrkdwn(f *testing.F) {
 	f.Add("<@U0ALICE> <!channel> <https://x|y> <<@U1>>")
 	f.Add("<person:U0ALICE> <group:S01> <person:<@U1>>")
 	f.Add("<time:1772989200> <!date^1^{date_short_pretty} {time}|Thu 1 Jan 1970 00:00 UTC> <time:1|x>")
+	f.Add("<link:https://t.example/incidents/1> <https://t.example/incidents/1|INC-1> <link:https://t.example/?q=<x>>")
 	f.Fuzz(func(t *testing.T, in string) {
 		out := SafeMrkdwn(in)
 		for i := strings.IndexByte(out, '<'); i >= 0; i = strings.IndexByte(out, '<') {

@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -97,7 +99,8 @@ func mention(id string) string {
 // <group:S123> (dispatch decides what to say, bot how Slack shows it), and
 // these become Slack mentions (<@U123>, <!subteam^S123>); an instant,
 // <time:UNIX>, becomes Slack's date formatting, which each reader sees in
-// their own time zone. Mentions Slack
+// their own time zone; <link:URL>, a page of tocsin's dashboard, becomes a
+// link labelled by the page (dashboardLink). Mentions Slack
 // itself wrote (<@U123>, <!subteam^S123>, <#C123>) pass through. Every
 // other '<' and '>' is escaped, so that <!channel>, <!here>, <!everyone>
 // and disguised links in text that quotes people or alarms never take
@@ -138,12 +141,46 @@ func safeMarkup(m string) (string, bool) {
 		unix, _, _ := strings.Cut(m[len("!date^"):], "^")
 		d, ok := slackDate(unix)
 		return d, ok && d == "<"+m+">"
+	case strings.HasPrefix(m, "link:"):
+		return dashboardLink(m[len("link:"):])
+	case strings.HasPrefix(m, "https://") || strings.HasPrefix(m, "http://"): // only exactly as dashboardLink writes it
+		u, _, _ := strings.Cut(m, "|")
+		l, ok := dashboardLink(u)
+		return l, ok && l == "<"+m+">"
 	case strings.HasPrefix(m, "@") && userIDPattern.MatchString(m[1:]),
 		strings.HasPrefix(m, "!subteam^") && groupIDPattern.MatchString(m[len("!subteam^"):]),
 		strings.HasPrefix(m, "#") && channelIDPattern.MatchString(m[1:]):
 		return "<" + m + ">", true
 	}
 	return "", false
+}
+
+// incidentPath is the path of an incident's page on the dashboard.
+var incidentPath = regexp.MustCompile(`/incidents/([1-9][0-9]{0,18})$`)
+
+// dashboardLink renders tocsin's <link:URL> notation as a Slack link to a
+// page of tocsin's dashboard, labelled by what that page shows: INC-42 for
+// /incidents/42, "the metrics view" for /metrics-view, "the incident list"
+// for the list. The label comes from the URL, so such a link can never
+// claim to go somewhere it does not; any other URL is refused.
+func dashboardLink(u string) (string, bool) {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || p.User != nil || p.Fragment != "" ||
+		strings.ContainsAny(u, " <>|\"\\") {
+		return "", false
+	}
+	label := ""
+	switch path := strings.TrimSuffix(p.Path, "/"); {
+	case incidentPath.MatchString(path) && p.RawQuery == "":
+		label = "INC-" + incidentPath.FindStringSubmatch(path)[1]
+	case strings.HasSuffix(path, "/metrics-view"):
+		label = "the metrics view"
+	case path == "":
+		label = "the incident list"
+	default:
+		return "", false
+	}
+	return "<" + u + "|" + label + ">", true
 }
 
 // slackDate renders Unix seconds with Slack's date formatting: each reader
