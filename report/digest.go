@@ -26,6 +26,31 @@ type Digest struct {
 	// timeline yet, so every one of them counts as open.
 	Followups []Followup  `json:"followups"`
 	Trend     []WeekPoint `json:"trend"` // eight weeks, oldest first; the last is this week
+	// Listed are the week's incidents, newest first, each with its link
+	// to the dashboard.
+	Listed []Listed `json:"listed"`
+	// Dashboard is the dashboard's base URL the links start with ("": no
+	// links, as there is no address to give).
+	Dashboard string `json:"dashboard,omitempty"`
+}
+
+// Listed is one of the week's incidents as the digest lists it.
+type Listed struct {
+	ID        incident.ID `json:"id"`
+	Title     string      `json:"title"`
+	Severity  string      `json:"severity"`
+	Status    string      `json:"status"`
+	Service   string      `json:"service,omitempty"`
+	Commander string      `json:"commander,omitempty"` // named
+	URL       string      `json:"url,omitempty"`
+}
+
+// DigestOptions are what the digest draws on besides incidents and events.
+type DigestOptions struct {
+	// Names names people (the commanders); nil keeps their ids.
+	Names Names
+	// Dashboard is the dashboard's base URL (TOCSIN_PUBLIC_URL) for links.
+	Dashboard string
 }
 
 // Count is a number of incidents for a named group.
@@ -51,14 +76,18 @@ func (m MetricChange) Change() (d time.Duration, ok bool) {
 }
 
 // AlarmNoise is how often an alarm went to ALARM during the week, in how
-// many incidents, and how many of those incidents someone acknowledged or
-// ran a runbook in.
+// many incidents, how many of those incidents someone acknowledged, ran a
+// runbook in, or acted on (see LedToAction), and Noise: the firings in
+// incidents that led to no action. The noisiest alarms rank by Noise; an
+// alarm whose every incident led to action is not noise and is not ranked.
 type AlarmNoise struct {
 	Name         string `json:"name"`
 	Fired        int    `json:"fired"`
 	Incidents    int    `json:"incidents"`
 	Acknowledged int    `json:"acknowledged"`
 	WithRunbook  int    `json:"with_runbook"`
+	Actioned     int    `json:"actioned"`
+	Noise        int    `json:"noise"`
 }
 
 // RunbookStats counts the runbook runs that started during the week by how
@@ -102,7 +131,7 @@ const trendWeeks = 8
 // saving change is 167 or 169 hours long. Incidents belong to the week their
 // start falls in (see Summarize); alarm firings and runbook runs to the week
 // their event was recorded in. events holds each incident's timeline.
-func BuildDigest(incs []incident.Incident, events map[incident.ID][]incident.Event, weekEnd time.Time, loc *time.Location) Digest {
+func BuildDigest(incs []incident.Incident, events map[incident.ID][]incident.Event, weekEnd time.Time, loc *time.Location, opts DigestOptions) Digest {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -123,7 +152,27 @@ func BuildDigest(incs []incident.Incident, events map[incident.ID][]incident.Eve
 	}
 	d.NoisyAlarms = alarmNoise(incs, events, start, end)
 	d.Followups = followups(incs, d.Trend[0].Start, end)
+	d.Listed, d.Dashboard = listed(incs, start, end, opts), strings.TrimSuffix(opts.Dashboard, "/")
 	return d
+}
+
+// listed are the incidents placed in [start, end), newest first.
+func listed(incs []incident.Incident, start, end time.Time, opts DigestOptions) []Listed {
+	var out []Listed
+	for i := range incs {
+		inc := &incs[i]
+		if !inWindow(anchor(inc.Timestamps), start, end) {
+			continue
+		}
+		l := Listed{ID: inc.ID, Title: inc.Title, Severity: inc.Severity.String(), Status: string(inc.Status),
+			Service: inc.Service, Commander: Name(opts.Names, inc.RoleHolder(incident.RoleCommander))}
+		if opts.Dashboard != "" {
+			l.URL = IncidentURL(opts.Dashboard, inc.ID)
+		}
+		out = append(out, l)
+	}
+	slices.SortFunc(out, func(a, b Listed) int { return cmp.Compare(b.ID, a.ID) })
+	return out
 }
 
 // groupCounts turns a summary's groups into counts, ordered by order, or by
@@ -145,16 +194,15 @@ func groupCounts(groups map[string]map[string]Stat, order func(a, b string) int)
 
 func trend(incs []incident.Incident, end time.Time) []WeekPoint {
 	out := make([]WeekPoint, 0, trendWeeks)
-	for i := trendWeeks - 1; i >= 0; i-- {
-		ws, we := end.AddDate(0, 0, -7*(i+1)), end.AddDate(0, 0, -7*i)
-		s := Summarize(incs, ws, we, "")
-		out = append(out, WeekPoint{Start: ws, Incidents: s.Incidents, MTTR: s.Overall[incident.MTTR]})
+	for _, w := range Weekly(incs, end, trendWeeks, "") {
+		out = append(out, WeekPoint{Start: w.Start, Incidents: w.Summary.Incidents, MTTR: w.Summary.Overall[incident.MTTR]})
 	}
 	return out
 }
 
-// alarmNoise ranks the alarms that fired during the week: fired most first,
-// and among equals, the one that led to action least.
+// alarmNoise ranks the alarms that fired during the week by their noise:
+// firings in incidents that led to no action (LedToAction), most first.
+// Alarms all of whose incidents led to action are left out.
 func alarmNoise(incs []incident.Incident, events map[incident.ID][]incident.Event, start, end time.Time) []AlarmNoise {
 	acked := make(map[incident.ID]bool, len(incs))
 	for i := range incs {
@@ -162,7 +210,9 @@ func alarmNoise(incs []incident.Incident, events map[incident.ID][]incident.Even
 	}
 	noise := map[string]*AlarmNoise{}
 	for _, id := range sortedIDs(events) {
-		for name, fired := range firings(events[id], start, end) {
+		tl := events[id]
+		actioned := LedToAction(acked[id], tl)
+		for name, fired := range firings(tl, start, end) {
 			n := noise[name]
 			if n == nil {
 				n = &AlarmNoise{Name: name}
@@ -170,22 +220,55 @@ func alarmNoise(incs []incident.Incident, events map[incident.ID][]incident.Even
 			}
 			n.Fired += fired
 			n.Incidents++
-			if acked[id] {
-				n.Acknowledged++
-			}
-			if ranRunbook(events[id]) {
-				n.WithRunbook++
+			n.Acknowledged += boolCount(acked[id])
+			n.WithRunbook += boolCount(ranRunbook(tl))
+			n.Actioned += boolCount(actioned)
+			if !actioned {
+				n.Noise += fired
 			}
 		}
 	}
 	out := make([]AlarmNoise, 0, len(noise))
 	for _, n := range noise {
-		out = append(out, *n)
+		if n.Noise > 0 {
+			out = append(out, *n)
+		}
 	}
 	slices.SortFunc(out, func(a, b AlarmNoise) int {
-		return cmp.Or(cmp.Compare(b.Fired, a.Fired), cmp.Compare(a.Acknowledged+a.WithRunbook, b.Acknowledged+b.WithRunbook), strings.Compare(a.Name, b.Name))
+		return cmp.Or(cmp.Compare(b.Noise, a.Noise), cmp.Compare(b.Fired, a.Fired), strings.Compare(a.Name, b.Name))
 	})
 	return out[:min(len(out), noisyAlarms)]
+}
+
+// LedToAction reports whether an incident led to action: someone
+// acknowledged it, and then a person marked it mitigated (the timeline's
+// word, even if a reopening cleared the time since) or a runbook a person
+// asked for started. tocsin's own steps (a pre-approved diagnostic it ran,
+// mitigation because every alarm recovered) are not action. An alarm whose
+// incidents led to action did its job, however often it fired.
+func LedToAction(acknowledged bool, tl []incident.Event) bool {
+	if !acknowledged {
+		return false
+	}
+	asked := map[string]bool{} // runs a person requested
+	for _, e := range tl {
+		switch {
+		case e.Type == incident.EventMitigated && e.Actor != "tocsin":
+			return true
+		case e.Type != incident.EventRunbook:
+		case e.Data["step"] == "requested" && e.Actor != "tocsin":
+			asked[e.Data["run"]] = true
+		case e.Data["step"] == "started" && asked[e.Data["run"]]:
+			return true
+		}
+	}
+	return false
+}
+func boolCount(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // firings counts, by alarm name, the times a timeline recorded an alarm

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"image"
+	"net/url"
 	"strings"
 	"time"
 
@@ -21,7 +22,7 @@ const digestFollowups = 10
 func (d Digest) Markdown() string {
 	var b strings.Builder
 	for _, section := range []func(*strings.Builder){
-		d.mdHeader, d.mdResponse, d.mdAlarms, d.mdRunbooks, d.mdFollowups, d.mdTrend,
+		d.mdHeader, d.mdListed, d.mdResponse, d.mdAlarms, d.mdRunbooks, d.mdFollowups, d.mdTrend,
 	} {
 		section(&b)
 	}
@@ -81,17 +82,64 @@ func changeWord(change time.Duration) string {
 }
 
 func (d Digest) mdAlarms(b *strings.Builder) {
-	b.WriteString("*Noisiest alarms* (fired most, led to action least)\n")
+	b.WriteString("*Noisiest alarms* (firings in incidents that led to no action: not acknowledged, or acknowledged " +
+		"without anyone mitigating or running a runbook)\n")
 	if len(d.NoisyAlarms) == 0 {
-		b.WriteString("• No alarm fired.\n")
+		b.WriteString("• None: every alarm that fired led to action, or none fired.\n")
 	}
 	for _, a := range d.NoisyAlarms {
-		fmt.Fprintf(b, "• %s: fired %d× in %d incident%s; %d acknowledged, %d with a runbook run\n",
-			slackText(a.Name), a.Fired, a.Incidents, plural(a.Incidents), a.Acknowledged, a.WithRunbook)
+		fmt.Fprintf(b, "• %s: %d firing%s led to no action (fired %d× in %d incident%s, %d acted on)\n",
+			slackText(a.Name), a.Noise, plural(a.Noise), a.Fired, a.Incidents, plural(a.Incidents), a.Actioned)
 	}
 	b.WriteString("\n")
 }
 
+// digestListed is how many of the week's incidents the digest lists.
+const digestListed = 15
+
+func (d Digest) mdListed(b *strings.Builder) {
+	if len(d.Listed) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "*This week's incidents* (%d, newest first)\n", len(d.Listed))
+	for i, l := range d.Listed {
+		if i == digestListed {
+			fmt.Fprintf(b, "• … and %d more", len(d.Listed)-i)
+			if d.Dashboard != "" {
+				q := url.Values{"since": {d.WeekStart.UTC().Format(time.RFC3339)}, "until": {d.WeekEnd.UTC().Format(time.RFC3339)}}
+				fmt.Fprintf(b, " in %s", Link(d.Dashboard+"/?"+q.Encode()))
+			}
+			b.WriteString("\n")
+			break
+		}
+		id := l.ID.String()
+		if l.URL != "" {
+			id = Link(l.URL) // labelled INC-n by bot
+		}
+		fmt.Fprintf(b, "• %s %s · %s · %s", id, l.Severity, l.Status, slackText(mdFallback(l.Title, "(untitled)")))
+		if l.Service != "" {
+			fmt.Fprintf(b, " · %s", slackText(l.Service))
+		}
+		if l.Commander != "" {
+			fmt.Fprintf(b, " · commander %s", slackText(l.Commander))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+}
+
+// Link is tocsin's notation for a link to a page of its own dashboard:
+// bot turns it into a Slack link labelled by the page (INC-42, "the
+// metrics view", "the incident list"). Text people typed can never write
+// one: slackText escapes its '<'.
+func Link(u string) string { return "<link:" + u + ">" }
+
+func mdFallback(s, fallback string) string {
+	if strings.TrimSpace(s) == "" {
+		return fallback
+	}
+	return s
+}
 func plural(n int) string {
 	if n == 1 {
 		return ""

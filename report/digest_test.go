@@ -90,15 +90,16 @@ func digestWeek(t *testing.T) ([]incident.Incident, map[incident.ID][]incident.E
 
 func TestBuildDigest(t *testing.T) {
 	incs, events, weekEnd, ny := digestWeek(t)
-	d := BuildDigest(incs, events, weekEnd, ny)
+	d := BuildDigest(incs, events, weekEnd, ny, DigestOptions{Names: testNames, Dashboard: "https://tocsin.example.com"})
 
 	if d.Incidents != 5 || d.LastWeekIncidents != 2 {
 		t.Errorf("incidents %d and %d, want 5 this week and 2 the week before", d.Incidents, d.LastWeekIncidents)
 	}
+	// db-cpu's incident was acknowledged and mitigated: it led to action and
+	// is not noise. One of api-5xx's two incidents did, the other not.
 	wantAlarms := []AlarmNoise{
-		{Name: "queue-depth", Fired: 4, Incidents: 1},
-		{Name: "api-5xx", Fired: 4, Incidents: 2, Acknowledged: 1, WithRunbook: 1},
-		{Name: "db-cpu", Fired: 1, Incidents: 1, Acknowledged: 1, WithRunbook: 1},
+		{Name: "queue-depth", Fired: 4, Incidents: 1, Noise: 4},
+		{Name: "api-5xx", Fired: 4, Incidents: 2, Acknowledged: 1, WithRunbook: 1, Actioned: 1, Noise: 3},
 	}
 	if diff := cmp.Diff(wantAlarms, d.NoisyAlarms); diff != "" {
 		t.Errorf("noisy alarms (-want +got):\n%s", diff)
@@ -121,15 +122,15 @@ func TestBuildDigest(t *testing.T) {
 }
 
 func TestBuildDigest_Empty(t *testing.T) {
-	d := BuildDigest(nil, nil, time.Date(2021, 12, 20, 9, 0, 0, 0, time.UTC), nil)
+	d := BuildDigest(nil, nil, time.Date(2021, 12, 20, 9, 0, 0, 0, time.UTC), nil, DigestOptions{})
 	golden.Check(t, filepath.Join("testdata", "digest_empty.golden"), d.Markdown())
 }
 
 func TestDigest_TrendPNG(t *testing.T) {
 	incs, events, weekEnd, ny := digestWeek(t)
 	for name, d := range map[string]Digest{
-		"Full":  BuildDigest(incs, events, weekEnd, ny),
-		"Empty": BuildDigest(nil, nil, weekEnd, ny),
+		"Full":  BuildDigest(incs, events, weekEnd, ny, DigestOptions{}),
+		"Empty": BuildDigest(nil, nil, weekEnd, ny, DigestOptions{}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			b, err := d.TrendPNG()

@@ -12,6 +12,17 @@
 // each runbook run once, at its request, with how and when it ended.
 // People are named through the Names interface (nil or Nobody: ids).
 //
+// The weekly digest lists the week's incidents with links to the dashboard
+// (DigestOptions.Dashboard, written in tocsin's <link:URL> notation that bot
+// turns into Slack links) and ranks the noisiest alarms by their firings in
+// incidents that led to no action. An incident led to action when someone
+// acknowledged it and then a person marked it mitigated or a runbook a
+// person asked for started (LedToAction); tocsin's own steps — a
+// pre-approved diagnostic it ran, mitigation because every alarm recovered
+// — are not action. An alarm whose every incident led to action is not
+// ranked, however often it fired. Weekly summarises the weeks of a trend
+// (the digest's and the dashboard's).
+//
 // Metric definitions come from package incident (Timestamps.Duration): a
 // missing timestamp makes an incident "missing" for that metric, never zero.
 //

@@ -154,3 +154,43 @@ func formatDuration(d time.Duration) string {
 	}
 	return fmt.Sprintf("%s%ds", sign, s)
 }
+
+// Brief is the summary in two lines of Slack mrkdwn, for /incident metrics:
+// how many incidents started in the window and each metric's median
+// ("missing" when no incident had it). label names the window ("the last
+// 30 days").
+func (s Summary) Brief(label string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%s* (%s – %s UTC): %d incident%s.", slackText(label), s.Since.UTC().Format("2 Jan 15:04"),
+		s.Until.UTC().Format("2 Jan 15:04"), s.Incidents, plural(s.Incidents))
+	if s.Incidents == 0 {
+		return b.String()
+	}
+	b.WriteString("\nMedians: ")
+	for i, m := range incident.MetricNames() {
+		if i > 0 {
+			b.WriteString(" · ")
+		}
+		st := s.Overall[m]
+		v := "missing"
+		if st.Count > 0 {
+			v = formatDuration(st.P50)
+		}
+		fmt.Fprintf(&b, "%s %s", m, v)
+	}
+	return b.String()
+}
+
+// WindowLabel names a look-back window for people: "the last 30 days",
+// "the last 2 weeks", "the last 12h0m0s".
+func WindowLabel(d time.Duration) string {
+	switch days := int(d / (24 * time.Hour)); {
+	case d%(7*24*time.Hour) == 0 && days%7 == 0 && days > 7:
+		return fmt.Sprintf("The last %d weeks", days/7)
+	case d%(24*time.Hour) == 0 && days == 1:
+		return "The last day"
+	case d%(24*time.Hour) == 0:
+		return fmt.Sprintf("The last %d days", days)
+	}
+	return "The last " + d.String()
+}

@@ -244,3 +244,18 @@ func BenchmarkSummarize100k(b *testing.B) {
 		}
 	}
 }
+
+func TestSummary_Brief(t *testing.T) {
+	tl := inc42(t)
+	s := Summarize([]incident.Incident{tl.incident()}, hm(0, 0, 0), hm(48, 0, 0), "")
+	want := "*The last 2 days* (19 Dec 00:00 – 21 Dec 00:00 UTC): 1 incident.\nMedians: MTTD 5m05s · MTTA 4m25s · MTTM missing · MTTR 1h45m"
+	if got := s.Brief(WindowLabel(48 * time.Hour)); got != want {
+		t.Errorf("Brief =\n%s\nwant\n%s", got, want)
+	}
+	for d, want := range map[time.Duration]string{24 * time.Hour: "The last day", 30 * 24 * time.Hour: "The last 30 days",
+		14 * 24 * time.Hour: "The last 2 weeks", 7 * 24 * time.Hour: "The last 7 days", 12 * time.Hour: "The last 12h0m0s"} {
+		if got := WindowLabel(d); got != want {
+			t.Errorf("WindowLabel(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
