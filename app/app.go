@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -191,7 +192,8 @@ func (a *App) alarmTags(ctx context.Context, arn string) (map[string]string, err
 func (a *App) review(inc incident.Incident, evs []incident.Event, now time.Time) string {
 	opts := report.ReviewOptions{Related: report.Related(inc, a.allIncidents()),
 		Dashboard: a.cfg.PublicURL, Graph: a.aws != nil && a.cfg.PublicURL != ""}
-	draft := a.namedText(func(n report.Names) string { opts.Names = n; return report.Review(inc, evs, now, opts) })
+	var draft string
+	a.withNames(func(n report.Names) { opts.Names = n; draft = report.Review(inc, evs, now, opts) })
 	saved, ok, err := a.store.SavedReview(context.Background(), inc.ID)
 	if err != nil {
 		a.log.Error("read saved review", "incident", inc.ID, "err", err)
@@ -210,6 +212,8 @@ func (a *App) allIncidents() []incident.Incident {
 	return incs
 }
 
+// metricsText answers /incident metrics: a two-line summary and where the
+// details are (the metrics view when TOCSIN_PUBLIC_URL is set).
 func (a *App) metricsText(ctx context.Context, window time.Duration) (string, error) {
 	if window == 0 {
 		window = 30 * 24 * time.Hour
@@ -219,7 +223,15 @@ func (a *App) metricsText(ctx context.Context, window time.Duration) (string, er
 		return "", err
 	}
 	now := a.now()
-	return "```\n" + report.Summarize(incs, now.Add(-window), now, "").Table() + "```", nil
+	text := report.Summarize(incs, now.Add(-window), now, "").Brief(report.WindowLabel(window))
+	if a.cfg.PublicURL == "" {
+		return text + "\nThe dashboard's metrics view and `tocsin metrics` have the details.", nil
+	}
+	since := strconv.FormatInt(int64(window/time.Hour), 10) + "h"
+	if window%(24*time.Hour) == 0 {
+		since = strconv.FormatInt(int64(window/(24*time.Hour)), 10) + "d"
+	}
+	return text + "\nDetails: " + report.Link(a.cfg.PublicURL+"/metrics-view?since="+since), nil
 }
 
 // View is a read-only view of tocsin's state, for embedders that watch it

@@ -42,7 +42,11 @@ func (a *App) buildDigest(ctx context.Context, end time.Time, loc *time.Location
 		}
 		events[inc.ID] = evs
 	}
-	return report.BuildDigest(incs, events, end, loc), nil
+	var d report.Digest
+	a.withNames(func(n report.Names) {
+		d = report.BuildDigest(incs, events, end, loc, report.DigestOptions{Names: n, Dashboard: a.cfg.PublicURL})
+	})
+	return d, nil
 }
 
 // wireDigest schedules the weekly digest to TOCSIN_DIGEST_CHANNEL. When it

@@ -27,17 +27,17 @@ func (u *unnamed) note(id, name string) string {
 	return name
 }
 
-// namedText renders text that leaves Slack with people named: if the
-// first rendering met ids the directory did not know, it asks Slack about
-// them (for at most resolveFor) and renders again.
-func (a *App) namedText(render func(report.Names) string) string {
+// withNames builds text that leaves Slack with people named: build runs
+// with the directory; if it met ids the directory did not know yet, they
+// are asked of Slack (for at most resolveFor) and build runs again.
+func (a *App) withNames(build func(report.Names)) {
 	u := &unnamed{Names: a.names}
-	text := render(u)
+	build(u)
 	if len(u.ids) == 0 {
-		return text
+		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), resolveFor)
 	defer cancel()
 	a.names.Resolve(ctx, u.ids...)
-	return render(a.names)
+	build(a.names)
 }

@@ -42,7 +42,12 @@ func defineDigest(fs *flag.FlagSet, _ func(string) string) runFunc {
 			}
 			events[inc.ID] = v.Timeline
 		}
-		_, err = io.WriteString(e.stdout, report.BuildDigest(incs, events, time.Now(), loc).Markdown())
+		names, err := c.names(ctx, commanders(incs))
+		if err != nil {
+			return err
+		}
+		d := report.BuildDigest(incs, events, time.Now(), loc, report.DigestOptions{Names: names, Dashboard: e.getenv("TOCSIN_PUBLIC_URL")})
+		_, err = io.WriteString(e.stdout, d.Markdown())
 		return err
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"slices"
 
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/report"
@@ -19,13 +18,7 @@ func defineIncidents(fs *flag.FlagSet, _ func(string) string) runFunc {
 		if done, err := c.show(ctx, fmt.Sprintf("/api/incidents?open=%t", *open), *asJSON, e.stdout, &incs); done || err != nil {
 			return err
 		}
-		var commanders []string
-		for _, inc := range incs {
-			if id := inc.RoleHolder(incident.RoleCommander); id != "" && !slices.Contains(commanders, id) {
-				commanders = append(commanders, id)
-			}
-		}
-		names, err := c.names(ctx, commanders)
+		names, err := c.names(ctx, commanders(incs))
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"net/url"
+	"slices"
 
+	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/report"
 )
 
@@ -16,4 +18,15 @@ func (c *apiClient) names(ctx context.Context, ids []string) (report.NameMap, er
 	var out report.NameMap
 	err := c.getJSON(ctx, "/api/names?"+q.Encode(), &out)
 	return out, err
+}
+
+// commanders are the commanders of incs, each once.
+func commanders(incs []incident.Incident) []string {
+	var ids []string
+	for _, inc := range incs {
+		if id := inc.RoleHolder(incident.RoleCommander); id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
