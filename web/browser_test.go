@@ -105,8 +105,14 @@ func TestBrowser_Dashboard(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`header a[href="/metrics-view"]`)),
 		chromedp.WaitVisible(chromedp.CSS("svg.chart")),
 	))
-	wantText(tab, t, "#charts", "MTTA p90", "Incidents by severity")
+	wantText(tab, t, "#charts", "MTTA per week (median)", "Incidents per week")
 	screenshot(tab, t, "dashboard-metrics-phone.png")
+	step(t, "follow the SEV1 count to its incidents", chromedp.Do(tab,
+		chromedp.Click(chromedp.CSS(`#metrics-table tr.severity a[href*="severity=sev1"]`)),
+		chromedp.WaitVisible(chromedp.CSS("table#history")),
+	))
+	wantText(tab, t, "#count", "1 incident matches")
+	wantText(tab, t, "table#history", "INC-2")
 
 	step(t, "sign out", chromedp.Do(tab,
 		chromedp.Click(chromedp.CSS("header button")),

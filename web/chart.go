@@ -1,8 +1,6 @@
 package web
 
 import (
-	"maps"
-	"slices"
 	"strconv"
 	"time"
 
@@ -10,104 +8,99 @@ import (
 	"github.com/tocsin-dev/tocsin/report"
 )
 
-// chart is a horizontal bar chart. The geometry is computed here and the
-// metrics template draws it as inline SVG, so html/template escapes every
-// label and the page needs no script and no image request. Horizontal bars
-// keep their labels readable on a phone.
-type chart struct {
+// columns is a small column chart over the weeks of a trend, on a scale
+// of its own. The geometry is computed here and the metrics template draws
+// it as inline SVG, so html/template escapes every label and the page
+// needs no script and no image request.
+type columns struct {
 	Title  string
 	Width  int
 	Height int
-	LabelX int // right edge of the labels
-	BarX   int // left edge of the bars
-	BarH   int
-	Bars   []bar
-	Empty  bool // nothing was measured: every bar is zero
+	Base   int // the baseline's y
+	Cols   []column
+	Empty  bool // nothing was measured in any week
 }
 
-// bar is one bar: its label on the left, its value text after it.
-type bar struct {
-	Label string
-	Text  string
-	Y     int // top of the bar
-	TextY int // baseline of both texts
-	W     int
-	TextX int
-	Fill  string
+// column is one week: its bar, the value above it, the week below.
+type column struct {
+	X, W, Y, H int
+	Mid        int // the column's centre, where its texts are anchored
+	Text       string
+	TextY      int
+	Label      string // the week's start; every other week's is blank
+	Fill       string
 }
 
-// datum is one value to chart.
-type datum struct {
-	Label string
-	Text  string
-	Value float64
-	Fill  string
-}
-
-// The chart's geometry, in SVG user units (the SVG scales to the page).
+// The geometry, in SVG user units (the SVG scales to its box).
 const (
-	chartWidth = 420
-	labelWidth = 80
-	valueWidth = 64
-	barHeight  = 18
-	barGap     = 6
-	chartPad   = 4
+	colsWidth  = 320
+	colsHeight = 150
+	colsTop    = 18 // room for the tallest bar's value
+	colsBase   = 124
+	colsPad    = 4
 )
 
-// barChart scales the bars so the largest value spans the plot area. A
-// value above zero gets at least one unit, so it never looks missing.
-func barChart(title string, data []datum) chart {
-	c := chart{Title: title, Width: chartWidth, LabelX: labelWidth - 8, BarX: labelWidth, BarH: barHeight, Empty: true}
+// columnChart scales the weeks' values so the largest fills the height.
+// A week without a value shows "–" and no bar, never a zero.
+func columnChart(title, fill string, weeks []report.Week, value func(report.Summary) (float64, string, bool)) columns {
+	c := columns{Title: title, Width: colsWidth, Height: colsHeight, Base: colsBase, Empty: true}
 	var top float64
-	for _, d := range data {
-		top = max(top, d.Value)
-	}
-	area := float64(chartWidth - labelWidth - valueWidth)
-	y := chartPad
-	for _, d := range data {
-		w := 0
-		if top > 0 && d.Value > 0 {
-			w = max(1, int(d.Value/top*area))
-			c.Empty = false
+	for _, w := range weeks {
+		if v, _, ok := value(w.Summary); ok {
+			top = max(top, v)
 		}
-		c.Bars = append(c.Bars, bar{
-			Label: d.Label, Text: d.Text, Y: y, TextY: y + barHeight - 4,
-			W: w, TextX: labelWidth + w + 6, Fill: d.Fill,
-		})
-		y += barHeight + barGap
 	}
-	c.Height = y - barGap + chartPad
+	slot := (colsWidth - 2*colsPad) / max(len(weeks), 1)
+	for i, w := range weeks {
+		x := colsPad + i*slot
+		col := column{X: x + slot/6, W: slot * 2 / 3, Mid: x + slot/2, Fill: fill, Text: "–", TextY: colsBase - 4}
+		if i%2 == 0 {
+			col.Label = w.Start.UTC().Format("2 Jan")
+		}
+		if v, text, ok := value(w.Summary); ok {
+			col.Text, c.Empty = text, false
+			if top > 0 && v > 0 {
+				col.H = max(1, int(v/top*float64(colsBase-colsTop)))
+			}
+			col.Y, col.TextY = colsBase-col.H, colsBase-col.H-4
+		}
+		c.Cols = append(c.Cols, col)
+	}
 	return c
 }
 
-// metricChart compares the median and the 90th percentile of each metric.
-func metricChart(overall map[string]report.Stat) chart {
-	var data []datum
+// metricFills colour each metric's chart.
+var metricFills = map[string]string{incident.MTTD: "#8250df", incident.MTTA: "#c2410c", incident.MTTM: "#1d4ed8", incident.MTTR: "#15803d"}
+
+// trendCharts are the incidents per week, then each metric's weekly
+// median, each chart on its own scale (15 seconds next to 3 hours would
+// hide the shorter one).
+func trendCharts(weeks []report.Week) []columns {
+	out := []columns{columnChart("Incidents per week", "#57606a", weeks, func(s report.Summary) (float64, string, bool) {
+		return float64(s.Incidents), itoa(s.Incidents), true
+	})}
 	for _, m := range incident.MetricNames() {
-		st := overall[m]
-		data = append(data, percentile(m+" p50", st, st.P50, "#5b9bd5"), percentile(m+" p90", st, st.P90, "#1f4e79"))
+		out = append(out, columnChart(m+" per week (median)", metricFills[m], weeks, func(s report.Summary) (float64, string, bool) {
+			st := s.Overall[m]
+			if st.Count == 0 {
+				return 0, "", false
+			}
+			return st.P50.Seconds(), shortDuration(st.P50), true
+		}))
 	}
-	return barChart("Median (p50) and p90 per metric", data)
+	return out
 }
 
-// percentile is one bar of metricChart; a metric no incident had is
-// "missing", with no bar, never a zero.
-func percentile(label string, st report.Stat, d time.Duration, fill string) datum {
-	if st.Count == 0 {
-		return datum{Label: label, Text: "missing", Fill: fill}
+// shortDuration is duration without the smaller unit when it is zero
+// (4m, not 4m00s), so a column's value fits above it.
+func shortDuration(d time.Duration) string {
+	s := duration(d)
+	for _, zero := range []string{"00s", "00m", "00h"} {
+		if len(s) > len(zero) && s[len(s)-len(zero):] == zero {
+			return s[:len(s)-len(zero)]
+		}
 	}
-	return datum{Label: label, Text: duration(d), Value: d.Seconds(), Fill: fill}
+	return s
 }
 
-// severityFills colour the severities like the badges on the other pages.
-var severityFills = map[string]string{"SEV1": "#b91c1c", "SEV2": "#c2410c", "SEV3": "#a16207", "SEV4": "#4b5563", "SEV?": "#6b7280"}
-
-// severityChart counts the incidents of each severity.
-func severityChart(bySeverity map[string]map[string]report.Stat) chart {
-	var data []datum
-	for _, k := range slices.SortedFunc(maps.Keys(bySeverity), severityFirst) {
-		n := groupSize(bySeverity[k])
-		data = append(data, datum{Label: k, Text: strconv.Itoa(n), Value: float64(n), Fill: severityFills[k]})
-	}
-	return barChart("Incidents by severity", data)
-}
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -7,21 +7,27 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/report"
 )
 
-// metricsView is the body of the metrics page.
+// trendWeeks is how many weeks the metrics view's trend shows.
+const trendWeeks = 8
+
+// metricsView is the body of the metrics page: the window's incidents and
+// their metrics in one table (all, each severity, each service), each
+// number linking to the incidents behind it, and the trend over weeks.
 type metricsView struct {
 	Since, Until string
 	Service      string
 	Windows      []windowLink
 	Incidents    int
-	Overall      []statRow
-	BySeverity   []statGroup
-	ByService    []statGroup
-	Charts       []chart
+	ListHref     string // the incidents of the window, on the list
+	Metrics      []string
+	Rows         []tableRow
+	Trend        []columns // incidents per week, then each metric's median per week
 }
 
 // windowLink switches the page to another look-back window.
@@ -30,22 +36,24 @@ type windowLink struct {
 	Current     bool
 }
 
-// statRow is one metric's statistics; durations are "missing" when no
-// incident had the metric.
-type statRow struct {
-	Metric         string
-	Count, Missing int
-	Mean, P50, P90 string
+// tableRow is one group of incidents in the metrics table.
+type tableRow struct {
+	Label     string
+	Group     string // "all", "severity" or "service"
+	Href      string // the group's incidents on the list ("" if it cannot be filtered)
+	Incidents int
+	Cells     []metricCell
 }
 
-// statGroup is one severity's or service's metrics.
-type statGroup struct {
-	Name string
-	Rows []statRow
+// metricCell is one metric of a group: its median, with the mean, p90 and
+// how many were measured and missing as a tooltip.
+type metricCell struct {
+	Median string
+	Detail string
 }
 
-// metricsPage shows the metrics summary for ?since=&until=&service= (the
-// same parameters as GET /api/metrics), as tables and two charts.
+// metricsPage shows the metrics for ?since=&until=&service= (the same
+// parameters as GET /api/metrics).
 func metricsPage(cfg Config) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -62,14 +70,15 @@ func metricsPage(cfg Config) http.HandlerFunc {
 		}
 		s := report.Summarize(incs, since, until, q.Get("service"))
 		v := newMetricsView(s, q)
+		v.Trend = trendCharts(report.Weekly(incs, until, trendWeeks, s.Service))
 		render(w, cfg.Logger, http.StatusOK, "metrics", page{Title: "Metrics", Nav: true, Body: v})
 	}
 }
 
 func newMetricsView(s report.Summary, q url.Values) metricsView {
 	v := metricsView{
-		Since: utcTime(s.Since), Until: utcTime(s.Until), Service: s.Service,
-		Incidents: s.Incidents, Overall: statRows(s.Overall),
+		Since: utcTime(s.Since), Until: utcTime(s.Until), Service: s.Service, Incidents: s.Incidents,
+		Metrics: incident.MetricNames(), ListHref: listHref(s, "", ""),
 	}
 	for _, w := range []string{"7d", "30d", "90d", "365d"} {
 		lq := url.Values{"since": {w}}
@@ -79,31 +88,50 @@ func newMetricsView(s report.Summary, q url.Values) metricsView {
 		current := q.Get("since") == w || (q.Get("since") == "" && w == "30d")
 		v.Windows = append(v.Windows, windowLink{Label: w, Href: "/metrics-view?" + lq.Encode(), Current: current})
 	}
+	v.Rows = append(v.Rows, newTableRow("All incidents", "all", v.ListHref, s.Overall))
 	for _, k := range slices.SortedFunc(maps.Keys(s.BySeverity), severityFirst) {
-		v.BySeverity = append(v.BySeverity, statGroup{k, statRows(s.BySeverity[k])})
+		href := ""
+		if k != "SEV?" {
+			href = listHref(s, "severity", strings.ToLower(k))
+		}
+		v.Rows = append(v.Rows, newTableRow(k, "severity", href, s.BySeverity[k]))
 	}
-	for _, k := range slices.SortedFunc(maps.Keys(s.ByService), noServiceLast) {
-		v.ByService = append(v.ByService, statGroup{k, statRows(s.ByService[k])})
+	if s.Service == "" {
+		for _, k := range slices.SortedFunc(maps.Keys(s.ByService), noServiceLast) {
+			v.Rows = append(v.Rows, newTableRow(k, "service", listHref(s, "service", k), s.ByService[k]))
+		}
 	}
-	v.Charts = []chart{metricChart(s.Overall), severityChart(s.BySeverity)}
 	return v
 }
 
-func statRows(m map[string]report.Stat) []statRow {
-	var rows []statRow
-	for _, name := range incident.MetricNames() {
-		st, ok := m[name]
-		if !ok {
-			continue
-		}
-		r := statRow{Metric: name, Count: st.Count, Missing: st.Missing, Mean: "missing", P50: "missing", P90: "missing"}
-		if st.Count > 0 {
-			r.Mean, r.P50, r.P90 = duration(st.Mean), duration(st.P50), duration(st.P90)
-		}
-		rows = append(rows, r)
+// listHref is the list of the summary's incidents, narrowed by key=value.
+func listHref(s report.Summary, key, value string) string {
+	q := url.Values{"since": {s.Since.UTC().Format(time.RFC3339)}, "until": {s.Until.UTC().Format(time.RFC3339)}}
+	if s.Service != "" {
+		q.Set("service", s.Service)
 	}
-	return rows
+	if key != "" {
+		q.Set(key, value)
+	}
+	return "/?" + q.Encode()
 }
+
+func newTableRow(label, group, href string, stats map[string]report.Stat) tableRow {
+	r := tableRow{Label: label, Group: group, Href: href, Incidents: groupSize(stats)}
+	for _, m := range incident.MetricNames() {
+		st := stats[m]
+		c := metricCell{Median: "missing", Detail: "no incident had it"}
+		if st.Count > 0 {
+			c.Median = duration(st.P50)
+			c.Detail = "mean " + duration(st.Mean) + " · p90 " + duration(st.P90)
+		}
+		c.Detail += " · " + plural(st.Count, "measured") + ", " + plural(st.Missing, "missing")
+		r.Cells = append(r.Cells, c)
+	}
+	return r
+}
+
+func plural(n int, what string) string { return itoa(n) + " " + what }
 
 // severityFirst sorts SEV1..SEV4 and puts "SEV?" last.
 func severityFirst(a, b string) int {
