@@ -44,7 +44,7 @@ func TestCLI(t *testing.T) {
 		{[]string{"review", "INC-1"}, "# Post-incident review: INC-1"},
 		{[]string{"metrics", "--since", "7d"}, "MTTD"},
 		{[]string{"metrics", "--json"}, "mean_seconds"},
-		{[]string{"digest", "--dry-run"}, "checkout-5xx: fired 1×"},
+		{[]string{"digest", "--dry-run"}, "checkout-5xx: 1 firing led to no action (fired 1× in 1 incident, 0 acted on)"},
 	} {
 		if out := runCLI(c.args...); !strings.Contains(out, c.want) {
 			t.Errorf("%v printed %q; want it to contain %q", c.args, out, c.want)
