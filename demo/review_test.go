@@ -18,6 +18,7 @@ var reviewVariables = []struct {
 	with string
 }{
 	{regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`), "YYYY-MM-DD hh:mm:ss"},
+	{regexp.MustCompile(`http://127\.0\.0\.1:\d+`), "http://127.0.0.1:PORT"},
 	{regexp.MustCompile(`T[+-](\d+h)?(\d+m)?\d+s\b`), "T+<offset>"},
 	{regexp.MustCompile(`\b(\d+h\d\dm|\d+m\d\ds|\d+s)\b`), "<duration>"},
 }
@@ -76,7 +77,7 @@ func checkDemoNarration(t *testing.T, s *demoSnapshot, out string) {
 		"tocsin     INC-1 not acknowledged after 15s: escalation step 1", "alice      /incident ack",
 		"bob        /incident runbook restart-ec2-instance", "alice      clicks [Approve]",
 		"ssm        StartAutomationExecution AWS-RestartEC2Instance with InstanceId=[" + demoInstance + "]",
-		"automation", ": InProgress", ": Success", "uploaded inc-1-review.md", "all               MTTD    2",
+		"automation", ": InProgress", ": Success", "uploaded inc-1-review.md", "2 incidents.", "Medians: MTTD ", "the metrics view (http://127.0.0.1:",
 		"Summary (the scenario took",
 	} {
 		if !strings.Contains(out, want) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -216,17 +217,17 @@ func (w *demoWorld) review(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var table string
+	var brief string
 	err = w.waitFor(ctx, demoStep, "the metrics", func() (bool, error) {
 		p, ok := w.reply(id)
-		table = p.Text
+		brief = p.Text
 		return ok, nil
 	})
 	if err != nil {
 		return err
 	}
 	w.narrateNew(ctx)
-	w.say.print("%s\n", indent(strings.TrimSpace(strings.Trim(strings.TrimSpace(table), "`")), "            "))
+	w.say.print("%s\n", indent(slackLinks.ReplaceAllString(strings.TrimSpace(brief), "$2 ($1)"), "            "))
 	return nil
 }
 
@@ -334,6 +335,10 @@ func hasEvent(evs []incident.Event, t incident.EventType) bool {
 	}
 	return false
 }
+
+// slackLinks are Slack's <url|label> links, which the terminal shows as
+// "label (url)".
+var slackLinks = regexp.MustCompile(`<(https?://[^|>]+)\|([^>]+)>`)
 
 func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)

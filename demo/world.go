@@ -227,6 +227,7 @@ func (w *demoWorld) env(addr string) map[string]string {
 		"SLACK_API_URL": w.slack.URL(), "TOCSIN_ANNOUNCE_CHANNEL": announce.ID,
 		"AWS_REGION": demoRegion, "AWS_ACCESS_KEY_ID": demoAWSAccessKey, "AWS_SECRET_ACCESS_KEY": w.creds.awsSecret,
 		"AWS_ENDPOINT_URL": w.awsURL, "TOCSIN_LOG_LEVEL": level,
+		"TOCSIN_PUBLIC_URL": "http://" + addr, // links in Slack lead to the demo's dashboard
 	}
 	w.pagerDutyEnv(env)
 	return env
