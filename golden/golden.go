@@ -32,3 +32,8 @@ func Check(tb testing.TB, path, got string) {
 		tb.Errorf("%s differs (-want +got):\n%s", path, diff)
 	}
 }
+
+// Updating reports whether the test runs with -update: tests that keep
+// other files than goldens (the screenshots in docs/) rewrite them only
+// then.
+func Updating() bool { return *update }

@@ -11,24 +11,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-)
 
-// chromium finds Debian's Chromium. Without it the test is skipped on a
-// laptop but fails in CI, which must run it.
-func chromium(t *testing.T) string {
-	t.Helper()
-	path := os.Getenv("CHROME_PATH")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("chromium not found at %s in CI: %v", path, err)
-		}
-		t.Skip("chromium not installed; .ci/run installs it (apt-get install chromium)")
-	}
-	return path
-}
+	"github.com/tocsin-dev/tocsin/browsertest"
+)
 
 // artifacts is where screenshots go: $TOCSIN_ARTIFACTS, or .artifacts/ at
 // the repository root (git-ignored).
@@ -44,31 +29,6 @@ func artifacts(t *testing.T) string {
 	return dir
 }
 
-// browser starts a headless Chromium bounded by ctx and returns a tab.
-func browser(ctx context.Context, t *testing.T) context.Context {
-	t.Helper()
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	tab, cancelTab := chromedp.NewContext(actx)
-	// Cleanups run last-in first-out: the tab and browser close before
-	// t.TempDir removes the profile.
-	t.Cleanup(cancelAlloc)
-	t.Cleanup(cancelTab)
-	return tab
-}
-
 // TestBrowser_Dashboard signs in with a real browser, reads the incident
 // list, opens an incident, saves screenshots and signs out.
 func TestBrowser_Dashboard(t *testing.T) {
@@ -76,9 +36,9 @@ func TestBrowser_Dashboard(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	tab := browser(ctx, t)
+	tab := browsertest.New(ctx, t, 1280, 900)
 
-	signIn(tab, t, srv.URL)
+	browsertest.SignIn(tab, t, srv.URL, testToken)
 	wantText(tab, t, "table#open", "INC-1", "API 5xx rate above 5%", "alice", xssTitle)
 	search(tab, t)
 
@@ -94,19 +54,16 @@ func TestBrowser_Dashboard(t *testing.T) {
 		t.Errorf("the review shows raw Markdown:\n%s", text)
 	}
 	editSection(tab, t)
-	screenshot(tab, t, "dashboard-incident.png")
+	screenshot(tab, t, "dashboard-incident.png", 1280)
 
-	step(t, "view the list on a phone", chromedp.Do(tab,
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
-		chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("table#open")),
-	))
-	screenshot(tab, t, "dashboard-list-phone.png")
+	onPhone(tab, t, srv.URL)
 	step(t, "open the metrics", chromedp.Do(tab,
 		chromedp.Click(chromedp.CSS(`header a[href="/metrics-view"]`)),
 		chromedp.WaitVisible(chromedp.CSS("svg.chart")),
 	))
 	wantText(tab, t, "#charts", "MTTA per week (median)", "Incidents per week")
-	screenshot(tab, t, "dashboard-metrics-phone.png")
+	screenshot(tab, t, "dashboard-metrics-phone.png", 780)
+	browsertest.NoSideScroll(tab, t, "the metrics view")
 	step(t, "follow the SEV1 count to its incidents", chromedp.Do(tab,
 		chromedp.Click(chromedp.CSS(`#metrics-table tr.severity a[href*="severity=sev1"]`)),
 		chromedp.WaitVisible(chromedp.CSS("table#history")),
@@ -121,10 +78,28 @@ func TestBrowser_Dashboard(t *testing.T) {
 	))
 }
 
+// onPhone views the list and an incident 390 px wide, as on a phone: no
+// page may scroll sideways.
+func onPhone(tab context.Context, t *testing.T, base string) {
+	t.Helper()
+	step(t, "view the list on a phone", chromedp.Do(tab,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+		chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("table#open")),
+	))
+	browsertest.NoSideScroll(tab, t, "the list")
+	screenshot(tab, t, "dashboard-list-phone.png", 780)
+	step(t, "open an incident on a phone", chromedp.Do(tab,
+		chromedp.Navigate(base+"/incidents/1"), chromedp.WaitVisible(chromedp.CSS("ol#timeline")),
+	))
+	browsertest.NoSideScroll(tab, t, "the incident page")
+	step(t, "back to the list", chromedp.Do(tab, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("table#open"))))
+}
+
 // search filters the list with the form and pages through it.
 func search(tab context.Context, t *testing.T) {
 	t.Helper()
 	step(t, "search resolved incidents", chromedp.Do(tab,
+		chromedp.Click(chromedp.CSS("#search details.filters summary")),
 		chromedp.SetValue(chromedp.CSS(`#search select[name="status"]`), "resolved"),
 		chromedp.SendKeys(chromedp.CSS(`#search input[name="q"]`), "latency"),
 		chromedp.Click(chromedp.CSS("#search button")),
@@ -197,44 +172,19 @@ func visibleText(tab context.Context, t *testing.T, css string) string {
 // evalString evaluates a JavaScript expression in the tab.
 func evalString(tab context.Context, t *testing.T, expr string) string {
 	t.Helper()
-	v, err := chromedp.Run(tab, chromedp.Evaluate[string](expr))
-	step(t, "evaluate "+expr, err)
-	return v
+	return browsertest.Eval(tab, t, expr)
 }
 
-// signIn visits the dashboard, is sent to the login form, and signs in.
-func signIn(tab context.Context, t *testing.T, base string) {
+// screenshot saves a full-page PNG of the tab, width pixels wide, in the
+// artifacts directory (browsertest checks that the page rendered).
+func screenshot(tab context.Context, t *testing.T, name string, width int) {
 	t.Helper()
-	step(t, "open /", chromedp.Do(tab, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#login"))))
-	loc, err := chromedp.Run(tab, chromedp.Location())
-	step(t, "read location", err)
-	if loc != base+"/login" {
-		t.Errorf("an unauthenticated visit ended at %s, want %s/login", loc, base)
-	}
-	step(t, "sign in", chromedp.Do(tab,
-		chromedp.SendKeys(chromedp.CSS("#token"), testToken),
-		chromedp.Click(chromedp.CSS("#login button")),
-		chromedp.WaitVisible(chromedp.CSS("table#open")),
-	))
+	browsertest.Save(t, artifacts(t), name, browsertest.Screenshot(tab, t, width))
 }
 
 func step(t *testing.T, name string, err error) {
 	t.Helper()
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-}
-
-// screenshot saves a full-page PNG of the tab in the artifacts directory.
-func screenshot(tab context.Context, t *testing.T, name string) {
-	t.Helper()
-	shot, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
-	step(t, "take a screenshot", err)
-	out := filepath.Join(artifacts(t), name)
-	if err := os.WriteFile(out, shot, 0o644); err != nil {
-		t.Fatalf("save screenshot: %v", err)
-	}
-	t.Logf("screenshot: %s", out)
+	browsertest.Step(t, name, err)
 }
 
 // wantText fails unless the element's visible text contains every want.
