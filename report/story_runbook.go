@@ -28,7 +28,7 @@ func runbookSentence(e incident.Event, n Names, who string) string {
 	case "expired":
 		return "The request to run " + rb + " expired without enough approvals"
 	case "started":
-		return withColon(rb+" started in Systems Manager", d["command_id"]+d["execution_id"])
+		return rb + " started in Systems Manager" // the command or execution id is in the event's data
 	case "progress":
 		return withColon(rb+" is running", d["detail"])
 	case "finished":

@@ -34,6 +34,7 @@ type searchForm struct {
 	Services                                   []string
 	Severities                                 []string
 	Statuses                                   []string
+	Narrowed                                   bool // a filter beyond the words is set: show the filters
 }
 
 // row is one incident in a list. Everything is already a string for people.
@@ -108,6 +109,7 @@ func newSearchForm(q query, incs []incident.Incident) searchForm {
 			f.Statuses = append(f.Statuses, string(s))
 		}
 	}
+	f.Narrowed = q.Service != "" || len(q.Severities) > 0 || len(q.Statuses) > 0 || !q.Since.IsZero() || !q.Until.IsZero()
 	if !q.Since.IsZero() {
 		f.Since = q.Since.UTC().Format(time.DateOnly)
 	}
