@@ -40,6 +40,9 @@ type Deps struct {
 	Now    func() time.Time        // nil is time.Now
 	HTTP   *http.Client            // for SNS certificate and subscription fetches
 	Extra  map[string]http.Handler // extra routes (the demo's Slack view)
+	// ChannelURL is where the dashboard links an incident's channel; nil
+	// means Slack's own redirect (the demo links its Slack view).
+	ChannelURL func(channelID string) string
 	// HostAllowed overrides the SNS URL host check (the demo and tests serve
 	// certificates and SubscribeURLs locally); nil is the AWS check.
 	HostAllowed func(hostport string) bool
@@ -171,7 +174,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 	}
 	backup, _ := db.(web.Backuper) // PostgreSQL is backed up by the database's own tools
 	a.web = web.Config{Token: cfg.APIToken, Source: db, Backup: backup, Reviews: db, Now: d.Now, Logger: d.Logger,
-		Registerer: a.registry, Extra: d.Extra, DashboardURL: cfg.PublicURL, Names: a.names}
+		Registerer: a.registry, Extra: d.Extra, DashboardURL: cfg.PublicURL, Names: a.names, ChannelURL: d.ChannelURL}
 	if a.aws != nil {
 		a.web.Grapher = grapher{a}
 	}

@@ -42,6 +42,9 @@ type demoSnapshot struct {
 type demoCapture struct {
 	e2e.SyncBuffer
 	snap *demoSnapshot
+	// shoot, when set, looks at the dashboard and the Slack stand-in in a
+	// browser while the demo still runs (screenshots_test.go).
+	shoot func(base, token string)
 }
 
 func (c *demoCapture) observeDemo(w *demoWorld) {
@@ -61,6 +64,9 @@ func (c *demoCapture) observeDemo(w *demoWorld) {
 	s.ssmCalls, s.commands, s.automations = w.ssm.Calls(), w.ssm.Commands(), w.ssm.Automations()
 	s.apiList, s.slackView = fetch(w.base+"/api/incidents", w.creds.apiToken), fetch(w.base+"/slack-view/", "")
 	c.snap = s
+	if c.shoot != nil {
+		c.shoot(w.base, w.creds.apiToken)
+	}
 }
 
 // fetch GETs a URL (with a bearer token if given) and returns the status
@@ -92,6 +98,7 @@ func TestDemo_Scenario(t *testing.T) {
 	tmp := t.TempDir()
 	env := map[string]string{"TOCSIN_ADDR": e2e.FreeAddr(t), "TMPDIR": tmp, "TOCSIN_LOG_LEVEL": "debug"}
 	out, logs := &demoCapture{}, &e2e.SyncBuffer{}
+	out.shoot = func(base, token string) { t.Run("Screenshots", func(t *testing.T) { takeScreenshots(t, base, token) }) }
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	start := time.Now()

@@ -245,7 +245,8 @@ func (w *demoWorld) startServer(ctx context.Context, ln net.Listener) error {
 	w.log = &heldLog{out: w.opts.stderr}
 	logger := app.NewLogger(w.log, cfg.LogLevel)
 	w.app, err = app.New(ctx, cfg, app.Deps{Logger: logger, Getenv: getenv,
-		Extra: map[string]http.Handler{"GET /slack-view/": w.slack.ViewHandler()}})
+		Extra:      map[string]http.Handler{"GET /slack-view/": w.slack.ViewHandler()},
+		ChannelURL: func(string) string { return "/slack-view/" }})
 	if err != nil {
 		return err
 	}
