@@ -16,6 +16,7 @@ import (
 // within a block; the part before ':' names the action.
 const (
 	ActionAck           = "tocsin_ack"
+	ActionMitigated     = "tocsin_mitigated"
 	ActionResolve       = "tocsin_resolve"
 	ActionRunbook       = "tocsin_runbook"
 	ActionNote          = "tocsin_note"
@@ -24,6 +25,7 @@ const (
 	ActionCheck         = "tocsin_check"
 	ShortcutAddTimeline = "tocsin_add_to_timeline"
 	ViewNote            = "tocsin_note_modal"
+	ViewResolve         = "tocsin_resolve_modal"
 )
 
 // maxListed bounds how many alarms or incidents one block lists.
@@ -99,8 +101,12 @@ func headerActions(inc incident.Incident) []slack.BlockElement {
 	if inc.Status == incident.StatusDetected || inc.Status == incident.StatusDeclared {
 		out = append(out, button(ActionAck, ref, "Acknowledge", slack.StylePrimary))
 	}
+	if inc.Open() && incident.CanTransition(inc.Status, incident.StatusMitigated) == nil {
+		out = append(out, button(ActionMitigated, ref, "Mitigated", ""))
+	}
 	if inc.Open() {
-		out = append(out, button(ActionResolve, ref, "Resolve", ""))
+		// The value carries the severity, so that the resolve form can say how grave it is.
+		out = append(out, button(ActionResolve, blockID(inc.ID, inc.Severity.String()), "Resolve", ""))
 		for i, name := range suggestedRunbooks(inc) {
 			out = append(out, button(ActionRunbook+":"+strconv.Itoa(i), name, "Run "+name, ""))
 		}

@@ -139,22 +139,3 @@ func textSections(text string, max int) []slack.Block {
 	flush()
 	return out
 }
-
-// noteModal is the "Add note" modal. Its private metadata carries the
-// incident and channel the note belongs to.
-func noteModal(id incident.ID, channel string) slack.ModalViewRequest {
-	input := slack.NewPlainTextInputBlockElement(plain("What happened?"), "note_text")
-	input.Multiline = true
-	input.MaxLength = maxText
-	return slack.ModalViewRequest{
-		Type:            slack.VTModal,
-		CallbackID:      ViewNote,
-		Title:           plain(truncate("Note on "+id.String(), 24)),
-		Submit:          plain("Add note"),
-		Close:           plain("Cancel"),
-		PrivateMetadata: blockID(id, channel),
-		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			slack.NewInputBlock("note", plain("Note"), nil, input),
-		}},
-	}
-}

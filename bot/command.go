@@ -37,6 +37,11 @@ func (h *Handlers) slash(sc slack.SlashCommand) slack.WebhookMessage {
 		return ephemeral("Slack did not say who you are; try again.", nil)
 	}
 	cmd.Actor, cmd.Channel, cmd.Key = sc.UserID, sc.ChannelID, key("trigger", sc.TriggerID)
+	if cmd.Kind == dispatch.Resolve && cmd.Text == "" && h.cfg.Slack != nil && sc.TriggerID != "" {
+		// No summary given: the resolve form asks for it, and is the confirmation.
+		h.openResolve(replyTo{responseURL: sc.ResponseURL, channel: sc.ChannelID, user: sc.UserID}, sc.TriggerID, cmd.Incident, sc.ChannelID, "")
+		return slack.WebhookMessage{} // nothing to say: the form opens
+	}
 	if refused := h.accept(cmd, replyTo{responseURL: sc.ResponseURL, channel: sc.ChannelID, user: sc.UserID}); refused != "" {
 		return ephemeral(refused, nil)
 	}

@@ -177,8 +177,22 @@ func (e *Executor) post(ctx context.Context, eff incident.Effect, inc incident.I
 	if err := e.wait(paced("chat.postMessage", ch)...); err != nil {
 		return dispatch.Outcome{}, err
 	}
-	_, err = e.postOnce(ctx, eff, ch, thread, mentions(eff.Data["mention"])+SafeMrkdwn(text), nil)
+	text = mentions(eff.Data["mention"]) + SafeMrkdwn(text)
+	_, err = e.postOnce(ctx, eff, ch, thread, text, offerBlocks(inc, text, eff.Data["actions"]))
 	return dispatch.Outcome{}, err
+}
+
+// offerBlocks are a post's blocks when it offers an action (actions=ack:
+// an Acknowledge button, while the incident still waits for one); nil for
+// plain text.
+func offerBlocks(inc incident.Incident, text, actions string) []slack.Block {
+	if actions != "ack" || (inc.Status != incident.StatusDetected && inc.Status != incident.StatusDeclared) {
+		return nil
+	}
+	return []slack.Block{
+		slack.NewSectionBlock(mrkdwn(text), nil, nil),
+		slack.NewActionBlock(blockID(inc.ID, "escalation"), button(ActionAck, blockID(inc.ID, ""), "Acknowledge", slack.StylePrimary)),
+	}
 }
 
 // mentions renders comma-separated ids (and here/channel) as a prefix.

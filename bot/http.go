@@ -242,7 +242,12 @@ func (h *Handlers) Commands() http.Handler {
 			Text: form.Get("text"), ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"),
 			TeamID: form.Get("team_id"),
 		}
-		writeJSON(w, h.slash(sc))
+		msg := h.slash(sc)
+		if msg.Text == "" && msg.Blocks == nil {
+			w.WriteHeader(http.StatusOK) // an empty 200: Slack shows nothing
+			return
+		}
+		writeJSON(w, msg)
 	})
 }
 

@@ -12,7 +12,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/tocsin-dev/tocsin/dispatch"
-	"github.com/tocsin-dev/tocsin/incident"
 )
 
 // Interactions handles POST /slack/interactions: buttons and checkboxes
@@ -43,6 +42,8 @@ func (h *Handlers) interact(ic slack.InteractionCallback) any {
 		}
 	case ic.Type == slack.InteractionTypeViewSubmission && ic.View.CallbackID == ViewNote:
 		return h.noteSubmission(ic)
+	case ic.Type == slack.InteractionTypeViewSubmission && ic.View.CallbackID == ViewResolve:
+		return h.resolveSubmission(ic)
 	case ic.Type == slack.InteractionTypeMessageAction && ic.CallbackID == ShortcutAddTimeline:
 		h.addToTimeline(ic)
 	}
@@ -69,8 +70,9 @@ func replyFor(ic slack.InteractionCallback) replyTo {
 // may do it is dispatch's decision.
 func (h *Handlers) blockAction(ic slack.InteractionCallback, a *slack.BlockAction) {
 	id, rest, _ := parseBlockID(a.BlockID)
-	if vid, _, ok := parseBlockID(a.Value); ok {
-		id = vid
+	detail := "" // what a button's value says beyond the incident (the severity, for Resolve)
+	if vid, vrest, ok := parseBlockID(a.Value); ok {
+		id, detail = vid, vrest
 	}
 	cmd := dispatch.Command{
 		Incident: id, Actor: ic.User.ID, Channel: channelOf(ic),
@@ -80,8 +82,11 @@ func (h *Handlers) blockAction(ic slack.InteractionCallback, a *slack.BlockActio
 	switch name {
 	case ActionAck:
 		cmd.Kind = dispatch.Ack
+	case ActionMitigated:
+		cmd.Kind = dispatch.Mitigated
 	case ActionResolve:
-		cmd.Kind = dispatch.Resolve
+		h.openResolve(replyFor(ic), ic.TriggerID, id, channelOf(ic), detail)
+		return
 	case ActionRunbook:
 		cmd.Kind, cmd.Runbook = dispatch.RunbookReq, a.Value
 	case ActionApprove:
@@ -126,51 +131,6 @@ func checkState(a *slack.BlockAction, rest string) (int, bool) {
 		return n, len(a.SelectedOptions) > 0
 	}
 	return n, true
-}
-
-// openNote opens the note modal; views.open must use the trigger within 3 s.
-func (h *Handlers) openNote(ic slack.InteractionCallback, id incident.ID) {
-	to := replyFor(ic)
-	if h.cfg.Slack == nil {
-		h.sendSoon(to, ephemeral("Use /incident note <text> to add a note.", nil))
-		return
-	}
-	view := noteModal(id, channelOf(ic))
-	ok := h.submit(func(ctx context.Context) {
-		if _, err := h.cfg.Slack.OpenViewContext(ctx, ic.TriggerID, view); err != nil {
-			h.log.Warn("open note modal", "incident", uint64(id), "err", err)
-			h.send(ctx, to, ephemeral("Could not open the note form; use /incident note <text>.", nil))
-		}
-	})
-	if !ok {
-		h.sendSoon(to, ephemeral(msgOverloaded, nil))
-	}
-}
-
-// noteSubmission turns the note modal into a Note command. An empty note or
-// a full queue keeps the modal open with an error under the field.
-func (h *Handlers) noteSubmission(ic slack.InteractionCallback) any {
-	var text string
-	if ic.View.State != nil {
-		text = strings.TrimSpace(ic.View.State.Values["note"]["note_text"].Value)
-	}
-	if text == "" {
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{"note": "Write something first."})
-	}
-	id, channel, _ := parseBlockID(ic.View.PrivateMetadata)
-	cmd := dispatch.Command{
-		Kind: dispatch.Note, Incident: id, Channel: channel, Actor: ic.User.ID,
-		Text: truncate(text, maxText), Key: key("trigger", ic.TriggerID),
-	}
-	to := replyFor(ic)
-	to.channel = channel
-	if ic.User.ID == "" {
-		return nil
-	}
-	if refused := h.accept(cmd, to); refused != "" {
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{"note": refused})
-	}
-	return nil
 }
 
 // addToTimeline turns the message shortcut into a Note carrying the

@@ -59,8 +59,8 @@ func TestHandlers_BlockActions(t *testing.T) {
 			dispatch.Command{Kind: dispatch.Ack, Incident: 42},
 		},
 		{
-			sim.SlackAction{ActionID: ActionResolve, BlockID: "x", Value: "inc:43", ActionTS: "1714571001.4"},
-			dispatch.Command{Kind: dispatch.Resolve, Incident: 43},
+			sim.SlackAction{ActionID: ActionMitigated, BlockID: "x", Value: "inc:43", ActionTS: "1714571001.4"},
+			dispatch.Command{Kind: dispatch.Mitigated, Incident: 43},
 		},
 		{
 			sim.SlackAction{ActionID: ActionRunbook + ":1", BlockID: "inc:42", Value: "scale-api", ActionTS: "1714571001.5"},

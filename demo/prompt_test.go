@@ -137,7 +137,8 @@ func TestDemo_Buttons(t *testing.T) {
 	}{
 		{"header", bot.HeaderBlocks(inc), []demoButton{
 			{Kind: "button", ActionID: bot.ActionAck, BlockID: "inc:7", Value: "inc:7", Label: "Acknowledge"},
-			{Kind: "button", ActionID: bot.ActionResolve, BlockID: "inc:7", Value: "inc:7", Label: "Resolve"},
+			{Kind: "button", ActionID: bot.ActionMitigated, BlockID: "inc:7", Value: "inc:7", Label: "Mitigated"},
+			{Kind: "button", ActionID: bot.ActionResolve, BlockID: "inc:7", Value: "inc:7:SEV2", Label: "Resolve"},
 			{Kind: "button", ActionID: bot.ActionRunbook + ":0", BlockID: "inc:7", Value: "run-diagnostics", Label: "Run run-diagnostics"},
 			{Kind: "button", ActionID: bot.ActionNote, BlockID: "inc:7", Value: "inc:7", Label: "Add note"},
 		}},

@@ -49,7 +49,9 @@ func (x *Escalator) Execute(ctx context.Context, eff incident.Effect, inc incide
 		Text: fmt.Sprintf("not acknowledged after %s: escalation step %d", step.After, i+1),
 		Data: map[string]string{"step": strconv.Itoa(i + 1), "targets": strings.Join(targets, ","), "paged": paged}}
 	text := fmt.Sprintf(":rotating_light: %s is still not acknowledged after %s. %s please take a look.", inc.ID, step.After, people(targets))
-	then = append([]incident.Effect{postEffect(text)}, then...)
+	post := postEffect(text)
+	post.Data["actions"] = "ack" // the message offers the action it asks for
+	then = append([]incident.Effect{post}, then...)
 	if len(step.Invite) > 0 {
 		then = append(then, incident.Effect{Kind: EffSlackInvite, Data: map[string]string{"users": strings.Join(step.Invite, ",")}})
 	}

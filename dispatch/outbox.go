@@ -19,7 +19,7 @@ const (
 	EffSlackHeader    incident.EffectKind = "slack.header"    // post and pin the header message
 	EffSlackUpdate    incident.EffectKind = "slack.update"    // refresh header and topic (coalesced per incident)
 	EffSlackAnnounce  incident.EffectKind = "slack.announce"  // announce in the announcements channel; Data: text
-	EffSlackPost      incident.EffectKind = "slack.post"      // Data: text, thread (header|ts), mention
+	EffSlackPost      incident.EffectKind = "slack.post"      // Data: text, thread (header|ts), mention, actions (ack: an Acknowledge button while it applies)
 	EffSlackChecklist incident.EffectKind = "slack.checklist" // post the playbook checklist; Data: items (one per line), playbook
 	EffSlackApproval  incident.EffectKind = "slack.approval"  // post an approval request; Data: the requested runbook event's Data
 	EffSlackRunStatus incident.EffectKind = "slack.runstatus" // post or update a runbook's progress message; Data: run, text, final, follows (1: the run posted a status before)

@@ -155,6 +155,18 @@ func (h *Harness) Tick(user, channel string, id, n int, ticked bool) string {
 	return reply
 }
 
+// SubmitView is user submitting the modal viewID tocsin opened, with
+// values (block_id -> action_id -> text), as Slack posts it; it returns
+// the status and tocsin's immediate answer (a modal's errors, if any).
+func (h *Harness) SubmitView(user, viewID string, values map[string]map[string]string) (int, string) {
+	h.t.Helper()
+	form, err := h.Slack.ViewSubmission(viewID, user, "someone", values)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return h.PostSlack("/slack/interactions", form)
+}
+
 // Replies are the texts tocsin posted to the response_url reply.
 func (h *Harness) Replies(reply string) []string {
 	var out []string

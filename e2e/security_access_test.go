@@ -22,7 +22,7 @@ func TestSecurity_AccessPolicy(t *testing.T) {
 	ch := openIncident(t, s, "m-access", "api-5xx", "API errors", "api")
 
 	reply := s.NewReply("acc")
-	code, body := s.SlashAnswer(secBystander, ch, "resolve", reply)
+	code, body := s.SlashAnswer(secBystander, ch, "resolve fixed it", reply) // with a summary: no form to fill first
 	if code != 200 {
 		t.Fatalf("resolve: %d %s", code, body)
 	}
@@ -44,7 +44,7 @@ func TestSecurity_AccessPolicy(t *testing.T) {
 	if code, body := s.PostSlack("/slack/events", event); code != 200 {
 		t.Fatalf("subteam_members_changed: %d %s", code, body)
 	}
-	s.SlashAnswer(secBystander, ch, "resolve", s.NewReply("acc"))
+	s.SlashAnswer(secBystander, ch, "resolve fixed it", s.NewReply("acc"))
 	s.WaitFor("the resolution by the new commander", func() bool {
 		return s.Incident(1).Incident.Status == incident.StatusResolved
 	})
