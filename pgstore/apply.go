@@ -18,9 +18,9 @@ const (
 )
 
 // apply chains events onto inc (the state locked by this transaction, or
-// the zero Incident for Open), folds them, and writes everything they
-// change in one round trip: the events, the incident row, the alarms that
-// changed, and the indexes, kept in step with the incident's status as the
+// the zero Incident for Open), folds them, and queues the writes of
+// everything they change, to go with the next statement sent (pipeline.go):
+// the events, the incident row, the alarms that changed, and the indexes, kept in step with the incident's status as the
 // bbolt store keeps them (store/tx.go: an open incident claims its group
 // key and alarms unless another open incident holds them; one that is no
 // longer open lets them go).
@@ -46,7 +46,7 @@ func (t *Tx) apply(inc incident.Incident, id incident.ID, events []incident.Even
 	}
 	open := next.Open()
 	changed := isNew || wasOpen != open
-	b := &pgx.Batch{}
+	b := t.queued()
 	if err := t.queueIncident(b, next, isNew, changed); err != nil {
 		return inc, err
 	}
@@ -65,10 +65,7 @@ func (t *Tx) apply(inc incident.Incident, id incident.ID, events []incident.Even
 		b.Queue(`INSERT INTO channels (channel_id, incident_id) VALUES ($1, $2)
 			ON CONFLICT (channel_id) DO UPDATE SET incident_id = excluded.incident_id`, next.Channel.ID, id)
 	}
-	if err := t.failed(t.tx.SendBatch(t.ctx, b).Close()); err != nil {
-		return inc, fmt.Errorf("append to %s: %w", id, err)
-	}
-	t.incs[id] = next
+	t.incs[id] = next // a failed write fails the transaction (t.err) when it is sent
 	return next, nil
 }
 

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,6 +40,11 @@ type DB struct {
 	// database, as with the bbolt store.
 	fence  atomic.Pointer[fence]
 	notify *notifier // tells listeners of new effects after commits (notify.go)
+	// queue takes writes to the committer (commit.go), which runs until
+	// closing is closed and then closes stopped.
+	queue            chan *write
+	closing, stopped chan struct{}
+	closeOnce        sync.Once
 }
 
 // ErrNotPostgres means Open was given something other than a postgres://
@@ -77,12 +82,14 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: %s", redact(err, url))
 	}
-	db := &DB{pool: pool, now: opts.Now, log: opts.Logger.With("component", "pgstore")}
+	db := &DB{pool: pool, now: opts.Now, log: opts.Logger.With("component", "pgstore"),
+		queue: make(chan *write), closing: make(chan struct{}), stopped: make(chan struct{})}
 	if err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open store on %s: %w", cfg.ConnConfig.Host, err)
 	}
 	db.notify = startNotifier(db)
+	go db.committer()
 	return db, nil
 }
 
@@ -98,17 +105,24 @@ func redact(err error, url string) string {
 // Close closes every connection. Writes after Close fail. Close may be
 // called more than once.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() { close(db.closing) })
+	<-db.stopped // the batch in progress is answered first
 	db.notify.stop()
 	db.pool.Close()
 	return nil
 }
 
-// Update runs fn in one transaction, committed (and so, with PostgreSQL's
-// default synchronous_commit, durable) when Update returns nil. A
-// transaction that lost a race (a serialization failure, a deadlock, or a
-// unique index claimed by a concurrent writer) is rolled back and fn run
-// again, so fn may run more than once and must not have effects outside
-// the transaction: the same rule as the bbolt store's group commit.
+// Update runs fn in a transaction, committed (and so, with PostgreSQL's
+// default synchronous_commit, durable) when Update returns nil. Concurrent
+// Updates share transactions (group commit, commit.go): fn runs after the
+// functions queued before it in the same transaction, and sees what they
+// wrote. A transaction that failed (a function's error, a failed
+// statement) is rolled back and each of its functions run again in a
+// transaction of its own; one that lost a race there (a serialization
+// failure, a deadlock, or a unique index claimed by a concurrent writer)
+// is rolled back and run again. So fn may run more than once and must not
+// have effects outside the transaction: the same rule as the bbolt
+// store's group commit.
 func (db *DB) Update(ctx context.Context, fn func(incident.Tx) error) error {
 	return db.update(ctx, func(t *Tx) error { return fn(t) })
 }
@@ -135,67 +149,6 @@ func (db *DB) Writable(ctx context.Context) error {
 		return t.exec(`INSERT INTO meta (name, value) VALUES ('heartbeat', $1)
 			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, db.now().UTC().Format(time.RFC3339Nano))
 	})
-}
-
-// maxAttempts bounds how often update runs a transaction that keeps losing
-// races.
-const maxAttempts = 10
-
-// update runs fn in a read-committed write transaction, again after a
-// lost race, and teaches the cache what a commit left.
-func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
-	for attempt := 1; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		t, err := db.attempt(ctx, fn)
-		if err == nil {
-			db.committed.learn(t.incs)
-			if t.enqueued {
-				db.notify.poke()
-			}
-			return nil
-		}
-		if !retryable(err) {
-			return err
-		}
-		if attempt == maxAttempts {
-			return fmt.Errorf("write lost %d races in a row: %w", attempt, err)
-		}
-		backoff := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff):
-		}
-	}
-}
-
-// attempt runs fn once in a transaction and commits it.
-func (db *DB) attempt(ctx context.Context, fn func(*Tx) error) (*Tx, error) {
-	ptx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
-	if err != nil {
-		return nil, fmt.Errorf("begin: %w", err)
-	}
-	// Once begun, the end is not left to ctx: a cancellation while COMMIT
-	// is on the wire would leave the caller not knowing whether it
-	// happened. fn's statements still stop with ctx.
-	end := context.WithoutCancel(ctx)
-	defer ptx.Rollback(end) // after a commit, a no-op; after a panic in fn, the cleanup
-	t := newTx(ctx, ptx, db, true)
-	ferr := fn(t)
-	switch {
-	case t.err != nil && (ferr == nil || retryable(t.err)):
-		// A statement failed, and the transaction with it, whatever fn made
-		// of the error: a lost race is retried even when fn wrapped it.
-		ferr = t.err
-	case ferr == nil:
-		if err := ptx.Commit(end); err != nil {
-			return nil, fmt.Errorf("commit: %w", err)
-		}
-		return t, nil
-	}
-	return nil, ferr
 }
 
 // retryable reports whether err means the transaction lost a race that

@@ -139,16 +139,20 @@ func TestDB_Reopen(t *testing.T) {
 	}
 }
 
-// Two transactions that lock two incidents in opposite orders deadlock;
-// PostgreSQL aborts one, which runs again, and both commit.
+// Two processes' transactions that lock two incidents in opposite orders
+// deadlock (one process's own transactions never wait for each other: its
+// committer runs one at a time); PostgreSQL aborts one, which runs again,
+// and both commit.
 func TestDB_RetriesDeadlock(t *testing.T) {
 	t.Parallel()
-	db := MustOpenDB(t)
-	x, y := mustOpenIncident(t, db, "svc:x", "arn:x"), mustOpenIncident(t, db, "svc:y", "arn:y")
+	dbURL := freshSchema(t)
+	now := func() time.Time { return t0 }
+	a, b := mustOpen(t, dbURL, now), mustOpen(t, dbURL, now)
+	x, y := mustOpenIncident(t, a, "svc:x", "arn:x"), mustOpenIncident(t, a, "svc:y", "arn:y")
 	var runs atomic.Int32
 	var locked sync.WaitGroup
 	locked.Add(2)
-	lockBoth := func(first, second incident.ID) error {
+	lockBoth := func(db *pgstore.DB, first, second incident.ID) error {
 		firstRun := true
 		return db.Update(context.Background(), func(tx incident.Tx) error {
 			runs.Add(1)
@@ -166,8 +170,8 @@ func TestDB_RetriesDeadlock(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
-	wg.Go(func() { errs[0] = lockBoth(x, y) })
-	wg.Go(func() { errs[1] = lockBoth(y, x) })
+	wg.Go(func() { errs[0] = lockBoth(a, x, y) })
+	wg.Go(func() { errs[1] = lockBoth(b, y, x) })
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
@@ -176,7 +180,7 @@ func TestDB_RetriesDeadlock(t *testing.T) {
 		t.Errorf("%d runs: no deadlock was resolved by running again", n)
 	}
 	for _, id := range []incident.ID{x, y} {
-		_, evs, err := db.Timeline(context.Background(), id)
+		_, evs, err := a.Timeline(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -36,12 +36,34 @@
 // # What one process did alone, and how it stays correct here
 //
 // One writer. The bbolt store runs every write in one goroutine, so each
-// transaction sees all that committed before it. Here writers run at once,
-// in this process and in others. Update is one READ COMMITTED transaction
-// in which every incident read is locked (SELECT … FOR NO KEY UPDATE) to
-// the commit, so writers to one incident take turns; a lookup (OpenByKey,
-// OpenByAlarm, ByChannel) locks the incident it finds and looks again if a
-// commit changed it meanwhile. What two writers could both find missing
+// transaction sees all that committed before it. Here writers run at once
+// in other processes. Within one, Updates go to a committer (commit.go),
+// as bbolt's do: it takes the Updates waiting (up to 64), runs their
+// functions one after another in one transaction, commits once, and
+// answers each caller only after that commit. If any function in it fails
+// (its error, or a statement's, which aborts the whole transaction, as an
+// ErrFenced Complete does), the transaction is rolled back and each of its
+// functions run again in a transaction of its own, so that one caller's
+// error is never another's. A commit whose outcome is unknown (the
+// connection failed while COMMIT was on its way) is answered as an error
+// to all, never run again. One committer runs one transaction at a time,
+// so a process's transactions never deadlock with each other; two
+// processes' can, and the loser runs again.
+//
+// Round trips. A write transaction sends BEGIN with its first statement,
+// and queues the writes whose results nothing reads before the commit (an
+// incident's events, row, alarms and indexes; an idempotency key; an
+// effect) to go with the next statement that is read, or with COMMIT, in
+// one pipeline (pipeline.go). An alarm that joins an open incident so
+// makes three round trips (Seen, the alarm's lookup, the incident's lock)
+// besides its share of the commit, where it made eight (BEGIN, Seen,
+// Remember, lookup, lock, the writes, the effect, COMMIT). A queued write
+// that fails fails the transaction when it is sent.
+//
+// Each transaction is READ COMMITTED, and every incident read is locked
+// (SELECT … FOR NO KEY UPDATE) to the commit, so writers to one incident
+// take turns; a lookup (OpenByKey, OpenByAlarm, ByChannel) locks the
+// incident it finds and looks again if a commit changed it meanwhile. What two writers could both find missing
 // and both create is guarded by a unique index: one open incident holding
 // a group key (incidents_held_key), one open incident per alarm
 // (alarms_held_arn), one record per idempotency key (seen_pkey), one
@@ -51,8 +73,8 @@
 // index, and it is rolled back and run again, like a serialization
 // failure (40001) or a deadlock (40P01), up to ten times; run again, it
 // finds the winner's row, which is what a serial order would have given.
-// A function may therefore run more than once: the same rule as the bbolt
-// store's group commit.
+// A function may therefore run more than once (after a lost race, or when
+// its batch failed): the same rule as the bbolt store's group commit.
 //
 // The committer's cache. The bbolt store keeps open incidents decoded as
 // its last commit left them. Here (cache.go) such an entry is a candidate
@@ -94,8 +116,9 @@
 // are JSON and hold anything.
 //
 // What the bbolt store has and pgstore has not: Backup and BackupFile (use
-// the database's snapshots or pg_dump), Size, Path, UpdateOne (there is no
-// committer to bypass), Forget and the Sweeper of old idempotency keys.
+// the database's snapshots or pg_dump), Size, Path, UpdateOne (one commit
+// per write, which the bbolt store's benchmarks compare; nothing else uses
+// it), Forget and the Sweeper of old idempotency keys.
 //
 // # One leader among replicas
 //

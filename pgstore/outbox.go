@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tocsin-dev/tocsin/incident"
 )
@@ -49,14 +50,14 @@ func (t *Tx) Enqueue(e incident.Effect) error {
 	if err != nil {
 		return fmt.Errorf("encode effect %s: %w", e.Kind, err)
 	}
-	n, err := t.execCount(`INSERT INTO outbox (incident_id, kind, ordered, not_before, key, held_key, body)
+	// Queued (pipeline.go): whether it inserted is learned when it is sent.
+	t.later(`INSERT INTO outbox (incident_id, kind, ordered, not_before, key, held_key, body)
 		SELECT $1, $2, $3, $4, $5, NULLIF($5, ''), $6
 		WHERE $5 = '' OR NOT EXISTS (SELECT 1 FROM outbox WHERE held_key = $5)`,
-		e.Incident, e.Kind, e.Ordered, nanos(e.NotBefore), e.Key, body)
-	if err != nil {
-		return fmt.Errorf("enqueue %s: %w", e.Kind, err)
-	}
-	t.enqueued = t.enqueued || n > 0
+		e.Incident, e.Kind, e.Ordered, nanos(e.NotBefore), e.Key, body).Exec(func(ct pgconn.CommandTag) error {
+		t.enqueued = t.enqueued || ct.RowsAffected() > 0
+		return nil
+	})
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tocsin-dev/tocsin/incident"
 )
@@ -22,9 +23,16 @@ type Tx struct {
 	// ctx is the Update's: incident.Tx's methods take none, and a Tx lives
 	// only as long as the call that made it.
 	ctx   context.Context
-	tx    pgx.Tx
+	conn  conn
 	db    *DB
 	write bool
+	// pooled is a write transaction's connection, given back by end.
+	pooled *pgxpool.Conn
+	// pending are statements queued to go with the next one sent
+	// (pipeline.go); sent is set once one went (BEGIN with it), committed
+	// once COMMIT succeeded.
+	pending         *pgx.Batch
+	sent, committed bool
 	// incs are the incidents this transaction read or wrote, as it leaves
 	// them; in a write transaction, each is locked.
 	incs map[incident.ID]incident.Incident
@@ -47,8 +55,8 @@ type Tx struct {
 	err error
 }
 
-func newTx(ctx context.Context, ptx pgx.Tx, db *DB, write bool) *Tx {
-	return &Tx{ctx: ctx, tx: ptx, db: db, write: write, incs: map[incident.ID]incident.Incident{}}
+func newTx(ctx context.Context, c conn, db *DB, write bool) *Tx {
+	return &Tx{ctx: ctx, conn: c, db: db, write: write, incs: map[incident.ID]incident.Incident{}}
 }
 
 // Now is the store's clock, for callers that stamp records in a transaction.
@@ -62,18 +70,25 @@ func (t *Tx) failed(err error) error {
 	return err
 }
 
+// exec queues a write whose result nothing reads: it goes to the server
+// with the next statement that is read, or with COMMIT (pipeline.go), and
+// an error it meets is the transaction's (t.err) then.
 func (t *Tx) exec(sql string, args ...any) error {
-	_, err := t.tx.Exec(t.ctx, sql, args...)
-	return t.failed(err)
+	if !t.write {
+		_, err := t.conn.Exec(t.ctx, sql, args...)
+		return t.failed(err)
+	}
+	t.later(sql, args...)
+	return nil
 }
 
 func (t *Tx) execCount(sql string, args ...any) (int64, error) {
-	tag, err := t.tx.Exec(t.ctx, sql, args...)
+	tag, err := pipe{t}.Exec(t.ctx, sql, args...)
 	return tag.RowsAffected(), t.failed(err)
 }
 
 func (t *Tx) scan(sql string, args []any, dest ...any) error {
-	return t.failed(t.tx.QueryRow(t.ctx, sql, args...).Scan(dest...))
+	return t.failed(pipe{t}.QueryRow(t.ctx, sql, args...).Scan(dest...))
 }
 
 // writable refuses writes in View.
@@ -105,7 +120,7 @@ func (t *Tx) Incident(id incident.ID) (incident.Incident, error) {
 			return cached, nil
 		}
 	}
-	inc, err := readIncident(t.ctx, t.tx, id, cached, hit)
+	inc, err := readIncident(t.ctx, pipe{t}, id, cached, hit)
 	if err != nil {
 		return inc, t.failed(err)
 	}
@@ -115,7 +130,7 @@ func (t *Tx) Incident(id incident.ID) (incident.Incident, error) {
 
 // Events returns an incident's timeline in order.
 func (t *Tx) Events(id incident.ID) ([]incident.Event, error) {
-	evs, err := readEvents(t.ctx, t.tx, id)
+	evs, err := readEvents(t.ctx, pipe{t}, id)
 	return evs, t.failed(err)
 }
 
