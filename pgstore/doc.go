@@ -54,10 +54,11 @@
 // and queues the writes whose results nothing reads before the commit (an
 // incident's events, row, alarms and indexes; an idempotency key; an
 // effect) to go with the next statement that is read, or with COMMIT, in
-// one pipeline (pipeline.go). An alarm that joins an open incident so
-// makes three round trips (Seen, the alarm's lookup, the incident's lock)
-// besides its share of the commit, where it made eight (BEGIN, Seen,
-// Remember, lookup, lock, the writes, the effect, COMMIT). A queued write
+// one pipeline (pipeline.go); a lookup (OpenByAlarm, …) locks the
+// incident it finds in the same statement. An alarm that joins an open
+// incident so makes two round trips (Seen, and the alarm's lookup) besides
+// its share of the commit, where it made eight (BEGIN, Seen, Remember,
+// lookup, lock, the writes, the effect, COMMIT). A queued write
 // that fails fails the transaction when it is sent.
 //
 // Each transaction is READ COMMITTED, and every incident read is locked

@@ -105,20 +105,28 @@ func (t *Tx) Incident(id incident.ID) (incident.Incident, error) {
 	if inc, ok := t.incs[id]; ok {
 		return inc, nil
 	}
+	if !t.write {
+		return t.load(id, -1)
+	}
+	var events int
+	err := t.scan(`SELECT events FROM incidents WHERE id = $1 FOR NO KEY UPDATE`, []any{id}, &events)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return incident.Incident{}, fmt.Errorf("incident %s: %w", id, incident.ErrNotFound)
+	}
+	if err != nil {
+		return incident.Incident{}, fmt.Errorf("lock incident %s: %w", id, err)
+	}
+	return t.load(id, events)
+}
+
+// load reads an incident whose row this transaction locked at version
+// events (-1: not locked, in View): the cached state if it is that
+// version, else the database's.
+func (t *Tx) load(id incident.ID, events int) (incident.Incident, error) {
 	cached, hit := t.db.committed.get(id)
-	if t.write {
-		var events int
-		err := t.scan(`SELECT events FROM incidents WHERE id = $1 FOR NO KEY UPDATE`, []any{id}, &events)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return incident.Incident{}, fmt.Errorf("incident %s: %w", id, incident.ErrNotFound)
-		}
-		if err != nil {
-			return incident.Incident{}, fmt.Errorf("lock incident %s: %w", id, err)
-		}
-		if hit && cached.Events == events {
-			t.incs[id] = cached
-			return cached, nil
-		}
+	if hit && events >= 0 && cached.Events == events {
+		t.incs[id] = cached
+		return cached, nil
 	}
 	inc, err := readIncident(t.ctx, pipe{t}, id, cached, hit)
 	if err != nil {
@@ -206,17 +214,28 @@ func (t *Tx) ByChannel(channelID string) (incident.ID, bool, error) {
 }
 
 // lookup runs an index query that returns an incident and its version. In
-// a write transaction it then locks the incident: if a commit changed the
-// incident between the query and the lock, the answer may be stale (the
-// incident resolved and let its key go), so the query runs again.
+// a write transaction it locks the incident in the same statement: if a
+// commit changed the incident between the query's snapshot and the lock
+// (the lock waited for it), the answer may be stale (the incident resolved
+// and let its key go), so the query runs again.
 func (t *Tx) lookup(query, key string) (incident.ID, bool, error) {
 	if key == "" {
 		return 0, false, nil
 	}
+	if t.write {
+		query = `WITH l (id, events) AS (` + query + `),
+			k AS (SELECT id, events FROM incidents WHERE id = (SELECT id FROM l) FOR NO KEY UPDATE)
+			SELECT l.id, l.events, k.events FROM l LEFT JOIN k ON true`
+	}
 	for range maxAttempts {
 		var id incident.ID
 		var events int
-		err := t.scan(query, []any{key}, &id, &events)
+		var locked *int
+		dest := []any{&id, &events}
+		if t.write {
+			dest = append(dest, &locked)
+		}
+		err := t.scan(query, []any{key}, dest...)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return 0, false, nil
 		}
@@ -226,11 +245,10 @@ func (t *Tx) lookup(query, key string) (incident.ID, bool, error) {
 		if _, mine := t.incs[id]; mine || !t.write {
 			return id, true, nil // locked by this transaction: the query saw its state
 		}
-		inc, err := t.Incident(id)
-		if err != nil {
-			return 0, false, err
-		}
-		if inc.Events == events {
+		if locked != nil && *locked == events {
+			if _, err := t.load(id, events); err != nil {
+				return 0, false, err
+			}
 			return id, true, nil
 		}
 	}
