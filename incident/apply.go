@@ -64,8 +64,9 @@ func init() {
 		EventAnnounced: func(inc *Incident, e Event) {
 			inc.Channel.AnnounceChannel, inc.Channel.AnnounceTS = e.Data["channel"], e.Data["ts"]
 		},
-		EventChecklist: applyChecklist,
-		EventPaged:     applyPaged,
+		EventChecklist:    applyChecklist,
+		EventStatusUpdate: func(inc *Incident, e Event) { inc.LastUpdate = Update{Text: e.Text, By: e.Actor, At: e.At} },
+		EventPaged:        applyPaged,
 	}
 }
 

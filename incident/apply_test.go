@@ -154,19 +154,23 @@ func TestFiringCount(t *testing.T) {
 	}
 }
 
-func TestReplay_ChecklistAndAnnouncement(t *testing.T) {
+func TestReplay_ChecklistAnnouncementUpdate(t *testing.T) {
 	tick := func(item, done string) incident.Event {
 		return incident.Event{Type: incident.EventChecklist, At: t0, Actor: "U1", Data: map[string]string{"item": item, "done": done}}
 	}
 	evs := chain(7, scenario()[0],
 		incident.Event{Type: incident.EventAnnounced, At: t0, Actor: "tocsin", Data: map[string]string{"channel": "C1", "ts": "1.5"}},
-		tick("0", "true"), tick("2", "true"), tick("0", "false"), tick("x", "true"))
+		tick("0", "true"), tick("2", "true"), tick("0", "false"), tick("x", "true"),
+		incident.Event{Type: incident.EventStatusUpdate, At: t0.Add(time.Minute), Actor: "U2", Text: "rolled back"})
 	inc, err := incident.Replay(evs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(map[int]bool{2: true}, inc.Ticked); diff != "" {
 		t.Errorf("ticked (-want +got):\n%s", diff)
+	}
+	if want := (incident.Update{Text: "rolled back", By: "U2", At: t0.Add(time.Minute)}); inc.LastUpdate != want {
+		t.Errorf("last update = %+v, want %+v", inc.LastUpdate, want)
 	}
 	if inc.Channel.AnnounceChannel != "C1" || inc.Channel.AnnounceTS != "1.5" {
 		t.Errorf("announcement = %+v", inc.Channel)

@@ -132,7 +132,8 @@ type Incident struct {
 	StartMethod string            `json:"start_method,omitempty"`
 	Recovered   bool              `json:"recovered,omitempty"` // every linked alarm is OK
 	Followups   []string          `json:"followups,omitempty"`
-	Ticked      map[int]bool      `json:"ticked,omitempty"` // checklist items ticked, by index
+	Ticked      map[int]bool      `json:"ticked,omitempty"`     // checklist items ticked, by index
+	LastUpdate  Update            `json:"last_update,omitzero"` // the latest status update
 	Reopens     int               `json:"reopens,omitempty"`
 	Extra       map[string]string `json:"extra,omitempty"`
 	// Pages are the alerts opened in paging services (EventPaged), in
@@ -163,6 +164,13 @@ func (inc *Incident) Page(target, dedupKey string) (Page, bool) {
 		}
 	}
 	return Page{}, false
+}
+
+// Update is a status update for stakeholders: what was said, by whom, when.
+type Update struct {
+	Text string    `json:"text"`
+	By   string    `json:"by"`
+	At   time.Time `json:"at"`
 }
 
 // Timestamps are the lifecycle moments the metrics are computed from. A zero
