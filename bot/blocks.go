@@ -31,69 +31,6 @@ const (
 // maxListed bounds how many alarms or incidents one block lists.
 const maxListed = 10
 
-// HeaderBlocks renders the pinned header of an incident: title with id and
-// severity, status, service, roles, linked alarms with their counts and
-// flaps, the lifecycle times in UTC with the start method, and the buttons
-// that apply to its status. Every supplied string is escaped.
-func HeaderBlocks(inc incident.Incident) []slack.Block {
-	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain(truncate(fmt.Sprintf("%s · %s · %s", inc.ID, inc.Severity, inc.Title), 150)),
-			slack.HeaderBlockOptionBlockID(blockID(inc.ID, "header"))),
-		slack.NewSectionBlock(nil, []*slack.TextBlockObject{
-			field("Status", Escape(string(inc.Status))),
-			field("Service", orDash(Escape(inc.Service))),
-			field("Commander", mention(inc.RoleHolder(incident.RoleCommander))),
-			field("Comms", mention(inc.RoleHolder(incident.RoleComms))),
-			field("Scribe", mention(inc.RoleHolder(incident.RoleScribe))),
-			field("Channel", channelRef(inc.Channel)),
-		}, nil),
-	}
-	if len(inc.Alarms) > 0 {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(alarmLines(inc.Alarms)), nil, nil))
-	}
-	blocks = append(blocks, slack.NewSectionBlock(nil, timeFields(inc), nil))
-	if acts := headerActions(inc); len(acts) > 0 {
-		blocks = append(blocks, slack.NewActionBlock(blockID(inc.ID, ""), acts...))
-	}
-	return append(blocks, slack.NewContextBlock("", mrkdwn(headerContext(inc))))
-}
-
-// alarmLines lists linked alarms, firing ones first in the order they joined.
-func alarmLines(alarms []incident.LinkedAlarm) string {
-	var firing, quiet []string
-	for _, a := range alarms {
-		line := fmt.Sprintf("• %s — %s since %s · alarmed %d× · %s",
-			Escape(a.Name), Escape(string(a.State)), clock(a.ChangedAt), a.Alarms, plural(a.Flaps, "flap"))
-		if a.State == incident.StateAlarm {
-			firing = append(firing, line)
-		} else {
-			quiet = append(quiet, line)
-		}
-	}
-	lines := append(firing, quiet...)
-	more := ""
-	if len(lines) > maxListed {
-		more = fmt.Sprintf("\n…and %d more", len(lines)-maxListed)
-		lines = lines[:maxListed]
-	}
-	return fmt.Sprintf("*Alarms* (%d firing)\n%s%s", len(firing), strings.Join(lines, "\n"), more)
-}
-
-func timeFields(inc incident.Incident) []*slack.TextBlockObject {
-	started := stamp(inc.StartedAt)
-	if inc.StartMethod != "" {
-		started += "\n_" + Escape(inc.StartMethod) + "_"
-	}
-	return []*slack.TextBlockObject{
-		field("Started", started),
-		field("Detected", stamp(inc.DetectedAt)),
-		field("Acknowledged", stamp(inc.AcknowledgedAt)),
-		field("Mitigated", stamp(inc.MitigatedAt)),
-		field("Resolved", stamp(inc.ResolvedAt)),
-		field("Closed", stamp(inc.ClosedAt)),
-	}
-}
-
 // headerActions are the buttons for what can happen next.
 func headerActions(inc incident.Incident) []slack.BlockElement {
 	ref := blockID(inc.ID, "")
@@ -124,35 +61,6 @@ func suggestedRunbooks(inc incident.Incident) []string {
 		}
 	}
 	return out
-}
-
-func headerContext(inc incident.Incident) string {
-	parts := []string{"Source: " + orDash(Escape(inc.Source))}
-	if inc.Playbook != "" {
-		parts = append(parts, "Playbook: "+Escape(inc.Playbook))
-	}
-	if inc.Reopens > 0 {
-		parts = append(parts, "Reopened "+plural(inc.Reopens, "time"))
-	}
-	if !inc.UpdatedAt.IsZero() {
-		parts = append(parts, "Updated "+stamp(inc.UpdatedAt))
-	}
-	return strings.Join(parts, " · ")
-}
-
-// announcementBlocks announce an incident in the announcements channel.
-// text, if any, is an extra line of mrkdwn from dispatch (a broadcast status
-// update), passed through SafeMrkdwn.
-func announcementBlocks(inc incident.Incident, text string) []slack.Block {
-	body := fmt.Sprintf(":rotating_light: *%s · %s · %s*\nStatus: %s · Service: %s · Join %s",
-		inc.ID, inc.Severity, Escape(inc.Title), Escape(string(inc.Status)), orDash(Escape(inc.Service)), channelRef(inc.Channel))
-	if text != "" {
-		body += "\n" + SafeMrkdwn(text)
-	}
-	return []slack.Block{
-		slack.NewSectionBlock(mrkdwn(body), nil, nil, slack.SectionBlockOptionBlockID(blockID(inc.ID, "announce"))),
-		slack.NewContextBlock("", mrkdwn("Started "+stamp(inc.StartedAt))),
-	}
 }
 
 // blockID is the id of a block that belongs to an incident: "inc:42", or
@@ -219,13 +127,6 @@ func stamp(t time.Time) string {
 // cannot format it.
 func when(t time.Time) string {
 	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), t.UTC().Format("2006-01-02 15:04 UTC"))
-}
-
-func clock(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.UTC().Format("15:04 UTC")
 }
 
 func orDash(s string) string {

@@ -23,7 +23,7 @@ func ApprovalBlocks(run RunView) []slack.Block {
 	intro := fmt.Sprintf(":raised_hand: *Approval needed* to run *%s* for %s, requested by %s.",
 		Escape(run.Runbook), run.Incident, mention(run.RequestedBy))
 	if !run.Expires.IsZero() {
-		intro += "\nThe request expires at " + stamp(run.Expires) + "."
+		intro += "\nThe request expires " + when(run.Expires) + "."
 	}
 	blocks := []slack.Block{
 		// The first block's id finds the request again when it is decided.

@@ -60,6 +60,9 @@ func key(kind, id string) string {
 func (h *Handlers) commandJob(cmd dispatch.Command, to replyTo) func(context.Context) {
 	return func(ctx context.Context) {
 		res, err := h.cfg.Doer.Do(ctx, cmd)
+		if err == nil && res.Posted && cmd.Channel != "" && cmd.Channel == res.Incident.Channel.ID {
+			return // the same words are being posted in the channel the person is in
+		}
 		h.send(ctx, to, h.answer(cmd, res, err))
 	}
 }
@@ -86,6 +89,11 @@ func (h *Handlers) answer(cmd dispatch.Command, res dispatch.Result, err error) 
 	case dispatch.List:
 		blocks = listBlocks(res.List)
 		text = cmp.Or(text, "Incidents")
+	case dispatch.StatusUpdate:
+		if cmd.Text == "" { // the current status
+			title := slack.NewSectionBlock(mrkdwn("*"+Escape(summaryPlain(res.Incident))+"*"), nil, nil)
+			blocks = append([]slack.Block{title}, glanceBlocks(res.Incident)...)
+		}
 	}
 	msg := ephemeral(cmp.Or(text, "Done."), blocks)
 	if res.Public {

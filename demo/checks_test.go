@@ -80,7 +80,7 @@ func checkDemoMessages(t *testing.T, s *demoSnapshot) {
 				pinned = append(pinned, m)
 			}
 		}
-		if len(pinned) != 1 || !strings.HasPrefix(blocksText(pinned[0]), head) || !strings.Contains(blocksText(pinned[0]), "*Status*\nresolved") {
+		if len(pinned) != 1 || !strings.HasPrefix(blocksText(pinned[0]), head) || !strings.Contains(blocksText(pinned[0]), ":large_green_circle: *Resolved*") {
 			t.Errorf("#%s: pinned headers %+v; want one, %q, showing resolved", ch, pinned, head)
 		}
 		id := strings.ToUpper(strings.Join(strings.SplitN(ch, "-", 3)[:2], "-"))

@@ -239,13 +239,16 @@ func (w *demoWorld) command(ctx context.Context, user demoUser, id incident.ID, 
 	}
 	w.narrateNew(ctx)
 	w.say.say(user.Name, "/incident %s   (in #%s)", text, w.channelName(ch))
+	before := len(w.slack.Messages(ch))
 	_, resp, err := w.slash(user, ch, text)
 	if err != nil {
 		return err
 	}
+	// The answer comes privately, or, when tocsin posts the outcome in the
+	// channel (where the person already is), as that post only.
 	return w.waitFor(ctx, demoStep, "the answer to /incident "+text, func() (bool, error) {
 		_, ok := w.reply(resp)
-		return ok, nil
+		return ok || len(w.slack.Messages(ch)) > before, nil
 	})
 }
 

@@ -77,4 +77,7 @@ type Result struct {
 	// in, not only to the requester. Results whose message is also posted in
 	// the incident channel are not Public, so that nobody reads it twice.
 	Public bool
+	// Posted: the message is also posted in the incident channel, so a
+	// requester who gave the command there need not be told it again.
+	Posted bool
 }

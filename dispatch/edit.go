@@ -3,7 +3,6 @@ package dispatch
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -16,7 +15,7 @@ func (e *Engine) statusUpdate(ctx context.Context, tx incident.Tx, inc incident.
 	case text == "" && cmd.Broadcast:
 		return Result{}, fmt.Errorf("%w: a status update to broadcast needs text", incident.ErrInvalid)
 	case text == "":
-		return currentStatus(tx, inc)
+		return currentStatus(inc)
 	}
 	inc, err := e.record(tx, inc.ID, e.event(incident.EventStatusUpdate, cmd, text, nil))
 	if err != nil {
@@ -33,27 +32,16 @@ func (e *Engine) statusUpdate(ctx context.Context, tx incident.Tx, inc incident.
 }
 
 // currentStatus answers a status command without text: where the incident
-// stands and its last status update (in Events, for the front end to
-// show), changing nothing.
-func currentStatus(tx incident.Tx, inc incident.Incident) (Result, error) {
-	evs, err := tx.Events(inc.ID)
-	if err != nil {
-		return Result{}, err
-	}
+// stands and its last status update (the front end shows inc), changing
+// nothing.
+func currentStatus(inc incident.Incident) (Result, error) {
 	msg := fmt.Sprintf("%s is %s (%s): %s.", inc.ID, inc.Status, inc.Severity, inert(inc.Title))
-	res := Result{Incident: inc}
-	for _, ev := range slices.Backward(evs) {
-		if ev.Type == incident.EventStatusUpdate {
-			msg += fmt.Sprintf(" Last update from %s: %s", person(ev.Actor), inert(ev.Text))
-			res.Events = []incident.Event{ev}
-			break
-		}
-	}
-	if res.Events == nil {
+	if u := inc.LastUpdate; u.Text != "" {
+		msg += fmt.Sprintf(" Last update from %s: %s", person(u.By), inert(u.Text))
+	} else {
 		msg += " No status update yet: `/incident status <text>` posts one."
 	}
-	res.Message = msg
-	return res, nil
+	return Result{Incident: inc, Message: msg}, nil
 }
 
 func (e *Engine) severity(ctx context.Context, tx incident.Tx, inc incident.Incident, cmd Command) (Result, error) {
@@ -69,7 +57,7 @@ func (e *Engine) severity(ctx context.Context, tx incident.Tx, inc incident.Inci
 		return Result{}, err
 	}
 	msg := fmt.Sprintf("%s changed the severity of %s from %s to %s.", person(cmd.Actor), inc.ID, prev, inc.Severity)
-	return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
+	return Result{Incident: inc, Message: msg, Posted: true}, post(tx, inc.ID, msg)
 }
 
 func (e *Engine) role(ctx context.Context, tx incident.Tx, inc incident.Incident, cmd Command) (Result, error) {
@@ -84,7 +72,7 @@ func (e *Engine) role(ctx context.Context, tx incident.Tx, inc incident.Incident
 		return Result{}, err
 	}
 	msg := fmt.Sprintf("%s is now %s of %s.", person(cmd.User), cmd.Role, inc.ID)
-	return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
+	return Result{Incident: inc, Message: msg, Posted: true}, post(tx, inc.ID, msg)
 }
 
 // note adds a note; a note about a captured Slack message that was later

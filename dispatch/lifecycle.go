@@ -83,8 +83,8 @@ func (e *Engine) ack(ctx context.Context, tx incident.Tx, inc incident.Incident,
 	if err := e.stopPages(tx, inc, EffPagerDutyAcknowledge); err != nil {
 		return Result{}, err
 	}
-	err = post(tx, inc.ID, fmt.Sprintf("%s acknowledged %s. Escalation stopped.", person(cmd.Actor), inc.ID))
-	return Result{Incident: inc, Message: fmt.Sprintf("You acknowledged %s.", inc.ID)}, err
+	msg := fmt.Sprintf("%s acknowledged %s. Escalation stopped.", person(cmd.Actor), inc.ID)
+	return Result{Incident: inc, Message: msg, Posted: true}, post(tx, inc.ID, msg)
 }
 
 // transition returns the handler of a plain lifecycle move.
@@ -105,7 +105,7 @@ func transition(to incident.Status, verb string) handler {
 		if ev.Text != "" {
 			msg += " " + inert(ev.Text)
 		}
-		return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
+		return Result{Incident: inc, Message: msg, Posted: true}, post(tx, inc.ID, msg)
 	}
 }
 

@@ -254,7 +254,7 @@ func (e *Engine) approve(ctx context.Context, tx incident.Tx, inc incident.Incid
 	}
 	if !r.Policy.Satisfied(append(r.Approvals, cmd.Actor)) {
 		msg := fmt.Sprintf("%s approved %s (run %s); more approvals are needed (%s).", person(cmd.Actor), r.Runbook, r.ID, r.Policy)
-		return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
+		return Result{Incident: inc, Message: msg, Posted: true}, post(tx, inc.ID, msg)
 	}
 	if _, err := tx.Cancel(inc.ID, EffApprovalExpiry); err != nil {
 		return Result{}, err
@@ -266,7 +266,7 @@ func (e *Engine) approve(ctx context.Context, tx incident.Tx, inc incident.Incid
 		return Result{}, err
 	}
 	msg := fmt.Sprintf(":white_check_mark: %s approved %s (run %s). Starting it.", person(cmd.Actor), r.Runbook, r.ID)
-	return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
+	return Result{Incident: inc, Message: msg, Posted: true}, post(tx, inc.ID, msg)
 }
 
 func (e *Engine) deny(ctx context.Context, tx incident.Tx, inc incident.Incident, cmd Command) (Result, error) {
@@ -293,7 +293,7 @@ func (e *Engine) deny(ctx context.Context, tx incident.Tx, inc incident.Incident
 		return Result{}, err
 	}
 	msg := fmt.Sprintf("%s denied %s (run %s). Nothing was run.", person(cmd.Actor), r.Runbook, r.ID)
-	return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
+	return Result{Incident: inc, Message: msg, Posted: true}, post(tx, inc.ID, msg)
 }
 
 func (e *Engine) cancelRun(ctx context.Context, tx incident.Tx, inc incident.Incident, cmd Command) (Result, error) {
@@ -318,5 +318,5 @@ func (e *Engine) cancelRun(ctx context.Context, tx incident.Tx, inc incident.Inc
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Incident: inc, Message: msg}, post(tx, inc.ID, msg)
+	return Result{Incident: inc, Message: msg, Posted: true}, post(tx, inc.ID, msg)
 }

@@ -15,7 +15,8 @@ func TestSlack_MetricsBrief(t *testing.T) {
 		Env: map[string]string{"TOCSIN_PUBLIC_URL": "https://tocsin.example.com/"}})
 	h.Slash("U0ALICE", "", "declare Checkout is failing sev2")
 	ch := h.WaitHeader(1)
-	h.WaitReply(h.Slash("U0ALICE", ch.ID, "ack"))
+	h.Slash("U0ALICE", ch.ID, "ack") // its outcome is posted in the channel, not repeated privately
+	h.WaitFor("the acknowledgement", func() bool { return h.ChannelSays(ch.ID, "acknowledged INC-1") })
 	reply := h.WaitReply(h.Slash("U0ALICE", ch.ID, "metrics"))
 	for _, want := range []string{"*The last 30 days*", "1 incident.", "Medians: MTTD 0s · MTTA ", "MTTR missing",
 		"Details: <https://tocsin.example.com/metrics-view?since=30d|the metrics view>"} {
