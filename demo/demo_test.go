@@ -126,7 +126,7 @@ func TestDemo_Scenario(t *testing.T) {
 			t.Errorf("GET /api/incidents with the printed token: %.300s", s.apiList)
 		}
 		for _, want := range []string{"200 OK\n", "#inc-1-search-cpu-high", "#inc-2-checkout-alb-target-5xx", "Approved by",
-			"#oncall", "hands off *search* on call to"} {
+			"#oncall", "hands off <b>search</b> on call to"} {
 			if !strings.Contains(s.slackView, want) {
 				t.Errorf("GET /slack-view/ does not show %q", want)
 			}

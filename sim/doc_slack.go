@@ -20,7 +20,11 @@
 // bookmarks.add; reactions.add; users.info; usergroups.list and usergroups.users.list; views.open; the
 // files.uploadV2 flow (files.getUploadURLExternal, the upload POST, and
 // files.completeUploadExternal); response_url receivers ([Slack.ResponseURL]); and an
-// HTML view of the workspace for the demo ([Slack.ViewHandler], also at /_sim/slack/).
+// HTML view of the workspace for the demo ([Slack.ViewHandler], also at /_sim/slack/),
+// which renders Block Kit as Slack shows it (headers, sections with their fields and
+// accessories, context, buttons in their styles, checkboxes, dividers, images) and
+// mrkdwn with names for mentions, emoji, code, links and <!date> times (in UTC: Slack
+// shows each reader their own time zone).
 //
 // Not covered: the Events API, Socket Mode, RTM, direct messages and group DMs, message
 // threads in conversations.replies, scheduled messages, user tokens and scopes (one bot

@@ -113,6 +113,9 @@ func TestSlack_ViewHandler(t *testing.T) {
 	if _, _, err := api.PostMessage(ch.ID, slack.MsgOptionText("<script>alert(1)</script>", false), slackTestBlocks()); err != nil {
 		t.Fatal(err)
 	}
+	if _, _, err := api.PostMessage(ch.ID, slack.MsgOptionText("<script>alert(2)</script>", false)); err != nil {
+		t.Fatal(err)
+	}
 	resp, err := http.Get(s.URL() + "_sim/slack/")
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +123,7 @@ func TestSlack_ViewHandler(t *testing.T) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	page := string(body)
-	for _, want := range []string{`http-equiv="refresh" content="2"`, "#inc-html", "&lt;script&gt;", "[Approve]", "INC-7 opened"} {
+	for _, want := range []string{`http-equiv="refresh" content="2"`, "#inc-html", "&lt;script&gt;alert(2)", `<span class="button">Approve</span>`, "INC-7 opened"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}
@@ -128,7 +131,7 @@ func TestSlack_ViewHandler(t *testing.T) {
 	if strings.Contains(page, "<script>") {
 		t.Errorf("page has unescaped message text")
 	}
-	if n := len(s.Calls()); n != 2 {
+	if n := len(s.Calls()); n != 3 {
 		t.Errorf("viewing the page was recorded as a call: %d calls", n)
 	}
 }
