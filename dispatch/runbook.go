@@ -217,6 +217,15 @@ func decidedEffect(tx incident.Tx, id incident.ID, runID, decision, by string, a
 	return incident.Effect{Kind: EffSlackApproval, Incident: id, Ordered: true, Data: data}, nil
 }
 
+// decided finishes a decision on a run's approval: the request shows it,
+// and the channel (and so the decider) reads msg.
+func decided(tx incident.Tx, inc incident.Incident, runID, decision, by string, at time.Time, msg string) (Result, error) {
+	if err := enqueueDecided(tx, inc.ID, runID, decision, by, at); err != nil {
+		return Result{}, err
+	}
+	return Result{Incident: inc, Message: msg, Posted: true}, post(tx, inc.ID, msg)
+}
+
 // enqueueDecided enqueues decidedEffect.
 func enqueueDecided(tx incident.Tx, id incident.ID, runID, decision, by string, at time.Time) error {
 	eff, err := decidedEffect(tx, id, runID, decision, by, at)
@@ -262,11 +271,8 @@ func (e *Engine) approve(ctx context.Context, tx incident.Tx, inc incident.Incid
 	if err := tx.Enqueue(incident.Effect{Kind: EffSSMStart, Incident: inc.ID, Data: map[string]string{"run": r.ID}}); err != nil {
 		return Result{}, err
 	}
-	if err := enqueueDecided(tx, inc.ID, r.ID, "approved", cmd.Actor, now); err != nil {
-		return Result{}, err
-	}
 	msg := fmt.Sprintf(":white_check_mark: %s approved %s (run %s). Starting it.", person(cmd.Actor), r.Runbook, r.ID)
-	return Result{Incident: inc, Message: msg, Posted: true}, post(tx, inc.ID, msg)
+	return decided(tx, inc, r.ID, "approved", cmd.Actor, now, msg)
 }
 
 func (e *Engine) deny(ctx context.Context, tx incident.Tx, inc incident.Incident, cmd Command) (Result, error) {
@@ -289,11 +295,8 @@ func (e *Engine) deny(ctx context.Context, tx incident.Tx, inc incident.Incident
 	if err != nil {
 		return Result{}, err
 	}
-	if err := enqueueDecided(tx, inc.ID, r.ID, "denied", cmd.Actor, e.cfg.Now()); err != nil {
-		return Result{}, err
-	}
 	msg := fmt.Sprintf("%s denied %s (run %s). Nothing was run.", person(cmd.Actor), r.Runbook, r.ID)
-	return Result{Incident: inc, Message: msg, Posted: true}, post(tx, inc.ID, msg)
+	return decided(tx, inc, r.ID, "denied", cmd.Actor, e.cfg.Now(), msg)
 }
 
 func (e *Engine) cancelRun(ctx context.Context, tx incident.Tx, inc incident.Incident, cmd Command) (Result, error) {

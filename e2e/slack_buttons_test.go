@@ -53,10 +53,7 @@ func (h *Harness) newView(before int, callbackID string) sim.SlackView {
 // summary is refused in the modal, and the summary is recorded on the
 // timeline and fills the review's Resolution section.
 func TestSlack_HeaderButtons(t *testing.T) {
-	h := Start(t, Options{Slack: &sim.SlackOptions{Users: trueUsers, Channels: []string{"incidents"}}})
-	lobby, _ := h.Slack.ChannelByName("incidents")
-	h.Slash("U0ALICE", lobby.ID, "declare Payments are down sev1")
-	ch := h.WaitHeader(1)
+	h, _, ch := declared(t, Options{}, "U0ALICE", "Payments are down sev1")
 	header, _ := h.PinnedHeader(ch.ID, 1)
 	for _, action := range []string{"tocsin_ack", "tocsin_mitigated", "tocsin_resolve"} {
 		if _, _, ok := button(header, action); !ok {
@@ -96,10 +93,7 @@ func TestSlack_HeaderButtons(t *testing.T) {
 // TestSlack_TypedResolveAsksForSummary: `/incident resolve` without a
 // summary opens the same modal instead of resolving at once.
 func TestSlack_TypedResolveAsksForSummary(t *testing.T) {
-	h := Start(t, Options{Slack: &sim.SlackOptions{Users: trueUsers, Channels: []string{"incidents"}}})
-	lobby, _ := h.Slack.ChannelByName("incidents")
-	h.Slash("U0ALICE", lobby.ID, "declare Payments are down sev2")
-	ch := h.WaitHeader(1)
+	h, _, ch := declared(t, Options{}, "U0ALICE", "Payments are down sev2")
 	views := len(h.Slack.Views())
 	h.Slash("U0ALICE", ch.ID, "resolve")
 	v := h.newView(views, "tocsin_resolve_modal")

@@ -11,10 +11,7 @@ import (
 // time zone (<!date^…>), leaves out what is not known instead of showing
 // dashes, and carries the last status update.
 func TestSlack_HeaderAtAGlance(t *testing.T) {
-	h := Start(t, Options{Slack: &sim.SlackOptions{Users: trueUsers, Channels: []string{"incidents"}}})
-	lobby, _ := h.Slack.ChannelByName("incidents")
-	h.Slash("U0ALICE", lobby.ID, "declare Checkout is failing sev2")
-	ch := h.WaitHeader(1)
+	h, _, ch := declared(t, Options{}, "U0ALICE", "Checkout is failing sev2")
 	h.Slash("U0ALICE", ch.ID, "status rolled back the deploy")
 	h.WaitFor("the header to show the update", func() bool {
 		m, _ := h.PinnedHeader(ch.ID, 1)
@@ -34,10 +31,7 @@ func TestSlack_HeaderAtAGlance(t *testing.T) {
 // outcome tocsin posts there is not repeated to its author privately; from
 // elsewhere, the author is told.
 func TestSlack_NotToldTwice(t *testing.T) {
-	h := Start(t, Options{Slack: &sim.SlackOptions{Users: trueUsers, Channels: []string{"incidents"}}})
-	lobby, _ := h.Slack.ChannelByName("incidents")
-	h.Slash("U0ALICE", lobby.ID, "declare Checkout is failing sev2")
-	ch := h.WaitHeader(1)
+	h, lobby, ch := declared(t, Options{}, "U0ALICE", "Checkout is failing sev2")
 	inside := h.Slash("U0ALICE", ch.ID, "sev 1")
 	h.WaitFor("the severity change in the channel", func() bool { return h.ChannelSays(ch.ID, "from SEV2 to SEV1") })
 	outside := h.Slash("U0ALICE", lobby.ID, "INC-1 sev 2")

@@ -12,10 +12,7 @@ import (
 // TestSlack_StatusWithoutText: `/incident status` with no text shows the
 // incident's current status and its last update, and changes nothing.
 func TestSlack_StatusWithoutText(t *testing.T) {
-	h := Start(t, Options{Slack: &sim.SlackOptions{Users: []sim.SlackUser{{ID: "U0ALICE"}}, Channels: []string{"incidents"}}})
-	lobby, _ := h.Slack.ChannelByName("incidents")
-	h.Slash("U0ALICE", lobby.ID, "declare Checkout is failing sev2")
-	ch := h.WaitHeader(1)
+	h, _, ch := declared(t, Options{}, "U0ALICE", "Checkout is failing sev2")
 	h.WaitReply(h.Slash("U0ALICE", ch.ID, "status rolled back the deploy"))
 	answer := h.WaitReply(h.Slash("U0ALICE", ch.ID, "status"))
 	for _, want := range []string{"INC-1", "declared", "SEV2", "rolled back the deploy"} {

@@ -16,6 +16,21 @@ import (
 // trueUsers are the people of this file's workspace.
 var trueUsers = []sim.SlackUser{{ID: "U0ALICE"}, {ID: "U0BOB"}, {ID: faultApprover}, {ID: faultRequester}}
 
+// declared starts tocsin with this file's workspace (its people and an
+// #incidents channel, and what o adds), has by declare "title" from
+// #incidents, and returns the harness, #incidents and INC-1's channel.
+func declared(t *testing.T, o Options, by, title string) (*Harness, sim.SlackChannel, sim.SlackChannel) {
+	t.Helper()
+	if o.Slack == nil {
+		o.Slack = &sim.SlackOptions{}
+	}
+	o.Slack.Users, o.Slack.Channels = trueUsers, []string{"incidents"}
+	h := Start(t, o)
+	lobby, _ := h.Slack.ChannelByName("incidents")
+	h.Slash(by, lobby.ID, "declare "+title)
+	return h, lobby, h.WaitHeader(1)
+}
+
 // message returns the message of channel ch whose blocks hold the block
 // id, and whether there is exactly one.
 func (h *Harness) message(ch, blockID string) (sim.SlackMessage, bool) {
@@ -35,11 +50,7 @@ func (h *Harness) message(ch, blockID string) (sim.SlackMessage, bool) {
 // announcements channel is edited when its severity or status changes and
 // when it is resolved; it is never posted again.
 func TestSlack_AnnouncementStaysTrue(t *testing.T) {
-	h := Start(t, Options{Slack: &sim.SlackOptions{Users: trueUsers, Channels: []string{"incidents"}},
-		Env: map[string]string{"TOCSIN_ANNOUNCE_CHANNEL": "#incidents"}})
-	lobby, _ := h.Slack.ChannelByName("incidents")
-	h.Slash("U0ALICE", lobby.ID, "declare Checkout is failing sev2")
-	ch := h.WaitHeader(1)
+	h, lobby, ch := declared(t, Options{Env: map[string]string{"TOCSIN_ANNOUNCE_CHANNEL": "#incidents"}}, "U0ALICE", "Checkout is failing sev2")
 	h.WaitFor("the announcement", func() bool { _, ok := h.message(lobby.ID, "inc:1:announce"); return ok })
 	for _, step := range []struct{ command, want string }{
 		{"sev 1", "SEV1"},
@@ -61,12 +72,9 @@ func TestSlack_AnnouncementStaysTrue(t *testing.T) {
 // TestSlack_DecidedApprovalLosesButtons: once a run is approved (or
 // denied), its approval request shows who decided and has no buttons left.
 func TestSlack_DecidedApprovalLosesButtons(t *testing.T) {
-	h := Start(t, Options{Slack: &sim.SlackOptions{Users: trueUsers, Channels: []string{"incidents"},
-		UserGroups: map[string][]string{faultApprovers: {faultApprover}}},
-		Runbooks: faultRunbooks, AWS: &sim.AWS{SSM: sim.NewSSM(sim.SSMOptions{Instances: []string{faultInstance}})}})
-	lobby, _ := h.Slack.ChannelByName("incidents")
-	h.Slash(faultRequester, lobby.ID, "declare Orders are failing sev2")
-	ch := h.WaitHeader(1)
+	h, _, ch := declared(t, Options{Slack: &sim.SlackOptions{UserGroups: map[string][]string{faultApprovers: {faultApprover}}},
+		Runbooks: faultRunbooks, AWS: &sim.AWS{SSM: sim.NewSSM(sim.SSMOptions{Instances: []string{faultInstance}})}},
+		faultRequester, "Orders are failing sev2")
 	for i, decide := range []struct{ action, want string }{
 		{bot.ActionApprove, "Approved by <@" + faultApprover + ">"},
 		{bot.ActionDeny, "Denied by <@" + faultApprover + ">"},
@@ -98,10 +106,7 @@ func TestSlack_DecidedApprovalLosesButtons(t *testing.T) {
 // message, tells the ticker which item and how many are done, and the
 // timeline records the item's text.
 func TestSlack_ChecklistTicks(t *testing.T) {
-	h := Start(t, Options{Slack: &sim.SlackOptions{Users: trueUsers, Channels: []string{"incidents"}}})
-	incidents, _ := h.Slack.ChannelByName("incidents")
-	h.Slash("U0ALICE", incidents.ID, "declare Search is slow")
-	ch := h.WaitHeader(1)
+	h, _, ch := declared(t, Options{}, "U0ALICE", "Search is slow")
 	h.WaitFor("the checklist", func() bool { _, ok := h.message(ch.ID, "inc:1:checklist"); return ok })
 	answer := h.WaitReply(h.Tick("U0ALICE", ch.ID, 1, 1, true))
 	const item = "Find the owning team"

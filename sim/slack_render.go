@@ -77,23 +77,24 @@ func (r slackRenderer) block(raw json.RawMessage) string {
 	case "section":
 		return r.section(b)
 	case "context":
-		var parts []string
-		for _, e := range b.Elements {
-			parts = append(parts, r.element(e))
-		}
-		return `<div class="context">` + strings.Join(parts, " ") + `</div>`
+		return `<div class="context">` + r.elements(b.Elements, " ") + `</div>`
 	case "actions":
-		var parts []string
-		for _, e := range b.Elements {
-			parts = append(parts, r.element(e))
-		}
-		return `<div class="actions">` + strings.Join(parts, "") + `</div>`
+		return `<div class="actions">` + r.elements(b.Elements, "") + `</div>`
 	case "divider":
 		return `<hr>`
 	case "image":
 		return r.image(b)
 	}
 	return `<div class="unknown">[` + html.EscapeString(b.Type) + ` block]</div>`
+}
+
+// elements renders a block's elements, joined with sep.
+func (r slackRenderer) elements(raws []json.RawMessage, sep string) string {
+	parts := make([]string, len(raws))
+	for i, e := range raws {
+		parts[i] = r.element(e)
+	}
+	return strings.Join(parts, sep)
 }
 
 func (r slackRenderer) section(b renderBlock) string {
