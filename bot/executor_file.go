@@ -148,7 +148,7 @@ func (e *Executor) findFile(ctx context.Context, ch string, oldest time.Time, na
 			return false
 		}
 		for _, f := range m.Files {
-			if f.Name == name && f.Title == title {
+			if f.Name == name && f.Title == cmp.Or(title, name) { // Slack titles an untitled file with its name
 				return true
 			}
 		}

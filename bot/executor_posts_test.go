@@ -174,7 +174,7 @@ func TestExecutor_NewTermDoubtsEarlierEffects(t *testing.T) {
 	post := incident.Effect{ID: 7, Kind: dispatch.EffSlackPost, Incident: 42, CreatedAt: clock.Now(),
 		Data: map[string]string{"text": "Failing over the primary database."}}
 	file := incident.Effect{ID: 8, Kind: dispatch.EffSlackFile, Incident: 42, CreatedAt: clock.Now(),
-		Data: map[string]string{"name": "inc-42-review.md", "title": "Review draft", "content": "# INC-42"}}
+		Data: map[string]string{"name": "inc-42-review.md", "content": "# INC-42"}} // untitled, as the alarm graph is
 	mustExecute(t, dead, post, &inc) // posted; its result never recorded
 	mustExecute(t, dead, file, &inc) // shared; its result never recorded
 	clock.Advance(time.Second)
