@@ -30,7 +30,7 @@ func defineCheck(fs *flag.FlagSet, getenv func(string) string) runFunc {
 		}
 		pbDir := cmp.Or(*playbooksDir, cfg.Playbooks)
 		if cfg.SlackBotToken != "" {
-			warnPlaceholders(e.stdout, pbDir)
+			warnPlaceholders(e.stdout, pbDir, e.getenv)
 		}
 		err = check(e.stdout, cmp.Or(*runbooksDir, cfg.Runbooks), pbDir, app.RoutingKeys(cfg, e.getenv), cfg.PageSNSTopic)
 		if *withStore {
@@ -85,8 +85,8 @@ func check(stdout io.Writer, runbooksDir, playbooksDir string, getenv func(strin
 // warnPlaceholders prints a warning for each playbook that still names the
 // built-in placeholder ids (S00ONCALL…): with Slack configured they invite
 // and notify nobody. Playbooks that do not load were reported by check.
-func warnPlaceholders(stdout io.Writer, playbooksDir string) {
-	set, err := playbooks.Load(playbooksDir)
+func warnPlaceholders(stdout io.Writer, playbooksDir string, getenv func(string) string) {
+	set, err := playbooks.LoadEnv(playbooksDir, getenv)
 	if err != nil {
 		return
 	}
