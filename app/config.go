@@ -6,12 +6,8 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
-	"os"
-	"strconv"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/tocsin-dev/tocsin/incident"
 	"github.com/tocsin-dev/tocsin/store"
@@ -175,27 +171,6 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	return c, p.err()
 }
 
-// Settings returns getenv with the TOCSIN_CONFIG file beneath it: what
-// every command reads its settings through, so that `tocsin check`, the API
-// commands and `serve` see the same values. The environment wins; defaults
-// are LoadConfig's business.
-func Settings(getenv func(string) string) (func(string) string, error) {
-	file, err := readConfigFile(getenv("TOCSIN_CONFIG"))
-	if err != nil {
-		return nil, err
-	}
-	return layer(getenv, file), nil
-}
-
-func layer(getenv func(string) string, file map[string]string) func(string) string {
-	return func(name string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return file[name]
-	}
-}
-
 // Postgres reports whether TOCSIN_DB names a PostgreSQL database rather
 // than a bbolt file.
 func (c Config) Postgres() bool { return isURL(c.DB) }
@@ -294,69 +269,6 @@ func (c Config) LogValue() slog.Value {
 	)
 }
 
-func readConfigFile(path string) (map[string]string, error) {
-	if path == "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("TOCSIN_CONFIG: %w", err)
-	}
-	var raw map[string]any
-	if err := yaml.Unmarshal(b, &raw); err != nil {
-		return nil, fmt.Errorf("TOCSIN_CONFIG %s: %w", path, err)
-	}
-	out := map[string]string{}
-	for k, v := range raw {
-		if !known(k) {
-			return nil, fmt.Errorf("TOCSIN_CONFIG %s: unknown setting %q", path, k)
-		}
-		s, err := fileValue(k, v)
-		if err != nil {
-			return nil, fmt.Errorf("TOCSIN_CONFIG %s: %w", path, err)
-		}
-		out[k] = s
-	}
-	return out, nil
-}
-
-// fileValue is a config file's value as the string the environment would
-// hold. A key with no value (YAML null), a map, or a list where one value
-// is expected is refused: "KEY:" with nothing after it is a common mistake,
-// and must never become a secret such as "<nil>".
-func fileValue(name string, v any) (string, error) {
-	switch v := v.(type) {
-	case nil:
-		return "", fmt.Errorf("%s has no value (give it one, or remove the line)", name)
-	case string, bool, int, int64, uint64, float64:
-		return fmt.Sprint(v), nil
-	case []any:
-		if !listSettings[name] {
-			return "", fmt.Errorf("%s is a list; it takes one value", name)
-		}
-		parts := make([]string, len(v))
-		for i, x := range v {
-			s, err := fileValue(name, x)
-			if err != nil || strings.Contains(s, ",") {
-				return "", fmt.Errorf("%s: item %d is not a single value", name, i+1)
-			}
-			parts[i] = s
-		}
-		return strings.Join(parts, ","), nil
-	}
-	return "", fmt.Errorf("%s is a %T; it takes one value", name, v)
-}
-
-// placeholder reports whether a secret's value is a stand-in someone forgot
-// to replace ("<nil>", "<your token>", "changeme").
-func placeholder(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "<nil>", "nil", "null", "none", "~", "changeme", "change-me", "todo", "xxx", "secret", "token":
-		return true
-	}
-	return strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">")
-}
-
 // plainHTTPSlack refuses a Slack API URL that would send the bot token in
 // clear text to another host: http is for a local stand-in only.
 func plainHTTPSlack(raw string) error {
@@ -395,57 +307,3 @@ func list(s string) []string {
 	}
 	return out
 }
-
-// problems collects every malformed value so they are reported at once.
-type problems struct{ errs []error }
-
-func (p *problems) add(err error) {
-	if err != nil {
-		p.errs = append(p.errs, err)
-	}
-}
-
-func (p *problems) err() error { return errors.Join(p.errs...) }
-
-func (p *problems) duration(name, v string) time.Duration {
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
-		p.add(fmt.Errorf("%s %q is not a duration like 90s, 5m or 24h", name, v))
-	}
-	return d
-}
-
-func (p *problems) integer(name, v string) int {
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		p.add(fmt.Errorf("%s %q is not a non-negative whole number", name, v))
-	}
-	return n
-}
-
-func (p *problems) boolean(name, v string) bool {
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		p.add(fmt.Errorf("%s %q is not true or false", name, v))
-	}
-	return b
-}
-
-func (p *problems) severity(name, v string) incident.Severity {
-	s, err := incident.ParseSeverity(v)
-	if err != nil {
-		p.add(fmt.Errorf("%s %q is not one of sev1, sev2, sev3, sev4", name, v))
-	}
-	return s
-}
-
-func (p *problems) level(name, v string) slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(v)); err != nil {
-		p.add(fmt.Errorf("%s %q is not one of debug, info, warn, error", name, v))
-	}
-	return l
-}
-
-// topicARN reports whether s has the shape of an SNS topic ARN.
-func topicARN(s string) bool { return strings.HasPrefix(s, "arn:aws") && strings.Count(s, ":") == 5 }
